@@ -1,0 +1,249 @@
+import ArgumentParser
+import StockSyncCore
+
+import Foundation
+
+@main
+struct StockSyncCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stocksync",
+        abstract: "Operate stocksync: schema, shops, stock events, ATS and dead letters.",
+        discussion: "Connects with DATABASE_URL and AMQP_URL (defaults: the local dev stack).",
+        subcommands: [Migrate.self, Shop.self, Map.self, Buffer.self, Publish.self, Show.self, Queues.self,
+                      DeadLetters.self]
+    )
+}
+
+/// Connections from the same environment variables the workers read.
+enum Connect {
+    static var environment: Environment { Environment(ProcessInfo.processInfo.environment) }
+
+    static func database() throws -> PostgresConnection {
+        try PostgresConnection(url: environment.databaseURL("DATABASE_URL", default: DevelopmentDefaults.databaseURL))
+    }
+
+    static func broker() throws -> AMQPConnection {
+        let connection = try AMQPConnection(
+            url: environment.amqpURL("AMQP_URL", default: DevelopmentDefaults.amqpURL),
+            name: StockWorkerConfiguration.defaultWorkerName("stocksync"))
+        try QueueTopology.declare(on: connection)
+        return connection
+    }
+}
+
+/// Columns padded to their widest cell, numbers right-aligned.
+struct TextTable {
+    var header: [String]
+    var rows: [[String]] = []
+
+    func render() -> String {
+        let widths = header.indices.map { column in
+            ([header] + rows).map { $0[column].count }.max() ?? 0
+        }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { column, cell in
+                let padding = String(repeating: " ", count: widths[column] - cell.count)
+                return Int(cell) != nil ? padding + cell : cell + padding
+            }.joined(separator: "  ").trimmingTrailingSpaces()
+        }
+        return ([line(header), line(widths.map { String(repeating: "-", count: $0) })] + rows.map(line))
+            .joined(separator: "\n")
+    }
+}
+
+extension String {
+    fileprivate func trimmingTrailingSpaces() -> String {
+        String(self[..<(lastIndex { $0 != " " }.map(index(after:)) ?? startIndex)])
+    }
+}
+
+func printJSON(_ value: some Encodable) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    encoder.keyEncodingStrategy = .convertToSnakeCase
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+struct Migrate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply the SQL migrations not applied yet.")
+
+    @Option(help: "Folder of the migrations.")
+    var directory = "Schemas/migrations"
+
+    func run() throws {
+        let outcomes = try Migrator(directory: directory).run(on: Connect.database())
+        for outcome in outcomes {
+            switch outcome {
+            case .applied(let name): print("applied  \(name)")
+            case .alreadyApplied(let name): print("present  \(name)")
+            }
+        }
+    }
+}
+
+struct Shop: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Add shops and list them with their mappings.", subcommands: [Add.self, List.self])
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add a shop, or change its default safety buffer.")
+        @Argument(help: "The shop's myshopify.com domain.") var shop: String
+        @Option(help: "Units held back from every level of the shop.") var safetyBuffer = 0
+
+        func validate() throws {
+            guard safetyBuffer >= 0 else { throw ValidationError("--safety-buffer must be 0 or more") }
+        }
+
+        func run() throws {
+            let changed = try ShopConfigurationStore(connection: Connect.database())
+                .upsertShop(shop, defaultSafetyBuffer: safetyBuffer)
+            print("shop \(shop): default safety buffer \(safetyBuffer); \(changed) ATS changed")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List shops and their warehouse mappings.")
+        @Flag var json = false
+
+        func run() throws {
+            let shops = try ShopConfigurationStore(connection: Connect.database()).shops()
+            if json { return try printJSON(shops) }
+            var table = TextTable(header: ["SHOP", "BUFFER", "WAREHOUSE", "LOCATION"])
+            for shop in shops {
+                if shop.mappings.isEmpty { table.rows.append([shop.shop, "\(shop.defaultSafetyBuffer)", "-", "-"]) }
+                for (warehouse, location) in shop.mappings.sorted(by: { $0.key < $1.key }) {
+                    table.rows.append([shop.shop, "\(shop.defaultSafetyBuffer)", warehouse, location])
+                }
+            }
+            print(table.render())
+        }
+    }
+}
+
+struct Map: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Make an ERP warehouse feed a Shopify location of a shop (or stop it, with --remove).")
+    @Option var shop: String
+    @Option var warehouse: String
+    @Option(help: "The Shopify location (e.g. gid://shopify/Location/1).") var location: String?
+    @Flag(help: "Remove the warehouse's mapping instead.") var remove = false
+
+    func validate() throws {
+        guard remove == (location == nil) else { throw ValidationError("give --location, or --remove") }
+    }
+
+    func run() throws {
+        let store = ShopConfigurationStore(connection: try Connect.database())
+        if let location {
+            let changed = try store.map(shop: shop, warehouse: warehouse, location: location)
+            print("\(warehouse) feeds \(location) of \(shop); \(changed) ATS changed")
+        } else {
+            let changed = try store.unmap(shop: shop, warehouse: warehouse)
+            print("\(warehouse) feeds nothing of \(shop); \(changed) ATS changed")
+        }
+    }
+}
+
+struct Buffer: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Set a SKU's safety buffer for a shop, at one location or all (or clear it, with --clear).")
+    @Option var shop: String
+    @Option var sku: String
+    @Option(help: "Only at this location; default: every location of the shop.") var location: String?
+    @Argument(help: "Units held back.") var units: Int?
+    @Flag var clear = false
+
+    func validate() throws {
+        guard clear == (units == nil) else { throw ValidationError("give the units, or --clear") }
+        if let units, units < 0 { throw ValidationError("the units must be 0 or more") }
+    }
+
+    func run() throws {
+        let changed = try ShopConfigurationStore(connection: Connect.database())
+            .setSafetyBuffer(shop: shop, sku: sku, location: location, buffer: units)
+        print("buffer of \(sku) at \(location ?? "every location") of \(shop): \(units.map(String.init) ?? "cleared"); \(changed) ATS changed")
+    }
+}
+
+struct Publish: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Publish messages from a file of JSON lines (stock events for demos and backfills), confirmed.")
+    @Argument(help: "The file; - for standard input.") var file: String
+    @Option var queue = QueueTopology.stockChanged
+    @Option(help: "Messages per confirmed batch.") var batch = 1_000
+
+    private struct EventID: Decodable { var event_id: String? }
+
+    func run() throws {
+        let data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile()
+                               : try Data(contentsOf: URL(fileURLWithPath: file))
+        let broker = try Connect.broker()
+        let decoder = JSONDecoder()
+        var pending: [OutgoingMessage] = []
+        var published = 0
+        for line in data.split(separator: UInt8(ascii: "\n")) where !line.allSatisfy({ $0 == 32 || $0 == 13 }) {
+            let messageID = (try? decoder.decode(EventID.self, from: Data(line)))?.event_id
+            pending.append(OutgoingMessage(routingKey: queue, messageID: messageID, body: Array(line)))
+            if pending.count == batch {
+                try broker.publish(pending)
+                published += pending.count
+                pending.removeAll(keepingCapacity: true)
+            }
+        }
+        try broker.publish(pending)
+        published += pending.count
+        print("published \(published) messages to \(queue)")
+    }
+}
+
+struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show SKUs' ERP levels per warehouse and the ATS they give per shop location.")
+    @Argument var skus: [String]
+    @Flag var json = false
+
+    func run() throws {
+        let reports = try StockQueries(connection: Connect.database()).report(skus: skus)
+        if json { return try printJSON(reports) }
+        for report in reports {
+            print("SKU \(report.sku)")
+            var levels = TextTable(header: ["WAREHOUSE", "ON_HAND", "ALLOCATED", "RESERVED", "NET", "SNAPSHOT"])
+            for level in report.warehouses {
+                levels.rows.append([level.warehouse, "\(level.onHand)", "\(level.allocated)", "\(level.reserved)",
+                                    "\(level.onHand - level.allocated - level.reserved)", "\(level.snapshotVersion)"])
+            }
+            print(report.warehouses.isEmpty ? "  no ERP levels" : levels.render())
+            var availability = TextTable(header: ["SHOP", "LOCATION", "ATS", "VERSION", "PUSH"])
+            for level in report.availability {
+                availability.rows.append([level.shop, level.location, "\(level.available)", "\(level.version)",
+                                          level.dueForPush ? "due" : "done"])
+            }
+            print(report.availability.isEmpty ? "  no ATS" : availability.render())
+            print()
+        }
+    }
+}
+
+struct Queues: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show each queue's ready messages and consumers.")
+    @Flag var json = false
+
+    struct Depth: Codable {
+        var queue: String
+        var ready: Int
+        var consumers: Int
+    }
+
+    func run() throws {
+        let broker = try Connect.broker()
+        let queues = QueueTopology.workQueues.flatMap { [$0, QueueTopology.deadLetterQueue(for: $0)] }
+        let depths = try queues.map { queue in
+            let status = try broker.status(of: queue)
+            return Depth(queue: queue, ready: status.messageCount, consumers: status.consumerCount)
+        }
+        if json { return try printJSON(depths) }
+        var table = TextTable(header: ["QUEUE", "READY", "CONSUMERS"])
+        table.rows = depths.map { [$0.queue, "\($0.ready)", "\($0.consumers)"] }
+        print(table.render())
+    }
+}

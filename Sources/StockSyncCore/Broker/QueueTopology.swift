@@ -1,0 +1,44 @@
+/// The queues every process declares at start. Declaring is idempotent: the same
+/// arguments every time, from this one place.
+public enum QueueTopology {
+    public static let stockChanged = "stock-changed"
+    public static let orderPlaced = "order-placed"
+    public static let reconcileRequested = "reconcile-requested"
+    public static let workQueues = [stockChanged, orderPlaced, reconcileRequested]
+
+    /// How often a message may be delivered (consumers that crash on it included) before
+    /// RabbitMQ dead-letters it, so a message that kills its worker cannot loop forever.
+    public static let deliveryLimit = 20
+
+    public static func deadLetterQueue(for queue: String) -> String { "\(queue).dead" }
+
+    /// Headers a worker sets on a message it dead-letters.
+    public enum DeadLetterHeader {
+        public static let reason = "x-stocksync-reason"
+        public static let worker = "x-stocksync-worker"
+        public static let queue = "x-stocksync-queue"
+    }
+
+    /// Declares every work queue and its dead-letter queue.
+    public static func declare(on connection: AMQPConnection) throws(BrokerError) {
+        for queue in workQueues {
+            try connection.declareQueue(deadLetterQueue(for: queue), arguments: [.string("x-queue-type", "quorum")])
+            try connection.declareQueue(queue, arguments: [
+                .string("x-queue-type", "quorum"),
+                .string("x-dead-letter-exchange", ""),
+                .string("x-dead-letter-routing-key", deadLetterQueue(for: queue)),
+                .int("x-delivery-limit", deliveryLimit),
+                // at-least-once dead-lettering needs the queue to refuse publishes when full
+                // rather than drop its head.
+                .string("x-dead-letter-strategy", "at-least-once"),
+                .string("x-overflow", "reject-publish"),
+            ])
+        }
+    }
+}
+
+/// One `x-` argument of a queue declaration.
+public enum QueueArgument: Sendable {
+    case string(String, String)
+    case int(String, Int)
+}

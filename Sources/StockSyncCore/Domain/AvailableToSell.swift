@@ -1,0 +1,124 @@
+/// A Shopify location of one shop.
+public struct ShopLocation: Hashable, Sendable, Comparable {
+    public var shop: String
+    public var location: String
+
+    public init(shop: String, location: String) {
+        self.shop = shop
+        self.location = location
+    }
+
+    public static func < (lhs: ShopLocation, rhs: ShopLocation) -> Bool {
+        (lhs.shop, lhs.location) < (rhs.shop, rhs.location)
+    }
+}
+
+/// One level Shopify displays: a SKU at a location of a shop.
+public struct AvailabilityKey: Hashable, Sendable, Comparable {
+    public var shop: String
+    public var sku: String
+    public var location: String
+
+    public init(shop: String, sku: String, location: String) {
+        self.shop = shop
+        self.sku = sku
+        self.location = location
+    }
+
+    public var shopLocation: ShopLocation { ShopLocation(shop: shop, location: location) }
+
+    public static func < (lhs: AvailabilityKey, rhs: AvailabilityKey) -> Bool {
+        (lhs.shop, lhs.sku, lhs.location) < (rhs.shop, rhs.sku, rhs.location)
+    }
+}
+
+/// An ERP warehouse feeding a Shopify location. Within a shop a warehouse feeds one
+/// location; a location may be fed by several warehouses, and a warehouse may feed
+/// locations of several shops.
+public struct WarehouseMapping: Hashable, Sendable {
+    public var shop: String
+    public var warehouse: String
+    public var location: String
+
+    public init(shop: String, warehouse: String, location: String) {
+        self.shop = shop
+        self.warehouse = warehouse
+        self.location = location
+    }
+}
+
+/// Safety buffers: a default per shop, overridden per SKU, overridden per (SKU, location).
+public struct SafetyBufferPolicy: Sendable {
+    public struct SKUOverride: Hashable, Sendable {
+        public var shop: String
+        public var sku: String
+        /// nil: every location of the shop.
+        public var location: String?
+
+        public init(shop: String, sku: String, location: String?) {
+            self.shop = shop
+            self.sku = sku
+            self.location = location
+        }
+    }
+
+    public var shopDefaults: [String: Int]
+    public var overrides: [SKUOverride: Int]
+
+    public init(shopDefaults: [String: Int] = [:], overrides: [SKUOverride: Int] = [:]) {
+        self.shopDefaults = shopDefaults
+        self.overrides = overrides
+    }
+
+    public func buffer(for key: AvailabilityKey) -> Int {
+        overrides[SKUOverride(shop: key.shop, sku: key.sku, location: key.location)]
+            ?? overrides[SKUOverride(shop: key.shop, sku: key.sku, location: nil)]
+            ?? shopDefaults[key.shop]
+            ?? 0
+    }
+}
+
+/// ATS(shop, sku, location) = Σ over the warehouses mapped to the location of
+/// (on_hand − allocated − reserved) − safety buffer, never below 0.
+public struct AvailabilityCalculator: Sendable {
+    private let locationsByWarehouse: [String: [ShopLocation]]
+    private let warehousesByLocation: [ShopLocation: [String]]
+    private let buffers: SafetyBufferPolicy
+
+    public init(mappings: [WarehouseMapping], buffers: SafetyBufferPolicy) {
+        var locationsByWarehouse: [String: [ShopLocation]] = [:]
+        var warehousesByLocation: [ShopLocation: [String]] = [:]
+        for mapping in mappings {
+            let location = ShopLocation(shop: mapping.shop, location: mapping.location)
+            locationsByWarehouse[mapping.warehouse, default: []].append(location)
+            warehousesByLocation[location, default: []].append(mapping.warehouse)
+        }
+        self.locationsByWarehouse = locationsByWarehouse
+        self.warehousesByLocation = warehousesByLocation
+        self.buffers = buffers
+    }
+
+    public static func availableToSell(net: Int, buffer: Int) -> Int {
+        max(0, net - buffer)
+    }
+
+    /// ATS of one SKU at every location fed by a warehouse that holds a level for it,
+    /// and at `alsoAt` (locations that already show the SKU: an unmapped one falls to 0).
+    public func availability(
+        sku: String,
+        stock: [String: StockQuantities],
+        alsoAt: some Sequence<ShopLocation> = []
+    ) -> [ShopLocation: Int] {
+        var locations = Set(alsoAt)
+        for warehouse in stock.keys {
+            locations.formUnion(locationsByWarehouse[warehouse] ?? [])
+        }
+        var result: [ShopLocation: Int] = [:]
+        for location in locations {
+            let net = (warehousesByLocation[location] ?? []).reduce(0) { $0 + (stock[$1]?.net ?? 0) }
+            let key = AvailabilityKey(shop: location.shop, sku: sku, location: location.location)
+            result[location] = Self.availableToSell(net: net, buffer: buffers.buffer(for: key))
+        }
+        return result
+    }
+}

@@ -1,0 +1,167 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The stock tables (`Schemas/migrations/0001_stock.sql`). Every statement takes a whole
+/// batch as arrays, so a batch costs the same handful of round trips at any size. Call
+/// inside a transaction that began with `lock(skus:)`.
+public struct StockStore {
+    /// Advisory-lock namespace of per-SKU locks (the migrator uses 0).
+    static let skuLockNamespace = 1
+
+    public let connection: PostgresConnection
+
+    public init(connection: PostgresConnection) {
+        self.connection = connection
+    }
+
+    /// Serializes work on these SKUs across every worker until the transaction ends. Two
+    /// batches may touch one SKU through different warehouses that feed one location, and
+    /// each must see the other's stock. The locks are taken in one global order (by key),
+    /// so batches wait for each other but never deadlock.
+    public func lock(skus: some Collection<String>) throws(StoreError) {
+        try connection.query("""
+            SELECT count(pg_advisory_xact_lock($2, key))
+            FROM (SELECT DISTINCT hashtext(sku) AS key FROM unnest($1::text[]) AS sku ORDER BY key) AS keys
+            """, [.strings(skus), .int(Self.skuLockNamespace)])
+    }
+
+    /// Every stored level of these SKUs, in every warehouse.
+    public func levels(skus: some Collection<String>) throws(StoreError) -> [StockKey: StockLevel] {
+        let rows = try connection.query("""
+            SELECT sku, warehouse, on_hand, allocated, reserved, snapshot_version
+            FROM stock_levels WHERE sku = ANY($1::text[])
+            """, [.strings(skus)])
+        var levels: [StockKey: StockLevel] = [:]
+        levels.reserveCapacity(rows.count)
+        for row in 0..<rows.count {
+            let key = StockKey(sku: rows.string(row, 0)!, warehouse: rows.string(row, 1)!)
+            levels[key] = StockLevel(
+                quantities: StockQuantities(onHand: rows.int(row, 2)!, allocated: rows.int(row, 3)!,
+                                            reserved: rows.int(row, 4)!),
+                snapshotVersion: rows.int(row, 5)!)
+        }
+        return levels
+    }
+
+    /// Sequenced adjustments already applied with a version above the given one, per key.
+    public func sequencedAdjustments(above versions: [StockKey: Int]) throws(StoreError)
+        -> [StockKey: [SequencedAdjustment]]
+    {
+        guard !versions.isEmpty else { return [:] }
+        let keys = Array(versions)
+        let rows = try connection.query("""
+            SELECT a.sku, a.warehouse, a.version, a.on_hand_delta, a.allocated_delta, a.reserved_delta
+            FROM unnest($1::text[], $2::text[], $3::bigint[]) AS k(sku, warehouse, above)
+            JOIN stock_adjustments a ON a.sku = k.sku AND a.warehouse = k.warehouse AND a.version > k.above
+            """, [.strings(keys.map(\.key.sku)), .strings(keys.map(\.key.warehouse)), .ints(keys.map(\.value))])
+        var adjustments: [StockKey: [SequencedAdjustment]] = [:]
+        for row in 0..<rows.count {
+            let key = StockKey(sku: rows.string(row, 0)!, warehouse: rows.string(row, 1)!)
+            adjustments[key, default: []].append(SequencedAdjustment(
+                version: rows.int(row, 2)!,
+                delta: StockQuantities(onHand: rows.int(row, 3)!, allocated: rows.int(row, 4)!,
+                                       reserved: rows.int(row, 5)!)))
+        }
+        return adjustments
+    }
+
+    /// Records the adjustments among `events` and returns the ids not recorded before:
+    /// those, and only those, are to be applied.
+    public func recordAdjustments(_ events: [StockEvent]) throws(StoreError) -> Set<String> {
+        var ids: [String] = [], skus: [String] = [], warehouses: [String] = [], versions: [Int?] = []
+        var onHand: [Int] = [], allocated: [Int] = [], reserved: [Int] = [], times: [String] = []
+        for event in events {
+            guard case .adjustment(let delta, let version) = event.change else { continue }
+            ids.append(event.eventID)
+            skus.append(event.key.sku)
+            warehouses.append(event.key.warehouse)
+            versions.append(version)
+            onHand.append(delta.onHand)
+            allocated.append(delta.allocated)
+            reserved.append(delta.reserved)
+            times.append(Timestamp.format(event.occurredAt))
+        }
+        guard !ids.isEmpty else { return [] }
+        let rows = try connection.query("""
+            INSERT INTO stock_adjustments
+                (event_id, sku, warehouse, version, on_hand_delta, allocated_delta, reserved_delta, occurred_at)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[],
+                                 $7::bigint[], $8::timestamptz[])
+            ON CONFLICT (event_id) DO NOTHING
+            RETURNING event_id
+            """, [.strings(ids), .strings(skus), .strings(warehouses), .optionalInts(versions),
+                  .ints(onHand), .ints(allocated), .ints(reserved), .strings(times)])
+        return Set((0..<rows.count).map { rows.string($0, 0)! })
+    }
+
+    public func saveLevels(_ levels: [StockKey: StockLevel]) throws(StoreError) {
+        guard !levels.isEmpty else { return }
+        let entries = Array(levels)
+        try connection.query("""
+            INSERT INTO stock_levels AS s (sku, warehouse, on_hand, allocated, reserved, snapshot_version)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[])
+            ON CONFLICT (sku, warehouse) DO UPDATE SET
+                on_hand = excluded.on_hand, allocated = excluded.allocated, reserved = excluded.reserved,
+                snapshot_version = excluded.snapshot_version, updated_at = now()
+            """, [.strings(entries.map(\.key.sku)), .strings(entries.map(\.key.warehouse)),
+                  .ints(entries.map(\.value.quantities.onHand)), .ints(entries.map(\.value.quantities.allocated)),
+                  .ints(entries.map(\.value.quantities.reserved)), .ints(entries.map(\.value.snapshotVersion))])
+    }
+
+    /// Mappings and safety buffers that decide the ATS of these SKUs.
+    public func availabilityCalculator(skus: some Collection<String>) throws(StoreError) -> AvailabilityCalculator {
+        let mappingRows = try connection.query("SELECT shop, warehouse, location FROM warehouse_locations")
+        let mappings = (0..<mappingRows.count).map { row in
+            WarehouseMapping(shop: mappingRows.string(row, 0)!, warehouse: mappingRows.string(row, 1)!,
+                             location: mappingRows.string(row, 2)!)
+        }
+        let defaultRows = try connection.query("SELECT shop, default_safety_buffer FROM shops")
+        var policy = SafetyBufferPolicy()
+        for row in 0..<defaultRows.count {
+            policy.shopDefaults[defaultRows.string(row, 0)!] = defaultRows.int(row, 1)!
+        }
+        let overrideRows = try connection.query(
+            "SELECT shop, sku, location, buffer FROM safety_buffers WHERE sku = ANY($1::text[])", [.strings(skus)])
+        for row in 0..<overrideRows.count {
+            let location = overrideRows.string(row, 2)!
+            let key = SafetyBufferPolicy.SKUOverride(shop: overrideRows.string(row, 0)!, sku: overrideRows.string(row, 1)!,
+                                                     location: location.isEmpty ? nil : location)
+            policy.overrides[key] = overrideRows.int(row, 3)!
+        }
+        return AvailabilityCalculator(mappings: mappings, buffers: policy)
+    }
+
+    /// The ATS stored for these SKUs.
+    public func availability(skus: some Collection<String>) throws(StoreError) -> [AvailabilityKey: Int] {
+        let rows = try connection.query(
+            "SELECT shop, sku, location, available FROM available_to_sell WHERE sku = ANY($1::text[])",
+            [.strings(skus)])
+        var result: [AvailabilityKey: Int] = [:]
+        result.reserveCapacity(rows.count)
+        for row in 0..<rows.count {
+            result[AvailabilityKey(shop: rows.string(row, 0)!, sku: rows.string(row, 1)!,
+                                   location: rows.string(row, 2)!)] = rows.int(row, 3)!
+        }
+        return result
+    }
+
+    /// Stores new ATS values and marks each due for a push (its version moves ahead of
+    /// the pushed version). `dueSince` is the ERP time of the change, for push lag.
+    public func saveAvailability(_ changes: [AvailabilityKey: Int], dueSince: [String: Date]) throws(StoreError) {
+        guard !changes.isEmpty else { return }
+        let entries = Array(changes)
+        let now = Date()
+        try connection.query("""
+            INSERT INTO available_to_sell AS a (shop, sku, location, available, due_since)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::timestamptz[])
+            ON CONFLICT (shop, sku, location) DO UPDATE SET
+                available = excluded.available, version = a.version + 1, changed_at = now(),
+                due_since = LEAST(a.due_since, excluded.due_since)
+            """, [.strings(entries.map(\.key.shop)), .strings(entries.map(\.key.sku)),
+                  .strings(entries.map(\.key.location)), .ints(entries.map(\.value)),
+                  .strings(entries.map { Timestamp.format(dueSince[$0.key.sku] ?? now) })])
+    }
+}

@@ -1,0 +1,141 @@
+# Shared by scripts/dev-stack and scripts/test: installs what the stack needs and starts
+# PostgreSQL and RabbitMQ on loopback with their data under the repo. Source it; it only
+# defines functions and variables.
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+STACK_DIR=${STOCKSYNC_STACK_DIR:-$REPO/.stack}
+PG_PORT=${STOCKSYNC_PG_PORT:-55432}
+AMQP_PORT=${STOCKSYNC_AMQP_PORT:-5672}
+RABBIT_NODE=${STOCKSYNC_RABBIT_NODE:-stocksync@localhost}
+PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+
+export DATABASE_URL=${DATABASE_URL:-postgresql://stocksync:stocksync@127.0.0.1:$PG_PORT/stocksync}
+export AMQP_URL=${AMQP_URL:-amqp://guest:guest@127.0.0.1:$AMQP_PORT/}
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+ensure_packages() {
+    local wanted=(postgresql rabbitmq-server librabbitmq-dev libpq-dev libcurl4-openssl-dev procps)
+    local missing=()
+    for package in "${wanted[@]}"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    say "installing ${missing[*]}"
+    [ "$(id -u)" = 0 ] || die "installing packages needs root: apt-get install ${missing[*]}"
+    # Debian's packages start their own servers where they can; ours are started below.
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+}
+
+# PostgreSQL and RabbitMQ refuse to run as root. Their data lives under the repo when
+# their users can reach it there, and otherwise in a folder named after the repo.
+prepare_stack_dir() {
+    mkdir -p "$STACK_DIR"
+    if ! su postgres -s /bin/sh -c "test -x '$STACK_DIR'" 2>/dev/null; then
+        local fallback="/var/tmp/stocksync-stack-$(printf '%s' "$REPO" | md5sum | cut -c1-12)"
+        say "postgres cannot reach $STACK_DIR; keeping server data in $fallback"
+        STACK_DIR=$fallback
+        mkdir -p "$STACK_DIR"
+    fi
+    chmod 755 "$STACK_DIR"
+    mkdir -p "$STACK_DIR/logs" "$STACK_DIR/run"
+}
+
+pg_running() { su postgres -s /bin/sh -c "'$PG_BIN/pg_ctl' -D '$STACK_DIR/postgres' status" >/dev/null 2>&1; }
+
+start_postgres() {
+    local data=$STACK_DIR/postgres
+    if [ ! -f "$data/PG_VERSION" ]; then
+        say "initialising PostgreSQL in $data"
+        mkdir -p "$data" && chown postgres:postgres "$data" && chmod 700 "$data"
+        su postgres -s /bin/sh -c "'$PG_BIN/initdb' -D '$data' -U postgres --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8" >"$STACK_DIR/logs/initdb.log" 2>&1 \
+            || die "initdb failed: see $STACK_DIR/logs/initdb.log"
+    fi
+    if ! pg_running; then
+        say "starting PostgreSQL on 127.0.0.1:$PG_PORT"
+        mkdir -p "$STACK_DIR/run/pg" && chown postgres:postgres "$STACK_DIR/run/pg"
+        touch "$STACK_DIR/logs/postgres.log" && chown postgres:postgres "$STACK_DIR/logs/postgres.log"
+        su postgres -s /bin/sh -c "'$PG_BIN/pg_ctl' -D '$data' -l '$STACK_DIR/logs/postgres.log' -w -t 60 start -o \"-c listen_addresses=127.0.0.1 -p $PG_PORT -k '$STACK_DIR/run/pg' -c max_connections=200 -c shared_buffers=256MB -c synchronous_commit=on\"" >/dev/null \
+            || die "PostgreSQL did not start: see $STACK_DIR/logs/postgres.log"
+    fi
+    psql_admin -tAc "SELECT 1 FROM pg_roles WHERE rolname = 'stocksync'" | grep -q 1 \
+        || psql_admin -c "CREATE ROLE stocksync LOGIN PASSWORD 'stocksync'" >/dev/null
+    local database
+    for database in stocksync stocksync_test; do
+        psql_admin -tAc "SELECT 1 FROM pg_database WHERE datname = '$database'" | grep -q 1 \
+            || psql_admin -c "CREATE DATABASE $database OWNER stocksync" >/dev/null
+    done
+}
+
+psql_admin() { su postgres -s /bin/sh -c "psql -h '$STACK_DIR/run/pg' -p $PG_PORT -U postgres -d postgres -v ON_ERROR_STOP=1 $(printf "%q " "$@")"; }
+
+stop_postgres() {
+    pg_running || return 0
+    say "stopping PostgreSQL"
+    su postgres -s /bin/sh -c "'$PG_BIN/pg_ctl' -D '$STACK_DIR/postgres' -m fast -w stop" >/dev/null
+}
+
+rabbit_env() {
+    local base=$STACK_DIR/rabbitmq
+    printf '%s ' \
+        "RABBITMQ_NODENAME=$RABBIT_NODE" \
+        "RABBITMQ_NODE_IP_ADDRESS=127.0.0.1" \
+        "RABBITMQ_NODE_PORT=$AMQP_PORT" \
+        "RABBITMQ_DIST_PORT=$((AMQP_PORT + 20000))" \
+        "ERL_EPMD_ADDRESS=127.0.0.1" \
+        "RABBITMQ_MNESIA_BASE=$base/mnesia" \
+        "RABBITMQ_LOG_BASE=$base/log" \
+        "RABBITMQ_PID_FILE=$base/rabbitmq.pid" \
+        "RABBITMQ_ENABLED_PLUGINS_FILE=$base/enabled_plugins" \
+        "RABBITMQ_CONFIG_FILE=$base/rabbitmq.conf" \
+        "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS='-kernel inet_dist_use_interface {127,0,0,1}'"
+}
+
+rabbitmqctl_stack() { su rabbitmq -s /bin/sh -c "env $(rabbit_env) /usr/lib/rabbitmq/bin/rabbitmqctl -n $RABBIT_NODE $(printf "%q " "$@")"; }
+
+rabbit_running() { rabbitmqctl_stack status >/dev/null 2>&1; }
+
+start_rabbitmq() {
+    local base=$STACK_DIR/rabbitmq
+    mkdir -p "$base/mnesia" "$base/log"
+    [ -f "$base/enabled_plugins" ] || echo '[].' >"$base/enabled_plugins"
+    cat >"$base/rabbitmq.conf" <<CONF
+listeners.tcp.default = 127.0.0.1:$AMQP_PORT
+loopback_users.guest = true
+disk_free_limit.absolute = 50MB
+CONF
+    chown -R rabbitmq:rabbitmq "$base"
+    rabbit_running && return 0
+    say "starting RabbitMQ on 127.0.0.1:$AMQP_PORT"
+    setsid su rabbitmq -s /bin/sh -c "exec env $(rabbit_env) /usr/lib/rabbitmq/bin/rabbitmq-server" \
+        >"$STACK_DIR/logs/rabbitmq.log" 2>&1 </dev/null &
+    # await_startup returns at once while the node is not yet reachable: poll it.
+    local deadline=$((SECONDS + 90))
+    until rabbitmqctl_stack -q --timeout 30 await_startup >/dev/null 2>&1; do
+        [ $SECONDS -lt $deadline ] || die "RabbitMQ did not start: see $STACK_DIR/logs/rabbitmq.log"
+        sleep 1
+    done
+}
+
+stop_rabbitmq() {
+    rabbit_running || return 0
+    say "stopping RabbitMQ"
+    rabbitmqctl_stack -q stop >/dev/null 2>&1 || true
+}
+
+# A virtual host of its own for the tests, so that workers of a running dev stack never
+# take their messages.
+ensure_vhost() {
+    rabbitmqctl_stack -q list_vhosts | grep -qx "$1" || rabbitmqctl_stack -q add_vhost "$1" >/dev/null
+    rabbitmqctl_stack -q set_permissions -p "$1" guest '.*' '.*' '.*' >/dev/null
+}
+
+build_release() {
+    say "building (release)"
+    (cd "$REPO" && swift build -c release 2>&1 | tail -n 3) || die "build failed"
+    BIN_DIR=$(cd "$REPO" && swift build -c release --show-bin-path)
+}
