@@ -30,13 +30,30 @@ public enum StockChangedContract {
         var sku: String?
         var warehouse: String?
         var occurred_at: String?
-        var version: Int?
-        var on_hand: Int?
-        var allocated: Int?
-        var reserved: Int?
-        var on_hand_delta: Int?
-        var allocated_delta: Int?
-        var reserved_delta: Int?
+        var version: WireInteger?
+        var on_hand: WireInteger?
+        var allocated: WireInteger?
+        var reserved: WireInteger?
+        var on_hand_delta: WireInteger?
+        var allocated_delta: WireInteger?
+        var reserved_delta: WireInteger?
+    }
+
+    /// An optional integer field. Foundation reports a fraction or a number beyond 64 bits
+    /// as invalid JSON with no field named; this names the field.
+    private struct WireInteger: Decodable {
+        var value: Int
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            do {
+                value = try container.decode(Int.self)
+            } catch let error as DecodingError {
+                throw error
+            } catch {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an integer within 64 bits")
+            }
+        }
     }
 
     public static func decode(_ body: some Collection<UInt8>) throws(ContractViolation) -> StockEvent {
@@ -69,27 +86,27 @@ public enum StockChangedContract {
         let change: StockEvent.Change
         switch wire.kind {
         case "snapshot":
-            try forbid(["on_hand_delta": wire.on_hand_delta, "allocated_delta": wire.allocated_delta,
-                        "reserved_delta": wire.reserved_delta], in: "snapshot")
+            try forbid(["on_hand_delta": wire.on_hand_delta?.value, "allocated_delta": wire.allocated_delta?.value,
+                        "reserved_delta": wire.reserved_delta?.value], in: "a snapshot")
             let quantities = StockQuantities(
-                onHand: try quantity(wire.on_hand, field: "on_hand"),
-                allocated: try quantity(wire.allocated, field: "allocated"),
-                reserved: try quantity(wire.reserved, field: "reserved")
+                onHand: try quantity(wire.on_hand?.value, field: "on_hand"),
+                allocated: try quantity(wire.allocated?.value, field: "allocated"),
+                reserved: try quantity(wire.reserved?.value, field: "reserved")
             )
-            guard let version = wire.version else { throw ContractViolation("missing field `version`") }
+            guard let version = wire.version?.value else { throw ContractViolation("missing field `version`") }
             change = .snapshot(quantities, version: try positive(version, field: "version"))
         case "adjustment":
-            try forbid(["on_hand": wire.on_hand, "allocated": wire.allocated, "reserved": wire.reserved],
-                       in: "adjustment")
-            guard let onHandDelta = wire.on_hand_delta else {
+            try forbid(["on_hand": wire.on_hand?.value, "allocated": wire.allocated?.value, "reserved": wire.reserved?.value],
+                       in: "an adjustment")
+            guard let onHandDelta = wire.on_hand_delta?.value else {
                 throw ContractViolation("missing field `on_hand_delta`")
             }
             let delta = StockQuantities(
                 onHand: try self.delta(onHandDelta, field: "on_hand_delta"),
-                allocated: try self.delta(wire.allocated_delta ?? 0, field: "allocated_delta"),
-                reserved: try self.delta(wire.reserved_delta ?? 0, field: "reserved_delta")
+                allocated: try self.delta(wire.allocated_delta?.value ?? 0, field: "allocated_delta"),
+                reserved: try self.delta(wire.reserved_delta?.value ?? 0, field: "reserved_delta")
             )
-            let version = try wire.version.map { v throws(ContractViolation) in try positive(v, field: "version") }
+            let version = try wire.version.map { v throws(ContractViolation) in try positive(v.value, field: "version") }
             change = .adjustment(delta, version: version)
         case nil:
             throw ContractViolation("missing field `kind`")
@@ -135,7 +152,7 @@ public enum StockChangedContract {
 
     private static func forbid(_ fields: KeyValuePairs<String, Int?>, in kind: String) throws(ContractViolation) {
         for (name, value) in fields where value != nil {
-            throw ContractViolation("field `\(name)` is not allowed in a \(kind)")
+            throw ContractViolation("field `\(name)` is not allowed in \(kind)")
         }
     }
 
@@ -161,3 +178,4 @@ public enum StockChangedContract {
         }
     }
 }
+
