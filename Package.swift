@@ -70,14 +70,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(
-            name: "StockSyncCoreTests",
-            dependencies: ["StockSyncCore"],
+        .target(
+            name: "TestSupport",
+            path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "StockSyncCoreTests",
+            dependencies: ["StockSyncCore", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        // Against real RabbitMQ and PostgreSQL servers (scripts/test starts them).
+        .testTarget(
             name: "IntegrationTests",
-            dependencies: ["StockSyncCore"],
+            dependencies: ["StockSyncCore", "TestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

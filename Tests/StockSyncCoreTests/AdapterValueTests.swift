@@ -1,5 +1,6 @@
 @testable import StockSyncCore
 import Testing
+import TestSupport
 
 @Suite("AMQP URLs, configuration, parameters and backoff")
 struct AdapterValueTests {

@@ -1,6 +1,7 @@
 import Foundation
 import StockSyncCore
 import Testing
+import TestSupport
 
 @Suite("Stock ledger: version ordering and exactly-once adjustments")
 struct StockLedgerTests {
