@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "stock-worker", targets: ["StockWorker"]),
         .executable(name: "stocksync", targets: ["StockSyncCLI"]),
+        .executable(name: "stocksync-bench", targets: ["StockSyncBench"]),
         .library(name: "StockSyncCore", targets: ["StockSyncCore"]),
     ],
     dependencies: [
@@ -70,9 +71,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Deterministic workloads, shared by the tests and the benchmarks.
         .target(
             name: "TestSupport",
             path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "StockSyncBench",
+            dependencies: [
+                "StockSyncCore",
+                "TestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

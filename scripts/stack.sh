@@ -16,7 +16,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 ensure_packages() {
-    local wanted=(postgresql rabbitmq-server librabbitmq-dev libpq-dev libcurl4-openssl-dev procps)
+    local wanted=(postgresql rabbitmq-server librabbitmq-dev libpq-dev libcurl4-openssl-dev procps curl bc)
     local missing=()
     for package in "${wanted[@]}"; do
         dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
