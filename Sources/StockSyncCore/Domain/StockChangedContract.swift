@@ -23,90 +23,88 @@ public enum StockChangedContract {
     /// PostgreSQL `text` and Shopify's SKU field both cap what is sensible here.
     public static let maximumIdentifierBytes = 255
 
-    private struct Wire: Decodable {
-        var schema: String?
-        var kind: String?
-        var event_id: String?
-        var sku: String?
-        var warehouse: String?
-        var occurred_at: String?
-        var version: WireInteger?
-        var on_hand: WireInteger?
-        var allocated: WireInteger?
-        var reserved: WireInteger?
-        var on_hand_delta: WireInteger?
-        var allocated_delta: WireInteger?
-        var reserved_delta: WireInteger?
-    }
+    /// The message's members, read with the contract's type rules.
+    private struct Wire {
+        let object: FlatJSONObject
 
-    /// An optional integer field. Foundation reports a fraction or a number beyond 64 bits
-    /// as invalid JSON with no field named; this names the field.
-    private struct WireInteger: Decodable {
-        var value: Int
+        func string(_ field: String) throws(ContractViolation) -> String? {
+            switch object[field] {
+            case nil, .null?: return nil
+            case .string(let value)?: return value
+            default: throw ContractViolation("field `\(field)` must be a string")
+            }
+        }
 
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            do {
-                value = try container.decode(Int.self)
-            } catch let error as DecodingError {
-                throw error
-            } catch {
-                throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an integer within 64 bits")
+        func integer(_ field: String) throws(ContractViolation) -> Int? {
+            switch object[field] {
+            case nil, .null?: return nil
+            case .integer(let value)?: return value
+            case .nonInteger?: throw ContractViolation("field `\(field)` must be an integer within 64 bits")
+            default: throw ContractViolation("field `\(field)` must be an integer")
+            }
+        }
+
+        /// Fields of the other kind have no meaning here; a message that sets them is confused.
+        func forbid(_ fields: [String], in kind: String) throws(ContractViolation) {
+            for field in fields where object[field] != nil && object[field] != .null {
+                throw ContractViolation("field `\(field)` is not allowed in \(kind)")
             }
         }
     }
 
     public static func decode(_ body: some Collection<UInt8>) throws(ContractViolation) -> StockEvent {
-        let wire: Wire
         do {
-            wire = try JSONDecoder().decode(Wire.self, from: Data(body))
-        } catch let error as DecodingError {
-            throw ContractViolation(describe(error))
+            return try validate(Wire(object: FlatJSONObject(parsing: body)))
+        } catch let error as FlatJSONObject.ParseError {
+            switch error {
+            case .invalidJSON: throw ContractViolation("body is not valid JSON")
+            case .notAnObject: throw ContractViolation("body must be a JSON object")
+            case .duplicateKey(let key): throw ContractViolation("field `\(key.prefix(64))` appears more than once")
+            }
+        } catch let violation as ContractViolation {
+            throw violation
         } catch {
-            throw ContractViolation("body is not valid JSON")
+            throw ContractViolation("body does not match the contract")
         }
-        return try validate(wire)
     }
 
     private static func validate(_ wire: Wire) throws(ContractViolation) -> StockEvent {
-        guard let schema = wire.schema else { throw ContractViolation("missing field `schema`") }
+        guard let schema = try wire.string("schema") else { throw ContractViolation("missing field `schema`") }
         guard schema == Self.schema else {
             throw ContractViolation("unknown schema `\(schema.prefix(64))` (this worker reads `\(Self.schema)`)")
         }
-        let eventID = try identifier(wire.event_id, field: "event_id")
+        let eventID = try identifier(wire.string("event_id"), field: "event_id")
         let key = StockKey(
-            sku: try identifier(wire.sku, field: "sku"),
-            warehouse: try identifier(wire.warehouse, field: "warehouse")
+            sku: try identifier(wire.string("sku"), field: "sku"),
+            warehouse: try identifier(wire.string("warehouse"), field: "warehouse")
         )
-        guard let occurredText = wire.occurred_at else { throw ContractViolation("missing field `occurred_at`") }
+        guard let occurredText = try wire.string("occurred_at") else { throw ContractViolation("missing field `occurred_at`") }
         guard let occurredAt = Timestamp.parse(occurredText) else {
             throw ContractViolation("field `occurred_at` must be an RFC 3339 date-time with a time zone")
         }
 
         let change: StockEvent.Change
-        switch wire.kind {
+        switch try wire.string("kind") {
         case "snapshot":
-            try forbid(["on_hand_delta": wire.on_hand_delta?.value, "allocated_delta": wire.allocated_delta?.value,
-                        "reserved_delta": wire.reserved_delta?.value], in: "a snapshot")
+            try wire.forbid(["on_hand_delta", "allocated_delta", "reserved_delta"], in: "a snapshot")
             let quantities = StockQuantities(
-                onHand: try quantity(wire.on_hand?.value, field: "on_hand"),
-                allocated: try quantity(wire.allocated?.value, field: "allocated"),
-                reserved: try quantity(wire.reserved?.value, field: "reserved")
+                onHand: try quantity(wire.integer("on_hand"), field: "on_hand"),
+                allocated: try quantity(wire.integer("allocated"), field: "allocated"),
+                reserved: try quantity(wire.integer("reserved"), field: "reserved")
             )
-            guard let version = wire.version?.value else { throw ContractViolation("missing field `version`") }
+            guard let version = try wire.integer("version") else { throw ContractViolation("missing field `version`") }
             change = .snapshot(quantities, version: try positive(version, field: "version"))
         case "adjustment":
-            try forbid(["on_hand": wire.on_hand?.value, "allocated": wire.allocated?.value, "reserved": wire.reserved?.value],
-                       in: "an adjustment")
-            guard let onHandDelta = wire.on_hand_delta?.value else {
+            try wire.forbid(["on_hand", "allocated", "reserved"], in: "an adjustment")
+            guard let onHandDelta = try wire.integer("on_hand_delta") else {
                 throw ContractViolation("missing field `on_hand_delta`")
             }
             let delta = StockQuantities(
                 onHand: try self.delta(onHandDelta, field: "on_hand_delta"),
-                allocated: try self.delta(wire.allocated_delta?.value ?? 0, field: "allocated_delta"),
-                reserved: try self.delta(wire.reserved_delta?.value ?? 0, field: "reserved_delta")
+                allocated: try self.delta(wire.integer("allocated_delta") ?? 0, field: "allocated_delta"),
+                reserved: try self.delta(wire.integer("reserved_delta") ?? 0, field: "reserved_delta")
             )
-            let version = try wire.version.map { v throws(ContractViolation) in try positive(v.value, field: "version") }
+            let version = try wire.integer("version").map { v throws(ContractViolation) in try positive(v, field: "version") }
             change = .adjustment(delta, version: version)
         case nil:
             throw ContractViolation("missing field `kind`")
@@ -150,32 +148,5 @@ public enum StockChangedContract {
         return value
     }
 
-    private static func forbid(_ fields: KeyValuePairs<String, Int?>, in kind: String) throws(ContractViolation) {
-        for (name, value) in fields where value != nil {
-            throw ContractViolation("field `\(name)` is not allowed in \(kind)")
-        }
-    }
-
-    private static func describe(_ error: DecodingError) -> String {
-        func path(_ context: DecodingError.Context) -> String {
-            context.codingPath.map(\.stringValue).joined(separator: ".")
-        }
-        switch error {
-        case .typeMismatch(let type, let context):
-            let expected = type == String.self ? "a string" : (type == Int.self ? "an integer" : "\(type)")
-            return context.codingPath.isEmpty
-                ? "body must be a JSON object"
-                : "field `\(path(context))` must be \(expected)"
-        case .dataCorrupted(let context):
-            if context.codingPath.isEmpty { return "body is not valid JSON" }
-            return "field `\(path(context))` must be an integer within 64 bits"
-        case .keyNotFound(let key, _):
-            return "missing field `\(key.stringValue)`"
-        case .valueNotFound(_, let context):
-            return "field `\(path(context))` is null"
-        @unknown default:
-            return "body does not match the contract"
-        }
-    }
 }
 

@@ -14,9 +14,4 @@ public enum Timestamp {
         if let date = try? whole.parse(text) { return date }
         return try? fractional.parse(text)
     }
-
-    /// Formats with millisecond precision in UTC, as PostgreSQL and the message contracts accept.
-    public static func format(_ date: Date) -> String {
-        fractional.format(date)
-    }
 }

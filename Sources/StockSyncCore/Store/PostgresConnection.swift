@@ -4,6 +4,9 @@ import CLibPQ
 /// time (the worker's dedicated thread, or the CLI's).
 public final class PostgresConnection {
     private let handle: OpaquePointer
+    /// Statements prepared on this connection, by their SQL: each is parsed and planned
+    /// once, not for every batch.
+    private var preparedStatements: [String: String] = [:]
 
     /// - Parameter url: a libpq connection URI or key/value string (`DATABASE_URL`).
     public init(url: String) throws(StoreError) {
@@ -25,12 +28,26 @@ public final class PostgresConnection {
     /// False once the server or network dropped the connection.
     public var isUsable: Bool { PQstatus(handle) == CONNECTION_OK }
 
-    /// Runs one statement with text parameters ($1, $2, …); NULL for nil.
+    /// Runs one statement with text parameters ($1, $2, …), as a prepared statement.
     @discardableResult
     public func query(_ sql: String, _ parameters: [PostgresParameter] = []) throws(StoreError) -> PostgresRows {
-        let result = Self.withCStrings(parameters.map(\.text)) { values in
-            PQexecParams(handle, sql, Int32(values.count), nil, values, nil, nil, 0)
+        let name = try prepared(sql, parameterCount: parameters.count)
+        let result = Self.withCStrings(parameters.map(\.bytes)) { values in
+            PQexecPrepared(handle, name, Int32(values.count), values, nil, nil, 0)
         }
+        return try rows(result)
+    }
+
+    private func prepared(_ sql: String, parameterCount: Int) throws(StoreError) -> String {
+        if let name = preparedStatements[sql] { return name }
+        let name = "s\(preparedStatements.count)"
+        let result = PQprepare(handle, name, sql, Int32(parameterCount), nil)
+        _ = try rows(result)
+        preparedStatements[sql] = name
+        return name
+    }
+
+    private func rows(_ result: OpaquePointer?) throws(StoreError) -> PostgresRows {
         guard let result else {
             throw isUsable ? .unexpectedResult("no result: \(Self.errorText(handle))")
                            : .connectionLost(Self.errorText(handle))
@@ -84,23 +101,25 @@ public final class PostgresConnection {
         return String(cString: text).trimmingTrailingWhitespace()
     }
 
-    /// Lays the parameters out in one buffer and passes libpq a pointer to each.
-    private static func withCStrings<R>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
-        var buffer: [CChar] = []
-        buffer.reserveCapacity(strings.reduce(0) { $0 + ($1?.utf8.count ?? 0) + 1 })
+    /// Lays the parameters out in one NUL-separated buffer and passes libpq a pointer to each.
+    private static func withCStrings<R>(_ values: [[UInt8]?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(values.reduce(0) { $0 + ($1?.count ?? 0) + 1 })
         var offsets: [Int?] = []
-        offsets.reserveCapacity(strings.count)
-        for string in strings {
-            guard let string else {
+        offsets.reserveCapacity(values.count)
+        for value in values {
+            guard let value else {
                 offsets.append(nil)
                 continue
             }
             offsets.append(buffer.count)
-            buffer.append(contentsOf: string.utf8.map { CChar(bitPattern: $0) })
+            buffer.append(contentsOf: value)
             buffer.append(0)
         }
         return buffer.withUnsafeBufferPointer { storage in
-            body(offsets.map { offset in offset.map { storage.baseAddress! + $0 } })
+            storage.withMemoryRebound(to: CChar.self) { characters in
+                body(offsets.map { offset in offset.map { characters.baseAddress! + $0 } })
+            }
         }
     }
 }

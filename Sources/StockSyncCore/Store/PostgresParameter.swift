@@ -1,48 +1,59 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// A statement parameter in PostgreSQL's text format. Arrays let one statement carry a
 /// whole batch (`unnest($1::text[], $2::bigint[])`), so batches stay set-based.
 public struct PostgresParameter: Sendable {
-    let text: String?
+    /// The value's bytes without a terminator; nil for NULL.
+    let bytes: [UInt8]?
 
-    public static let null = PostgresParameter(text: nil)
+    var text: String? { bytes.map { String(decoding: $0, as: UTF8.self) } }
 
-    public static func string(_ value: String) -> PostgresParameter { PostgresParameter(text: value) }
-    public static func int(_ value: Int) -> PostgresParameter { PostgresParameter(text: String(value)) }
-    public static func optionalInt(_ value: Int?) -> PostgresParameter { PostgresParameter(text: value.map { String($0) }) }
+    public static let null = PostgresParameter(bytes: nil)
 
+    public static func string(_ value: String) -> PostgresParameter { PostgresParameter(bytes: Array(value.utf8)) }
+    public static func int(_ value: Int) -> PostgresParameter { .string(String(value)) }
+
+    /// A `text[]`, each element double-quoted so that commas, braces, spaces and the word
+    /// NULL stay data.
     public static func strings(_ values: some Sequence<String>) -> PostgresParameter {
-        arrayLiteral(values.lazy.map(quoted))
+        array(values) { value, bytes in
+            bytes.append(UInt8(ascii: "\""))
+            for byte in value.utf8 {
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { bytes.append(UInt8(ascii: "\\")) }
+                bytes.append(byte)
+            }
+            bytes.append(UInt8(ascii: "\""))
+        }
     }
 
     public static func ints(_ values: some Sequence<Int>) -> PostgresParameter {
-        arrayLiteral(values.lazy.map { String($0) })
+        array(values) { value, bytes in bytes.append(contentsOf: String(value).utf8) }
     }
 
     public static func optionalInts(_ values: some Sequence<Int?>) -> PostgresParameter {
-        arrayLiteral(values.lazy.map { $0.map { String($0) } ?? "NULL" })
+        array(values) { value, bytes in bytes.append(contentsOf: (value.map { String($0) } ?? "NULL").utf8) }
     }
 
-    private static func arrayLiteral(_ elements: some Sequence<String>) -> PostgresParameter {
-        var text = "{"
-        var first = true
-        for element in elements {
-            if !first { text.append(",") }
-            text.append(element)
-            first = false
-        }
-        text.append("}")
-        return PostgresParameter(text: text)
+    /// A `float8[]` of seconds since 1970, for `to_timestamp(…)`: much cheaper to write
+    /// than formatted dates.
+    public static func epochSeconds(_ values: some Sequence<Date>) -> PostgresParameter {
+        array(values) { value, bytes in bytes.append(contentsOf: value.timeIntervalSince1970.description.utf8) }
     }
 
-    /// An array element in double quotes, so that commas, braces, spaces and the word NULL
-    /// stay data.
-    private static func quoted(_ value: String) -> String {
-        var text = "\""
-        text.reserveCapacity(value.utf8.count + 2)
-        for character in value.unicodeScalars {
-            if character == "\"" || character == "\\" { text.unicodeScalars.append("\\") }
-            text.unicodeScalars.append(character)
+    private static func array<S: Sequence>(_ values: S, _ append: (S.Element, inout [UInt8]) -> Void)
+        -> PostgresParameter
+    {
+        var bytes: [UInt8] = [UInt8(ascii: "{")]
+        bytes.reserveCapacity(values.underestimatedCount * 12 + 2)
+        for value in values {
+            if bytes.count > 1 { bytes.append(UInt8(ascii: ",")) }
+            append(value, &bytes)
         }
-        text.append("\"")
-        return text
+        bytes.append(UInt8(ascii: "}"))
+        return PostgresParameter(bytes: bytes)
     }
 }

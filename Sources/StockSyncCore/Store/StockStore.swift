@@ -72,7 +72,7 @@ public struct StockStore {
     /// those, and only those, are to be applied.
     public func recordAdjustments(_ events: [StockEvent]) throws(StoreError) -> Set<String> {
         var ids: [String] = [], skus: [String] = [], warehouses: [String] = [], versions: [Int?] = []
-        var onHand: [Int] = [], allocated: [Int] = [], reserved: [Int] = [], times: [String] = []
+        var onHand: [Int] = [], allocated: [Int] = [], reserved: [Int] = [], times: [Date] = []
         for event in events {
             guard case .adjustment(let delta, let version) = event.change else { continue }
             ids.append(event.eventID)
@@ -82,18 +82,19 @@ public struct StockStore {
             onHand.append(delta.onHand)
             allocated.append(delta.allocated)
             reserved.append(delta.reserved)
-            times.append(Timestamp.format(event.occurredAt))
+            times.append(event.occurredAt)
         }
         guard !ids.isEmpty else { return [] }
         let rows = try connection.query("""
             INSERT INTO stock_adjustments
                 (event_id, sku, warehouse, version, on_hand_delta, allocated_delta, reserved_delta, occurred_at)
-            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[],
-                                 $7::bigint[], $8::timestamptz[])
+            SELECT id, sku, warehouse, version, on_hand, allocated, reserved, to_timestamp(occurred)
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[],
+                        $8::float8[]) AS e(id, sku, warehouse, version, on_hand, allocated, reserved, occurred)
             ON CONFLICT (event_id) DO NOTHING
             RETURNING event_id
             """, [.strings(ids), .strings(skus), .strings(warehouses), .optionalInts(versions),
-                  .ints(onHand), .ints(allocated), .ints(reserved), .strings(times)])
+                  .ints(onHand), .ints(allocated), .ints(reserved), .epochSeconds(times)])
         return Set((0..<rows.count).map { rows.string($0, 0)! })
     }
 
@@ -156,12 +157,13 @@ public struct StockStore {
         let now = Date()
         try connection.query("""
             INSERT INTO available_to_sell AS a (shop, sku, location, available, due_since)
-            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::timestamptz[])
-            ON CONFLICT (shop, sku, location) DO UPDATE SET
+            SELECT shop, sku, location, available, to_timestamp(due)
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::float8[]) AS a(shop, sku, location, available, due)
+            ON CONFLICT (sku, shop, location) DO UPDATE SET
                 available = excluded.available, version = a.version + 1, changed_at = now(),
                 due_since = LEAST(a.due_since, excluded.due_since)
             """, [.strings(entries.map(\.key.shop)), .strings(entries.map(\.key.sku)),
                   .strings(entries.map(\.key.location)), .ints(entries.map(\.value)),
-                  .strings(entries.map { Timestamp.format(dueSince[$0.key.sku] ?? now) })])
+                  .epochSeconds(entries.map { dueSince[$0.key.sku] ?? now })])
     }
 }
