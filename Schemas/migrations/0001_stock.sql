@@ -56,9 +56,10 @@ CREATE INDEX stock_adjustments_sequenced ON stock_adjustments (sku, warehouse, v
 
 -- Available-to-sell per level Shopify shows. A row whose version is ahead of
 -- pushed_version is due for a push: this table is the push outbox, and it coalesces
--- every change to a level into its latest value.
+-- every change to a level into its latest value. No foreign key to shops: its check
+-- would lock the shop's row for every insert, and every worker inserts for every shop.
 CREATE TABLE available_to_sell (
-    shop           text NOT NULL REFERENCES shops ON DELETE CASCADE,
+    shop           text NOT NULL,
     sku            text NOT NULL,
     location       text NOT NULL,
     available      bigint NOT NULL CHECK (available >= 0),

@@ -1,14 +1,21 @@
-import Hummingbird
 import Logging
 import Metrics
+import NIOCore
+import NIOHTTP1
+import NIOPosix
 import Prometheus
 import ServiceLifecycle
 
-/// Serves the process's metrics in Prometheus's text format at `/metrics`.
+/// Serves the process's metrics in Prometheus's text format at `/metrics` (and `/health`).
+/// Plain SwiftNIO rather than Hummingbird: Hummingbird links all of Foundation, which
+/// costs a worker about 7 MB of its 40 MB memory budget for two fixed responses.
 public struct MetricsServer: Service {
-    private let application: Application<RouterResponder<BasicRequestContext>>
+    private let registry: PrometheusCollectorRegistry
+    private let host: String
+    private let port: Int
+    private let logger: Logger
 
-    /// Makes `registry` the backend of swift-metrics for the whole process.
+    /// Makes a new registry the backend of swift-metrics for the whole process.
     public static func bootstrap() -> PrometheusCollectorRegistry {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
@@ -16,21 +23,76 @@ public struct MetricsServer: Service {
     }
 
     public init(registry: PrometheusCollectorRegistry, host: String = "0.0.0.0", port: Int, logger: Logger) {
-        let router = Router()
-        router.get("metrics") { _, _ in
-            var buffer = [UInt8]()
-            buffer.reserveCapacity(8_192)
-            registry.emit(into: &buffer)
-            return Response(status: .ok,
-                            headers: [.contentType: "text/plain; version=0.0.4"],
-                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: buffer)))
-        }
-        router.get("health") { _, _ in HTTPResponse.Status.ok }
-        application = Application(router: router, configuration: .init(address: .hostname(host, port: port)),
-                                  logger: logger)
+        self.registry = registry
+        self.host = host
+        self.port = port
+        self.logger = logger
     }
 
     public func run() async throws {
-        try await application.run()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let registry = self.registry
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 64)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(MetricsHandler(registry: registry))
+                }
+            }
+            .bind(host: host, port: port).get()
+        logger.info("serving metrics", metadata: ["address": "http://\(host):\(port)/metrics"])
+        try await withGracefulShutdownHandler {
+            try await channel.closeFuture.get()
+        } onGracefulShutdown: {
+            channel.close(promise: nil)
+        }
+        try await group.shutdownGracefully()
+    }
+}
+
+private final class MetricsHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let registry: PrometheusCollectorRegistry
+    private var request: HTTPRequestHead?
+
+    init(registry: PrometheusCollectorRegistry) {
+        self.registry = registry
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head): request = head
+        case .body: break
+        case .end:
+            guard let request else { return }
+            respond(to: request, context: context)
+            self.request = nil
+        }
+    }
+
+    private func respond(to request: HTTPRequestHead, context: ChannelHandlerContext) {
+        let path = request.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? request.uri
+        let (status, contentType, body): (HTTPResponseStatus, String, [UInt8]) =
+            switch (request.method, path) {
+            case (.GET, "/metrics"): (.ok, "text/plain; version=0.0.4", registry.emitToBuffer())
+            case (.GET, "/health"): (.ok, "text/plain", Array("ok\n".utf8))
+            case (.GET, _): (.notFound, "text/plain", Array("not found\n".utf8))
+            default: (.methodNotAllowed, "text/plain", Array("method not allowed\n".utf8))
+            }
+        var headers = HTTPHeaders([("content-type", contentType), ("content-length", String(body.count))])
+        let keepAlive = request.isKeepAlive
+        headers.add(name: "connection", value: keepAlive ? "keep-alive" : "close")
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: request.version, status: status, headers: headers))),
+                      promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
+        let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if !keepAlive {
+            let channel = context.channel
+            written.whenComplete { _ in channel.close(promise: nil) }
+        }
     }
 }
