@@ -6,10 +6,11 @@ import Foundation
 
 /// The stock tables (`Schemas/migrations/0001_stock.sql`). Every statement takes a whole
 /// batch as arrays, so a batch costs the same handful of round trips at any size. Call
-/// inside a transaction that began with `lock(skus:)`.
+/// inside a transaction that began with `lock(levels:)` or `lock(skus:)`.
 public struct StockStore {
-    /// Advisory-lock namespace of per-SKU locks (the migrator uses 0).
-    static let skuLockNamespace = 1
+    /// Advisory-lock namespaces (the migrator uses 0).
+    static let levelLockNamespace = 1
+    static let skuLockNamespace = 2
 
     public let connection: PostgresConnection
 
@@ -17,10 +18,20 @@ public struct StockStore {
         self.connection = connection
     }
 
-    /// Serializes work on these SKUs across every worker until the transaction ends. Two
-    /// batches may touch one SKU through different warehouses that feed one location, and
-    /// each must see the other's stock. The locks are taken in one global order (by key),
-    /// so batches wait for each other but never deadlock.
+    /// Serializes read-modify-write of these levels across every worker until the
+    /// transaction ends. Locks are taken in one global order (by key), so transactions wait
+    /// for each other but never deadlock.
+    public func lock(levels keys: some Collection<StockKey>) throws(StoreError) {
+        try connection.query("""
+            SELECT count(pg_advisory_xact_lock($3, key))
+            FROM (SELECT DISTINCT hashtext(sku || chr(31) || warehouse) AS key
+                  FROM unnest($1::text[], $2::text[]) AS k(sku, warehouse) ORDER BY key) AS keys
+            """, [.strings(keys.map(\.sku)), .strings(keys.map(\.warehouse)), .int(Self.levelLockNamespace)])
+    }
+
+    /// Serializes ATS computation for these SKUs across every worker until the transaction
+    /// ends: two batches may change one SKU through different warehouses that feed one
+    /// location, and the later computation must see both. Same global order as above.
     public func lock(skus: some Collection<String>) throws(StoreError) {
         try connection.query("""
             SELECT count(pg_advisory_xact_lock($2, key))
@@ -28,12 +39,24 @@ public struct StockStore {
             """, [.strings(skus), .int(Self.skuLockNamespace)])
     }
 
+    /// The stored levels of these keys.
+    public func levels(keys: some Collection<StockKey>) throws(StoreError) -> [StockKey: StockLevel] {
+        try levels(from: connection.query("""
+            SELECT s.sku, s.warehouse, s.on_hand, s.allocated, s.reserved, s.snapshot_version
+            FROM unnest($1::text[], $2::text[]) AS k(sku, warehouse)
+            JOIN stock_levels s ON s.sku = k.sku AND s.warehouse = k.warehouse
+            """, [.strings(keys.map(\.sku)), .strings(keys.map(\.warehouse))]))
+    }
+
     /// Every stored level of these SKUs, in every warehouse.
     public func levels(skus: some Collection<String>) throws(StoreError) -> [StockKey: StockLevel] {
-        let rows = try connection.query("""
+        try levels(from: connection.query("""
             SELECT sku, warehouse, on_hand, allocated, reserved, snapshot_version
             FROM stock_levels WHERE sku = ANY($1::text[])
-            """, [.strings(skus)])
+            """, [.strings(skus)]))
+    }
+
+    private func levels(from rows: PostgresRows) -> [StockKey: StockLevel] {
         var levels: [StockKey: StockLevel] = [:]
         levels.reserveCapacity(rows.count)
         for row in 0..<rows.count {
@@ -100,7 +123,7 @@ public struct StockStore {
 
     public func saveLevels(_ levels: [StockKey: StockLevel]) throws(StoreError) {
         guard !levels.isEmpty else { return }
-        let entries = Array(levels)
+        let entries = levels.sorted { $0.key < $1.key }
         try connection.query("""
             INSERT INTO stock_levels AS s (sku, warehouse, on_hand, allocated, reserved, snapshot_version)
             SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[])

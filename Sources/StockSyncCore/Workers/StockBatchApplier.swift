@@ -16,9 +16,12 @@ public struct StockBatchOutcome: Equatable, Sendable {
     }
 }
 
-/// Applies a batch of stock events in one transaction: the ERP levels, then the ATS of
-/// every level they feed, marked due for push. Applying the same batch again changes
-/// nothing, which is what makes redelivery after a crash harmless.
+/// Applies a batch of stock events in two short transactions: first the ERP levels, under
+/// per-level locks; then the ATS of every SKU in the batch, under per-SKU locks, marked
+/// due for push. Splitting them keeps each lock briefly held, so concurrent workers, whose
+/// batches nearly always share SKUs, overlap instead of taking turns. A crash between the
+/// two is harmless: the batch is redelivered, its levels are already applied (a no-op),
+/// and the second step recomputes the ATS of every SKU in the batch, changed or not.
 public struct StockBatchApplier {
     public let connection: PostgresConnection
 
@@ -28,28 +31,24 @@ public struct StockBatchApplier {
 
     public func apply(_ events: [StockEvent]) throws -> StockBatchOutcome {
         guard !events.isEmpty else { return StockBatchOutcome() }
-        return try connection.transaction { connection in
+        let changed = try connection.transaction { connection in
             let store = StockStore(connection: connection)
-            let skus = Set(events.map(\.key.sku))
-            try store.lock(skus: skus)
-            let stored = try store.levels(skus: skus)
+            let keys = Set(events.map(\.key))
+            try store.lock(levels: keys)
+            let stored = try store.levels(keys: keys)
             let prior = try store.sequencedAdjustments(above: StockLedger.keysToRebase(events, stored: stored))
             let newAdjustments = try store.recordAdjustments(events)
             let changed = StockLedger.apply(events, to: stored, priorAdjustments: prior,
                                             newAdjustmentIDs: newAdjustments)
             try store.saveLevels(changed)
-
-            var current = stored
-            current.merge(changed) { $1 }
-            var eventTimes: [String: Date] = [:]
-            for event in events {
-                eventTimes[event.key.sku] = min(eventTimes[event.key.sku] ?? event.occurredAt, event.occurredAt)
-            }
-            let availability = try refreshAvailability(
-                skus: Set(changed.keys.map(\.sku)), levels: current, dueSince: eventTimes, store: store)
-            return StockBatchOutcome(events: events.count, levelsChanged: changed.count,
-                                     availabilityChanged: availability)
+            return changed
         }
+        var eventTimes: [String: Date] = [:]
+        for event in events {
+            eventTimes[event.key.sku] = min(eventTimes[event.key.sku] ?? event.occurredAt, event.occurredAt)
+        }
+        let availability = try recompute(skus: Set(events.map(\.key.sku)), dueSince: eventTimes)
+        return StockBatchOutcome(events: events.count, levelsChanged: changed.count, availabilityChanged: availability)
     }
 
     /// Recomputes the ATS of these SKUs after a change of mappings or buffers, in
@@ -58,15 +57,20 @@ public struct StockBatchApplier {
     public func recompute(skus: [String], chunkSize: Int = 1_000) throws -> Int {
         var changed = 0
         for start in stride(from: 0, to: skus.count, by: chunkSize) {
-            let chunk = Set(skus[start..<min(start + chunkSize, skus.count)])
-            changed += try connection.transaction { connection in
-                let store = StockStore(connection: connection)
-                try store.lock(skus: chunk)
-                return try refreshAvailability(skus: chunk, levels: try store.levels(skus: chunk), dueSince: [:],
-                                               store: store)
-            }
+            changed += try recompute(skus: Set(skus[start..<min(start + chunkSize, skus.count)]), dueSince: [:])
         }
         return changed
+    }
+
+    /// Recomputes the ATS of these SKUs from every warehouse's committed level, in one
+    /// transaction that holds their locks.
+    private func recompute(skus: Set<String>, dueSince: [String: Date]) throws -> Int {
+        try connection.transaction { connection in
+            let store = StockStore(connection: connection)
+            try store.lock(skus: skus)
+            return try refreshAvailability(skus: skus, levels: store.levels(skus: skus), dueSince: dueSince,
+                                           store: store)
+        }
     }
 
     /// Computes the ATS of `skus` from `levels` (all of their warehouses) and stores the
