@@ -10,6 +10,12 @@ public struct StockBatchOutcome: Equatable, Sendable {
     public var levelsChanged = 0
     public var availabilityChanged = 0
 
+    public init(events: Int = 0, levelsChanged: Int = 0, availabilityChanged: Int = 0) {
+        self.events = events
+        self.levelsChanged = levelsChanged
+        self.availabilityChanged = availabilityChanged
+    }
+
     public static func + (lhs: StockBatchOutcome, rhs: StockBatchOutcome) -> StockBatchOutcome {
         StockBatchOutcome(events: lhs.events + rhs.events, levelsChanged: lhs.levelsChanged + rhs.levelsChanged,
                           availabilityChanged: lhs.availabilityChanged + rhs.availabilityChanged)
