@@ -3,142 +3,143 @@ import StockSyncCore
 import Testing
 
 /// The adapters and the configuration store against the real servers.
-@Suite("Adapters (RabbitMQ + PostgreSQL)", .serialized,
-       .enabled(if: IntegrationEnvironment.isConfigured, IntegrationEnvironment.skipReason))
-struct AdapterTests {
-    init() throws {
-        try IntegrationEnvironment.reset()
-    }
-
-    static let shop = "cfg.myshopify.com"
-
-    static func event(_ id: String, sku: String, warehouse: String, onHand: Int, version: Int = 1) -> StockEvent {
-        StockEvent(eventID: id, key: StockKey(sku: sku, warehouse: warehouse), occurredAt: Date(),
-                   change: .snapshot(StockQuantities(onHand: onHand, allocated: 0, reserved: 0), version: version))
-    }
-
-    static func availability(_ connection: PostgresConnection, sku: String) throws -> [String: Int] {
-        let rows = try connection.query(
-            "SELECT location, available FROM available_to_sell WHERE sku = $1 AND shop = $2", [.string(sku), .string(shop)])
-        return Dictionary(uniqueKeysWithValues: (0..<rows.count).map { (rows.string($0, 0)!, rows.int($0, 1)!) })
-    }
-
-    @Test func configurationChangesRecomputeAvailability() throws {
-        let database = try IntegrationEnvironment.database()
-        let configuration = ShopConfigurationStore(connection: database)
-        try configuration.upsertShop(Self.shop, defaultSafetyBuffer: 1)
-        try configuration.map(shop: Self.shop, warehouse: "W1", location: "L1")
-        try configuration.map(shop: Self.shop, warehouse: "W2", location: "L1")
-        try configuration.map(shop: Self.shop, warehouse: "W3", location: "L2")
-        let outcome = try StockBatchApplier(connection: database).apply([
-            Self.event("a", sku: "S", warehouse: "W1", onHand: 10), Self.event("b", sku: "S", warehouse: "W2", onHand: 5),
-            Self.event("c", sku: "S", warehouse: "W3", onHand: 7),
-        ])
-        #expect(outcome == StockBatchOutcome(events: 3, levelsChanged: 3, availabilityChanged: 2))
-        #expect(try Self.availability(database, sku: "S") == ["L1": 14, "L2": 6])
-
-        #expect(try configuration.setSafetyBuffer(shop: Self.shop, sku: "S", location: "L2", buffer: 3) == 1)
-        #expect(try Self.availability(database, sku: "S") == ["L1": 14, "L2": 4])
-        try configuration.upsertShop(Self.shop, defaultSafetyBuffer: 4)
-        #expect(try Self.availability(database, sku: "S") == ["L1": 11, "L2": 4])
-        try configuration.setSafetyBuffer(shop: Self.shop, sku: "S", location: "L2", buffer: nil)
-        #expect(try Self.availability(database, sku: "S") == ["L1": 11, "L2": 3])
-
-        // A warehouse moved to another location: both locations change.
-        try configuration.map(shop: Self.shop, warehouse: "W2", location: "L2")
-        #expect(try Self.availability(database, sku: "S") == ["L1": 6, "L2": 8])
-        // A location that loses every warehouse falls to 0 rather than keeping a stale value.
-        try configuration.unmap(shop: Self.shop, warehouse: "W1")
-        #expect(try Self.availability(database, sku: "S") == ["L1": 0, "L2": 8])
-
-        // Applying the same batch again changes nothing and marks nothing due.
-        let versions = try database.query("SELECT sum(version) FROM available_to_sell").int(0, 0)
-        let again = try StockBatchApplier(connection: database).apply([Self.event("a", sku: "S", warehouse: "W1", onHand: 10)])
-        #expect(again == StockBatchOutcome(events: 1, levelsChanged: 0, availabilityChanged: 0))
-        #expect(try database.query("SELECT sum(version) FROM available_to_sell").int(0, 0) == versions)
-
-        #expect(throws: ShopConfigurationStore.UnknownShop.self) {
-            try configuration.map(shop: "nobody.myshopify.com", warehouse: "W1", location: "L1")
+extension IntegrationTests {
+    @Suite("Adapters (RabbitMQ + PostgreSQL)")
+    struct AdapterTests {
+        init() throws {
+            try IntegrationEnvironment.reset()
         }
-    }
 
-    @Test func migrationsRunConcurrentlyApplyOnce() async throws {
-        let database = try IntegrationEnvironment.database()
-        try database.execute(script: "DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
-        let directory = IntegrationEnvironment.repository.appendingPathComponent("Schemas/migrations").path
-        let outcomes = try await withThrowingTaskGroup(of: [Migrator.Outcome].self) { group in
-            for _ in 0..<4 {
-                group.addTask {
-                    try Migrator(directory: directory).run(on: IntegrationEnvironment.database())
-                }
+        static let shop = "cfg.myshopify.com"
+
+        static func event(_ id: String, sku: String, warehouse: String, onHand: Int, version: Int = 1) -> StockEvent {
+            StockEvent(eventID: id, key: StockKey(sku: sku, warehouse: warehouse), occurredAt: Date(),
+                       change: .snapshot(StockQuantities(onHand: onHand, allocated: 0, reserved: 0), version: version))
+        }
+
+        static func availability(_ connection: PostgresConnection, sku: String) throws -> [String: Int] {
+            let rows = try connection.query(
+                "SELECT location, available FROM available_to_sell WHERE sku = $1 AND shop = $2", [.string(sku), .string(shop)])
+            return Dictionary(uniqueKeysWithValues: (0..<rows.count).map { (rows.string($0, 0)!, rows.int($0, 1)!) })
+        }
+
+        @Test func configurationChangesRecomputeAvailability() throws {
+            let database = try IntegrationEnvironment.database()
+            let configuration = ShopConfigurationStore(connection: database)
+            try configuration.upsertShop(Self.shop, defaultSafetyBuffer: 1)
+            try configuration.map(shop: Self.shop, warehouse: "W1", location: "L1")
+            try configuration.map(shop: Self.shop, warehouse: "W2", location: "L1")
+            try configuration.map(shop: Self.shop, warehouse: "W3", location: "L2")
+            let outcome = try StockBatchApplier(connection: database).apply([
+                Self.event("a", sku: "S", warehouse: "W1", onHand: 10), Self.event("b", sku: "S", warehouse: "W2", onHand: 5),
+                Self.event("c", sku: "S", warehouse: "W3", onHand: 7),
+            ])
+            #expect(outcome == StockBatchOutcome(events: 3, levelsChanged: 3, availabilityChanged: 2))
+            #expect(try Self.availability(database, sku: "S") == ["L1": 14, "L2": 6])
+
+            #expect(try configuration.setSafetyBuffer(shop: Self.shop, sku: "S", location: "L2", buffer: 3) == 1)
+            #expect(try Self.availability(database, sku: "S") == ["L1": 14, "L2": 4])
+            try configuration.upsertShop(Self.shop, defaultSafetyBuffer: 4)
+            #expect(try Self.availability(database, sku: "S") == ["L1": 11, "L2": 4])
+            try configuration.setSafetyBuffer(shop: Self.shop, sku: "S", location: "L2", buffer: nil)
+            #expect(try Self.availability(database, sku: "S") == ["L1": 11, "L2": 3])
+
+            // A warehouse moved to another location: both locations change.
+            try configuration.map(shop: Self.shop, warehouse: "W2", location: "L2")
+            #expect(try Self.availability(database, sku: "S") == ["L1": 6, "L2": 8])
+            // A location that loses every warehouse falls to 0 rather than keeping a stale value.
+            try configuration.unmap(shop: Self.shop, warehouse: "W1")
+            #expect(try Self.availability(database, sku: "S") == ["L1": 0, "L2": 8])
+
+            // Applying the same batch again changes nothing and marks nothing due.
+            let versions = try database.query("SELECT sum(version) FROM available_to_sell").int(0, 0)
+            let again = try StockBatchApplier(connection: database).apply([Self.event("a", sku: "S", warehouse: "W1", onHand: 10)])
+            #expect(again == StockBatchOutcome(events: 1, levelsChanged: 0, availabilityChanged: 0))
+            #expect(try database.query("SELECT sum(version) FROM available_to_sell").int(0, 0) == versions)
+
+            #expect(throws: ShopConfigurationStore.UnknownShop.self) {
+                try configuration.map(shop: "nobody.myshopify.com", warehouse: "W1", location: "L1")
             }
-            return try await group.reduce(into: []) { $0.append($1) }
         }
-        let applied = outcomes.flatMap { $0 }.filter { if case .applied = $0 { true } else { false } }
-        let migrationCount = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".sql") }.count
-        #expect(applied.count == migrationCount)
-        #expect(try database.query("SELECT count(*) FROM schema_migrations").int(0, 0) == migrationCount)
-    }
 
-    @Test func aChangedMigrationIsRefused() throws {
-        let database = try IntegrationEnvironment.database()
-        let original = try Migrator(directory: IntegrationEnvironment.repository.appendingPathComponent("Schemas/migrations").path)
-        var edited = original.migrations
-        edited[0].sql += "\n-- edited"
-        #expect(throws: Migrator.ChangedMigration.self) { try Migrator(migrations: edited).run(on: database) }
-    }
-
-    @Test func databaseErrorsCarrySQLStateAndNoPassword() throws {
-        let database = try IntegrationEnvironment.database()
-        let division = Result { () throws(StoreError) in try database.query("SELECT 1/0") }
-        guard case .failure(let divisionError) = division else {
-            Issue.record("division by zero should fail")
-            return
+        @Test func migrationsRunConcurrentlyApplyOnce() async throws {
+            let database = try IntegrationEnvironment.database()
+            try database.execute(script: "DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+            let directory = IntegrationEnvironment.repository.appendingPathComponent("Schemas/migrations").path
+            let outcomes = try await withThrowingTaskGroup(of: [Migrator.Outcome].self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        try Migrator(directory: directory).run(on: IntegrationEnvironment.database())
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let applied = outcomes.flatMap { $0 }.filter { if case .applied = $0 { true } else { false } }
+            let migrationCount = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".sql") }.count
+            #expect(applied.count == migrationCount)
+            #expect(try database.query("SELECT count(*) FROM schema_migrations").int(0, 0) == migrationCount)
         }
-        #expect(divisionError.sqlState == "22012")
-        #expect(divisionError.isDataError && !divisionError.isRetriable)
-        let secret = "n0t-the-password"
-        let url = IntegrationEnvironment.databaseURL!.replacingOccurrences(of: "stocksync:stocksync@", with: "stocksync:\(secret)@")
-        let connection = Result { () throws(StoreError) in try PostgresConnection(url: url) }
-        guard case .failure(let connectionError) = connection else {
-            Issue.record("a wrong password should fail")
-            return
-        }
-        #expect(!connectionError.description.contains(secret))
-        #expect(connectionError.isRetriable)
-    }
 
-    @Test func publishesAreConfirmedAndUnroutableOnesRefused() throws {
-        let broker = try IntegrationEnvironment.broker()
-        let messages = (0..<2_500).map { OutgoingMessage(routingKey: QueueTopology.stockChanged, messageID: "m\($0)",
-                                                         headers: [("h", "v\($0)")], body: Array("{\"n\":\($0)}".utf8)) }
-        try broker.publish(messages)
-        #expect(try broker.status(of: QueueTopology.stockChanged).messageCount == 2_500)
-        let first = try #require(try broker.get(QueueTopology.stockChanged))
-        #expect(first.messageID == "m0")
-        #expect(first.headers["h"] == "v0")
-        #expect(first.body == Array(#"{"n":0}"#.utf8))
-
-        let unroutable = try IntegrationEnvironment.broker("unroutable")
-        #expect(throws: BrokerError.self) {
-            try unroutable.publish([OutgoingMessage(routingKey: "no-such-queue", body: [1])])
+        @Test func aChangedMigrationIsRefused() throws {
+            let database = try IntegrationEnvironment.database()
+            let original = try Migrator(directory: IntegrationEnvironment.repository.appendingPathComponent("Schemas/migrations").path)
+            var edited = original.migrations
+            edited[0].sql += "\n-- edited"
+            #expect(throws: Migrator.ChangedMigration.self) { try Migrator(migrations: edited).run(on: database) }
         }
-    }
 
-    @Test func consumingInBatchesAcknowledgesOnlyWhatWasAcked() throws {
-        let publisher = try IntegrationEnvironment.broker("publisher")
-        try publisher.publish((0..<30).map { OutgoingMessage(routingKey: QueueTopology.stockChanged, body: [UInt8($0)]) })
-        do {
-            let consumer = try IntegrationEnvironment.broker("consumer")
-            try consumer.consume(QueueTopology.stockChanged, prefetch: 20)
-            let batch = try consumer.nextBatch(limit: 10, linger: .milliseconds(200), idle: .seconds(5))
-            #expect(batch.map(\.body) == (0..<10).map { [UInt8($0)] })
-            try consumer.ack(batch[batch.count - 1].deliveryTag, multiple: true)
-            _ = try consumer.nextBatch(limit: 10, linger: .milliseconds(200), idle: .seconds(5))
-            // Closed with 10 more delivered and not acknowledged: they go back to the queue.
+        @Test func databaseErrorsCarrySQLStateAndNoPassword() throws {
+            let database = try IntegrationEnvironment.database()
+            let division = Result { () throws(StoreError) in try database.query("SELECT 1/0") }
+            guard case .failure(let divisionError) = division else {
+                Issue.record("division by zero should fail")
+                return
+            }
+            #expect(divisionError.sqlState == "22012")
+            #expect(divisionError.isDataError && !divisionError.isRetriable)
+            let secret = "n0t-the-password"
+            let url = IntegrationEnvironment.databaseURL!.replacingOccurrences(of: "stocksync:stocksync@", with: "stocksync:\(secret)@")
+            let connection = Result { () throws(StoreError) in try PostgresConnection(url: url) }
+            guard case .failure(let connectionError) = connection else {
+                Issue.record("a wrong password should fail")
+                return
+            }
+            #expect(!connectionError.description.contains(secret))
+            #expect(connectionError.isRetriable)
         }
-        #expect(try IntegrationEnvironment.eventually(timeout: .seconds(10)) {
-            try publisher.status(of: QueueTopology.stockChanged).messageCount == 20
-        })
+
+        @Test func publishesAreConfirmedAndUnroutableOnesRefused() throws {
+            let broker = try IntegrationEnvironment.broker()
+            let messages = (0..<2_500).map { OutgoingMessage(routingKey: QueueTopology.stockChanged, messageID: "m\($0)",
+                                                             headers: [("h", "v\($0)")], body: Array("{\"n\":\($0)}".utf8)) }
+            try broker.publish(messages)
+            #expect(try broker.status(of: QueueTopology.stockChanged).messageCount == 2_500)
+            let first = try #require(try broker.get(QueueTopology.stockChanged))
+            #expect(first.messageID == "m0")
+            #expect(first.headers["h"] == "v0")
+            #expect(first.body == Array(#"{"n":0}"#.utf8))
+
+            let unroutable = try IntegrationEnvironment.broker("unroutable")
+            #expect(throws: BrokerError.self) {
+                try unroutable.publish([OutgoingMessage(routingKey: "no-such-queue", body: [1])])
+            }
+        }
+
+        @Test func consumingInBatchesAcknowledgesOnlyWhatWasAcked() throws {
+            let publisher = try IntegrationEnvironment.broker("publisher")
+            try publisher.publish((0..<30).map { OutgoingMessage(routingKey: QueueTopology.stockChanged, body: [UInt8($0)]) })
+            do {
+                let consumer = try IntegrationEnvironment.broker("consumer")
+                try consumer.consume(QueueTopology.stockChanged, prefetch: 20)
+                let batch = try consumer.nextBatch(limit: 10, linger: .milliseconds(200), idle: .seconds(5))
+                #expect(batch.map(\.body) == (0..<10).map { [UInt8($0)] })
+                try consumer.ack(batch[batch.count - 1].deliveryTag, multiple: true)
+                _ = try consumer.nextBatch(limit: 10, linger: .milliseconds(200), idle: .seconds(5))
+                // Closed with 10 more delivered and not acknowledged: they go back to the queue.
+            }
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(10)) {
+                try publisher.status(of: QueueTopology.stockChanged).messageCount == 20
+            })
+        }
     }
 }

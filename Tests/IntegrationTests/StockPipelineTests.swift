@@ -4,140 +4,141 @@ import Testing
 
 /// The stock pipeline against real RabbitMQ and PostgreSQL, with real worker processes.
 /// Serialized: the tests share the servers' queues and tables.
-@Suite("Stock pipeline (RabbitMQ + PostgreSQL)", .serialized,
-       .enabled(if: IntegrationEnvironment.isConfigured, IntegrationEnvironment.skipReason))
-struct StockPipelineTests {
-    init() throws {
-        try IntegrationEnvironment.reset()
-        try StockScenario.configure(IntegrationEnvironment.database())
-    }
-
-    /// Waits until the queue is drained and the database holds the scenario's state.
-    private func expectConverges(_ scenario: StockScenario, workers: [WorkerProcess],
-                                 timeout: Duration = .seconds(240)) throws {
-        let broker = try IntegrationEnvironment.broker()
-        let database = try IntegrationEnvironment.database()
-        // Done when the state matches; given up when the queue is drained and the state has
-        // stopped changing for a while (nothing left in flight), or at the timeout.
-        var lastDifference: String?
-        var unchangedSince = ContinuousClock.now
-        let converged = try IntegrationEnvironment.eventually(timeout: timeout, every: .milliseconds(500)) {
-            let drained = try broker.status(of: QueueTopology.stockChanged).messageCount == 0
-            let difference = try scenario.difference(database)
-            if difference != lastDifference || !drained { unchangedSince = .now }
-            lastDifference = difference
-            return difference == nil && drained || ContinuousClock.now - unchangedSince > .seconds(15)
-        } && lastDifference == nil
-        let difference = try scenario.difference(database) ?? "queue not drained"
-        #expect(converged, "\(difference)\n\(workers.map(\.log).joined())")
-        #expect(try broker.status(of: QueueTopology.deadLetterQueue(for: QueueTopology.stockChanged)).messageCount == 0)
-    }
-
-    @Test("10,000 shuffled events with 10% duplicates end in the computed state", arguments: [1, 2])
-    func convergesFromShuffledDuplicatedEvents(workerCount: Int) throws {
-        let scenario = StockScenario(seed: UInt64(workerCount), skuCount: 1_000, eventCount: 10_000)
-        try scenario.publish(to: IntegrationEnvironment.broker())
-        let workers = try (0..<workerCount).map { index in
-            try WorkerProcess("stock-worker", name: "stock-worker-\(index)", environment: ["STOCK_BATCH_SIZE": "250"])
+extension IntegrationTests {
+    @Suite("Stock pipeline (RabbitMQ + PostgreSQL)")
+    struct StockPipelineTests {
+        init() throws {
+            try IntegrationEnvironment.reset()
+            try StockScenario.configure(IntegrationEnvironment.database())
         }
-        try expectConverges(scenario, workers: workers)
-    }
 
-    @Test("a poison message is dead-lettered with its reason while its batch-mates apply")
-    func poisonMessagesAreDeadLettered() throws {
-        let scenario = StockScenario(seed: 3, skuCount: 50, eventCount: 400)
-        let poison: [(id: String, body: String, reason: String)] = [
-            ("p1", "{not json", "body is not valid JSON"),
-            ("p2", #"{"schema":"stock-changed/9","event_id":"p2"}"#, "unknown schema `stock-changed/9` (this worker reads `stock-changed/1`)"),
-            ("p3", String(decoding: StockScenario.snapshot(id: "p3", sku: "SKU-00001", warehouse: "WH-1", version: 99,
-                                                           quantities: .init(onHand: 1)), as: UTF8.self)
-                .replacingOccurrences(of: "\"on_hand\":1", with: "\"on_hand\":-1"),
-             "field `on_hand` must be between 0 and 1000000000, not -1"),
-        ]
-        var messages = scenario.messages.map { OutgoingMessage(routingKey: QueueTopology.stockChanged, body: $0) }
-        for (offset, item) in poison.enumerated() {
-            messages.insert(OutgoingMessage(routingKey: QueueTopology.stockChanged, messageID: item.id,
-                                            body: Array(item.body.utf8)), at: 100 * (offset + 1))
+        /// Waits until the queue is drained and the database holds the scenario's state.
+        private func expectConverges(_ scenario: StockScenario, workers: [WorkerProcess],
+                                     timeout: Duration = .seconds(240)) throws {
+            let broker = try IntegrationEnvironment.broker()
+            let database = try IntegrationEnvironment.database()
+            // Done when the state matches; given up when the queue is drained and the state has
+            // stopped changing for a while (nothing left in flight), or at the timeout.
+            var lastDifference: String?
+            var unchangedSince = ContinuousClock.now
+            let converged = try IntegrationEnvironment.eventually(timeout: timeout, every: .milliseconds(500)) {
+                let drained = try broker.status(of: QueueTopology.stockChanged).messageCount == 0
+                let difference = try scenario.difference(database)
+                if difference != lastDifference || !drained { unchangedSince = .now }
+                lastDifference = difference
+                return difference == nil && drained || ContinuousClock.now - unchangedSince > .seconds(15)
+            } && lastDifference == nil
+            let difference = try scenario.difference(database) ?? "queue not drained"
+            #expect(converged, "\(difference)\n\(workers.map(\.log).joined())")
+            #expect(try broker.status(of: QueueTopology.deadLetterQueue(for: QueueTopology.stockChanged)).messageCount == 0)
         }
-        let broker = try IntegrationEnvironment.broker()
-        try broker.publish(messages)
-        let worker = try WorkerProcess("stock-worker", name: "poison-worker", environment: ["STOCK_BATCH_SIZE": "500"])
 
-        let deadLetters = QueueTopology.deadLetterQueue(for: QueueTopology.stockChanged)
-        let database = try IntegrationEnvironment.database()
-        let settled = try IntegrationEnvironment.eventually(timeout: .seconds(60)) {
-            try broker.status(of: deadLetters).messageCount == poison.count && scenario.difference(database) == nil
-        }
-        let difference = try scenario.difference(database) ?? ""
-        #expect(settled, "\(difference) \(worker.log)")
-
-        var found: [String: Delivery] = [:]
-        while let delivery = try broker.get(deadLetters) {
-            found[delivery.messageID ?? "?"] = delivery
-            try broker.ack(delivery.deliveryTag)
-        }
-        for item in poison {
-            let delivery = try #require(found[item.id])
-            #expect(delivery.headers[QueueTopology.DeadLetterHeader.reason] == item.reason)
-            #expect(delivery.headers[QueueTopology.DeadLetterHeader.worker] == "poison-worker")
-            #expect(delivery.headers[QueueTopology.DeadLetterHeader.queue] == QueueTopology.stockChanged)
-            #expect(String(decoding: delivery.body, as: UTF8.self) == item.body)
-        }
-        #expect(try broker.status(of: QueueTopology.stockChanged).messageCount == 0)
-    }
-
-    @Test("SIGKILL in the middle of batches, again and again, loses nothing and doubles nothing")
-    func sigkillLosesNothingAndDoublesNothing() throws {
-        let scenario = StockScenario(seed: 4, skuCount: 1_000, eventCount: 10_000)
-        try scenario.publish(to: IntegrationEnvironment.broker())
-        let database = try IntegrationEnvironment.database()
-        var random = SystemRandomNumberGenerator()
-        var kills = 0
-        var logs = ""
-        // Kill the worker while it is applying: some adjustments are in, not all.
-        while kills < 5 {
-            let worker = try WorkerProcess("stock-worker", name: "killed-worker", environment: ["STOCK_BATCH_SIZE": "200"])
-            let before = try database.query("SELECT count(*) FROM stock_adjustments").int(0, 0)!
-            _ = try IntegrationEnvironment.eventually(timeout: .seconds(30), every: .milliseconds(5)) {
-                try database.query("SELECT count(*) FROM stock_adjustments").int(0, 0)! > before
+        @Test("10,000 shuffled events with 10% duplicates end in the computed state", arguments: [1, 2])
+        func convergesFromShuffledDuplicatedEvents(workerCount: Int) throws {
+            let scenario = StockScenario(seed: UInt64(workerCount), skuCount: 1_000, eventCount: 10_000)
+            try scenario.publish(to: IntegrationEnvironment.broker())
+            let workers = try (0..<workerCount).map { index in
+                try WorkerProcess("stock-worker", name: "stock-worker-\(index)", environment: ["STOCK_BATCH_SIZE": "250"])
             }
-            Thread.sleep(forTimeInterval: Double.random(in: 0...0.05, using: &random))
-            worker.signal(SIGKILL)
-            #expect(worker.waitForExit(timeout: .seconds(10)) != nil)
-            logs += worker.log
-            kills += 1
+            try expectConverges(scenario, workers: workers)
         }
-        let applied = try database.query("SELECT count(*) FROM stock_adjustments").int(0, 0)!
-        let distinctAdjustments = Set(scenario.messages.compactMap { body -> String? in
-            let text = String(decoding: body, as: UTF8.self)
-            guard text.contains("\"adjustment\"") else { return nil }
-            return text
-        }).count
-        #expect(applied < distinctAdjustments, "the kills should land before the work is done")
 
-        let survivor = try WorkerProcess("stock-worker", name: "survivor", environment: ["STOCK_BATCH_SIZE": "200"])
-        try expectConverges(scenario, workers: [survivor])
-        #expect(try database.query("SELECT count(*) FROM stock_adjustments").int(0, 0)! == distinctAdjustments)
-    }
+        @Test("a poison message is dead-lettered with its reason while its batch-mates apply")
+        func poisonMessagesAreDeadLettered() throws {
+            let scenario = StockScenario(seed: 3, skuCount: 50, eventCount: 400)
+            let poison: [(id: String, body: String, reason: String)] = [
+                ("p1", "{not json", "body is not valid JSON"),
+                ("p2", #"{"schema":"stock-changed/9","event_id":"p2"}"#, "unknown schema `stock-changed/9` (this worker reads `stock-changed/1`)"),
+                ("p3", String(decoding: StockScenario.snapshot(id: "p3", sku: "SKU-00001", warehouse: "WH-1", version: 99,
+                                                               quantities: .init(onHand: 1)), as: UTF8.self)
+                    .replacingOccurrences(of: "\"on_hand\":1", with: "\"on_hand\":-1"),
+                 "field `on_hand` must be between 0 and 1000000000, not -1"),
+            ]
+            var messages = scenario.messages.map { OutgoingMessage(routingKey: QueueTopology.stockChanged, body: $0) }
+            for (offset, item) in poison.enumerated() {
+                messages.insert(OutgoingMessage(routingKey: QueueTopology.stockChanged, messageID: item.id,
+                                                body: Array(item.body.utf8)), at: 100 * (offset + 1))
+            }
+            let broker = try IntegrationEnvironment.broker()
+            try broker.publish(messages)
+            let worker = try WorkerProcess("stock-worker", name: "poison-worker", environment: ["STOCK_BATCH_SIZE": "500"])
 
-    @Test("SIGTERM finishes the batch in hand and exits 0")
-    func sigtermStopsGracefully() throws {
-        let worker = try WorkerProcess("stock-worker", name: "graceful-worker")
-        let broker = try IntegrationEnvironment.broker()
-        #expect(try IntegrationEnvironment.eventually(timeout: .seconds(20)) {
-            try broker.status(of: QueueTopology.stockChanged).consumerCount == 1
-        })
-        worker.signal(SIGTERM)
-        #expect(worker.waitForExit(timeout: .seconds(20)) == 0, "\(worker.log)")
-        #expect(worker.log.contains("stock-worker stopped"))
-    }
+            let deadLetters = QueueTopology.deadLetterQueue(for: QueueTopology.stockChanged)
+            let database = try IntegrationEnvironment.database()
+            let settled = try IntegrationEnvironment.eventually(timeout: .seconds(60)) {
+                try broker.status(of: deadLetters).messageCount == poison.count && scenario.difference(database) == nil
+            }
+            let difference = try scenario.difference(database) ?? ""
+            #expect(settled, "\(difference) \(worker.log)")
 
-    @Test("a bad setting stops the worker at start, naming the setting, never the password")
-    func badConfigurationStopsAtStart() throws {
-        let worker = try WorkerProcess("stock-worker", name: "misconfigured",
-                                       environment: ["AMQP_URL": "amqps://svc:s3cr3t@host/", "STOCK_BATCH_SIZE": "10"])
-        #expect(worker.waitForExit(timeout: .seconds(10)) == 2)
-        #expect(worker.log.contains("AMQP_URL"))
-        #expect(!worker.log.contains("s3cr3t"))
+            var found: [String: Delivery] = [:]
+            while let delivery = try broker.get(deadLetters) {
+                found[delivery.messageID ?? "?"] = delivery
+                try broker.ack(delivery.deliveryTag)
+            }
+            for item in poison {
+                let delivery = try #require(found[item.id])
+                #expect(delivery.headers[QueueTopology.DeadLetterHeader.reason] == item.reason)
+                #expect(delivery.headers[QueueTopology.DeadLetterHeader.worker] == "poison-worker")
+                #expect(delivery.headers[QueueTopology.DeadLetterHeader.queue] == QueueTopology.stockChanged)
+                #expect(String(decoding: delivery.body, as: UTF8.self) == item.body)
+            }
+            #expect(try broker.status(of: QueueTopology.stockChanged).messageCount == 0)
+        }
+
+        @Test("SIGKILL in the middle of batches, again and again, loses nothing and doubles nothing")
+        func sigkillLosesNothingAndDoublesNothing() throws {
+            let scenario = StockScenario(seed: 4, skuCount: 1_000, eventCount: 10_000)
+            try scenario.publish(to: IntegrationEnvironment.broker())
+            let database = try IntegrationEnvironment.database()
+            var random = SystemRandomNumberGenerator()
+            var kills = 0
+            var logs = ""
+            // Kill the worker while it is applying: some adjustments are in, not all.
+            while kills < 5 {
+                let worker = try WorkerProcess("stock-worker", name: "killed-worker", environment: ["STOCK_BATCH_SIZE": "200"])
+                let before = try database.query("SELECT count(*) FROM stock_adjustments").int(0, 0)!
+                _ = try IntegrationEnvironment.eventually(timeout: .seconds(30), every: .milliseconds(5)) {
+                    try database.query("SELECT count(*) FROM stock_adjustments").int(0, 0)! > before
+                }
+                Thread.sleep(forTimeInterval: Double.random(in: 0...0.05, using: &random))
+                worker.signal(SIGKILL)
+                #expect(worker.waitForExit(timeout: .seconds(10)) != nil)
+                logs += worker.log
+                kills += 1
+            }
+            let applied = try database.query("SELECT count(*) FROM stock_adjustments").int(0, 0)!
+            let distinctAdjustments = Set(scenario.messages.compactMap { body -> String? in
+                let text = String(decoding: body, as: UTF8.self)
+                guard text.contains("\"adjustment\"") else { return nil }
+                return text
+            }).count
+            #expect(applied < distinctAdjustments, "the kills should land before the work is done")
+
+            let survivor = try WorkerProcess("stock-worker", name: "survivor", environment: ["STOCK_BATCH_SIZE": "200"])
+            try expectConverges(scenario, workers: [survivor])
+            #expect(try database.query("SELECT count(*) FROM stock_adjustments").int(0, 0)! == distinctAdjustments)
+        }
+
+        @Test("SIGTERM finishes the batch in hand and exits 0")
+        func sigtermStopsGracefully() throws {
+            let worker = try WorkerProcess("stock-worker", name: "graceful-worker")
+            let broker = try IntegrationEnvironment.broker()
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(20)) {
+                try broker.status(of: QueueTopology.stockChanged).consumerCount == 1
+            })
+            worker.signal(SIGTERM)
+            #expect(worker.waitForExit(timeout: .seconds(20)) == 0, "\(worker.log)")
+            #expect(worker.log.contains("stock-worker stopped"))
+        }
+
+        @Test("a bad setting stops the worker at start, naming the setting, never the password")
+        func badConfigurationStopsAtStart() throws {
+            let worker = try WorkerProcess("stock-worker", name: "misconfigured",
+                                           environment: ["AMQP_URL": "amqps://svc:s3cr3t@host/", "STOCK_BATCH_SIZE": "10"])
+            #expect(worker.waitForExit(timeout: .seconds(10)) == 2)
+            #expect(worker.log.contains("AMQP_URL"))
+            #expect(!worker.log.contains("s3cr3t"))
+        }
     }
 }

@@ -117,7 +117,7 @@ public final class StockWorker: Service, Sendable {
         try session.publisher.publish(rejected)
         try session.consumer.ack(deliveries[deliveries.count - 1].deliveryTag, multiple: true)
 
-        eventsApplied.increment(by: outcome.events - refused.count)
+        eventsApplied.increment(by: outcome.events)
         deadLettered.increment(by: rejected.count)
         levelsChanged.increment(by: outcome.levelsChanged)
         availabilityChanged.increment(by: outcome.availabilityChanged)
