@@ -9,9 +9,9 @@ import Glibc
 import Darwin
 #endif
 
-/// Consumes `stock-changed`: validates each delivery, applies the valid ones in one
-/// transaction per batch, dead-letters the rest with their reason, and acknowledges the
-/// batch only once all of that is durable. Any number of copies may run.
+/// Consumes `stock-changed`: validates each delivery, applies the valid ones a batch at a
+/// time (`StockBatchApplier`), dead-letters the rest with their reason, and acknowledges
+/// the batch only once all of that is durable. Any number of copies may run.
 public final class StockWorker: Service, Sendable {
     private let configuration: StockWorkerConfiguration
     private let logger: Logger
