@@ -26,7 +26,6 @@ struct GenerateStock: ParsableCommand {
         var versions: [Int: Int] = [:]
         var text = ""
         text.reserveCapacity(events * 230)
-        let now = "2026-11-28T06:00:00Z"
         for index in 0..<events {
             let key = Int(random.next() % UInt64(skus * warehouses.count))
             let sku = String(format: "SKU-%06d", key / warehouses.count)
@@ -34,10 +33,12 @@ struct GenerateStock: ParsableCommand {
             let version = versions[key, default: 0] + 1
             versions[key] = version
             if version == 1 || random.next() % 2 == 0 {
-                text += #"{"schema":"stock-changed/1","kind":"snapshot","event_id":"b\#(index)","sku":"\#(sku)","warehouse":"\#(warehouse)","occurred_at":"\#(now)","version":\#(version),"on_hand":\#(random.next() % 500),"allocated":\#(random.next() % 20),"reserved":\#(random.next() % 20)}"#
+                text += StockMessages.snapshot(id: "b\(index)", sku: sku, warehouse: warehouse, version: version,
+                                               onHand: Int(random.next() % 500), allocated: Int(random.next() % 20),
+                                               reserved: Int(random.next() % 20))
             } else {
-                let delta = Int(random.next() % 21) - 10
-                text += #"{"schema":"stock-changed/1","kind":"adjustment","event_id":"b\#(index)","sku":"\#(sku)","warehouse":"\#(warehouse)","occurred_at":"\#(now)","version":\#(version),"on_hand_delta":\#(delta)}"#
+                text += StockMessages.adjustment(id: "b\(index)", sku: sku, warehouse: warehouse,
+                                                 onHandDelta: Int(random.next() % 21) - 10, version: version)
             }
             text += "\n"
         }

@@ -232,8 +232,7 @@ public final class AMQPConnection {
         switch reply.reply_type {
         case AMQP_RESPONSE_NORMAL:
             defer { amqp_destroy_envelope(&envelope) }
-            return Self.delivery(tag: envelope.delivery_tag, redelivered: envelope.redelivered != 0,
-                                 routingKey: envelope.routing_key, message: envelope.message)
+            return Self.delivery(tag: envelope.delivery_tag, routingKey: envelope.routing_key, message: envelope.message)
         case AMQP_RESPONSE_LIBRARY_EXCEPTION where reply.library_error == AMQP_STATUS_TIMEOUT.rawValue:
             return nil
         case AMQP_RESPONSE_LIBRARY_EXCEPTION where reply.library_error == AMQP_STATUS_UNEXPECTED_STATE.rawValue:
@@ -315,8 +314,7 @@ public final class AMQPConnection {
             throw Self.error(from: read, context: "read message from \(queue)")
         }
         defer { amqp_destroy_message(&message) }
-        return Self.delivery(tag: getOK.delivery_tag, redelivered: getOK.redelivered != 0,
-                             routingKey: getOK.routing_key, message: message)
+        return Self.delivery(tag: getOK.delivery_tag, routingKey: getOK.routing_key, message: message)
     }
 
     // MARK: Helpers
@@ -326,8 +324,7 @@ public final class AMQPConnection {
         return Self.error(from: amqp_get_rpc_reply(state), context: context)
     }
 
-    private static func delivery(tag: UInt64, redelivered: Bool, routingKey: amqp_bytes_t,
-                                 message: amqp_message_t) -> Delivery {
+    private static func delivery(tag: UInt64, routingKey: amqp_bytes_t, message: amqp_message_t) -> Delivery {
         let properties = message.properties
         var headers: [String: String] = [:]
         if properties._flags & amqp_flags_t(AMQP_BASIC_HEADERS_FLAG) != 0 {
@@ -339,7 +336,6 @@ public final class AMQPConnection {
         let hasMessageID = properties._flags & amqp_flags_t(AMQP_BASIC_MESSAGE_ID_FLAG) != 0
         return Delivery(
             deliveryTag: tag,
-            redelivered: redelivered,
             routingKey: string(routingKey),
             messageID: hasMessageID ? string(properties.message_id) : nil,
             headers: headers,

@@ -1,7 +1,6 @@
 /// A message received from a queue.
 public struct Delivery: Sendable {
     public var deliveryTag: UInt64
-    public var redelivered: Bool
     public var routingKey: String
     public var messageID: String?
     /// String and integer headers; other kinds (tables, arrays) are left out.

@@ -1,5 +1,5 @@
 /// A Shopify location of one shop.
-public struct ShopLocation: Hashable, Sendable, Comparable {
+public struct ShopLocation: Hashable, Sendable {
     public var shop: String
     public var location: String
 
@@ -7,14 +7,10 @@ public struct ShopLocation: Hashable, Sendable, Comparable {
         self.shop = shop
         self.location = location
     }
-
-    public static func < (lhs: ShopLocation, rhs: ShopLocation) -> Bool {
-        (lhs.shop, lhs.location) < (rhs.shop, rhs.location)
-    }
 }
 
 /// One level Shopify displays: a SKU at a location of a shop.
-public struct AvailabilityKey: Hashable, Sendable, Comparable {
+public struct AvailabilityKey: Hashable, Sendable {
     public var shop: String
     public var sku: String
     public var location: String
@@ -26,10 +22,6 @@ public struct AvailabilityKey: Hashable, Sendable, Comparable {
     }
 
     public var shopLocation: ShopLocation { ShopLocation(shop: shop, location: location) }
-
-    public static func < (lhs: AvailabilityKey, rhs: AvailabilityKey) -> Bool {
-        (lhs.shop, lhs.sku, lhs.location) < (rhs.shop, rhs.sku, rhs.location)
-    }
 }
 
 /// An ERP warehouse feeding a Shopify location. Within a shop a warehouse feeds one

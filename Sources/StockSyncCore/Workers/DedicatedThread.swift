@@ -14,16 +14,17 @@ enum DedicatedThread {
 
     static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            let job = Job { continuation.resume(with: Result { try body() }) }
+            // The thread owns the job: retained here, released when the thread takes it.
+            let job = Unmanaged.passRetained(Job { continuation.resume(with: Result { try body() }) })
             var thread = pthread_t()
             let status = pthread_create(&thread, nil, { argument in
                 Unmanaged<Job>.fromOpaque(argument!).takeRetainedValue().body()
                 return nil
-            }, Unmanaged.passRetained(job).toOpaque())
+            }, job.toOpaque())
             if status == 0 {
                 pthread_detach(thread)
             } else {
-                Unmanaged<Job>.fromOpaque(Unmanaged.passUnretained(job).toOpaque()).release()
+                job.release()
                 continuation.resume(throwing: ThreadError(status: status))
             }
         }

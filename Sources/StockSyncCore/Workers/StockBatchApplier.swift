@@ -79,19 +79,19 @@ public struct StockBatchApplier {
         }
     }
 
-    /// Computes the ATS of `skus` from `levels` (all of their warehouses) and stores the
-    /// values that differ from what is stored. Returns how many changed.
+    /// Computes the ATS of `skus` from `levels` (all of their warehouses, and no other
+    /// SKU's) and stores the values that differ from what is stored. Returns how many changed.
     private func refreshAvailability(skus: Set<String>, levels: [StockKey: StockLevel], dueSince: [String: Date],
                                      store: StockStore) throws -> Int {
         guard !skus.isEmpty else { return 0 }
         let calculator = try store.availabilityCalculator(skus: skus)
         let stored = try store.availability(skus: skus)
         var shownAt: [String: [ShopLocation]] = [:]
-        for key in stored.keys where skus.contains(key.sku) {
+        for key in stored.keys {
             shownAt[key.sku, default: []].append(key.shopLocation)
         }
         var stock: [String: [String: StockQuantities]] = [:]
-        for (key, level) in levels where skus.contains(key.sku) {
+        for (key, level) in levels {
             stock[key.sku, default: [:]][key.warehouse] = level.quantities
         }
         var changes: [AvailabilityKey: Int] = [:]

@@ -114,19 +114,12 @@ struct StockScenario {
     }
 
     static func snapshot(id: String, sku: String, warehouse: String, version: Int, quantities: Quantities) -> [UInt8] {
-        Array("""
-            {"schema":"stock-changed/1","kind":"snapshot","event_id":"\(id)","sku":"\(sku)","warehouse":"\(warehouse)",\
-            "occurred_at":"2026-11-28T06:00:00Z","version":\(version),"on_hand":\(quantities.onHand),\
-            "allocated":\(quantities.allocated),"reserved":\(quantities.reserved)}
-            """.utf8)
+        Array(StockMessages.snapshot(id: id, sku: sku, warehouse: warehouse, version: version, onHand: quantities.onHand,
+                                     allocated: quantities.allocated, reserved: quantities.reserved).utf8)
     }
 
     static func adjustment(id: String, sku: String, warehouse: String, delta: Int, version: Int?) -> [UInt8] {
-        let versionField = version.map { ",\"version\":\($0)" } ?? ""
-        return Array("""
-            {"schema":"stock-changed/1","kind":"adjustment","event_id":"\(id)","sku":"\(sku)","warehouse":"\(warehouse)",\
-            "occurred_at":"2026-11-28T06:00:00Z","on_hand_delta":\(delta)\(versionField)}
-            """.utf8)
+        Array(StockMessages.adjustment(id: id, sku: sku, warehouse: warehouse, onHandDelta: delta, version: version).utf8)
     }
 
     /// What the database holds now, in the same shape as the expectations.
