@@ -11,8 +11,10 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "stock-worker", targets: ["StockWorker"]),
+        .executable(name: "push-worker", targets: ["PushWorker"]),
         .executable(name: "stocksync", targets: ["StockSyncCLI"]),
         .executable(name: "stocksync-bench", targets: ["StockSyncBench"]),
+        .executable(name: "shopify-simulator", targets: ["ShopifySimulatorServer"]),
         .library(name: "StockSyncCore", targets: ["StockSyncCore"]),
     ],
     dependencies: [
@@ -22,6 +24,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/GraphQLSwift/GraphQL.git", from: "4.3.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
     ],
     targets: [
         // C libraries: each is imported by exactly one folder of StockSyncCore.
@@ -45,9 +50,11 @@ let package = Package(
             dependencies: [
                 "CRabbitMQ",
                 "CLibPQ",
+                "CCurl",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -55,21 +62,34 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(
-            name: "StockWorker",
-            dependencies: [
-                "StockSyncCore",
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: swiftSettings
-        ),
+        .executableTarget(name: "StockWorker", dependencies: ["StockSyncCore"], swiftSettings: swiftSettings),
+        .executableTarget(name: "PushWorker", dependencies: ["StockSyncCore"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "StockSyncCLI",
             dependencies: [
                 "StockSyncCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The development stand-in for Shopify's Admin API: a library (tested in-process)
+        // and its HTTP server.
+        .target(
+            name: "ShopifySimulator",
+            dependencies: [
+                "StockSyncCore",
+                .product(name: "GraphQL", package: "GraphQL"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "ShopifySimulatorServer",
+            dependencies: [
+                "ShopifySimulator",
+                "StockSyncCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -90,7 +110,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StockSyncCoreTests",
-            dependencies: ["StockSyncCore", "TestSupport"],
+            dependencies: ["StockSyncCore", "TestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         // Against real RabbitMQ and PostgreSQL servers (scripts/test starts them).

@@ -10,7 +10,7 @@ struct StockSyncCommand: ParsableCommand {
         abstract: "Operate stocksync: schema, shops, stock events, ATS and dead letters.",
         discussion: "Connects with DATABASE_URL and AMQP_URL (defaults: the local dev stack).",
         subcommands: [Migrate.self, Shop.self, Map.self, Buffer.self, Publish.self, Show.self, Queues.self,
-                      DeadLetters.self]
+                      DeadLetters.self, Shopify.self]
     )
 }
 
@@ -83,7 +83,8 @@ struct Migrate: ParsableCommand {
 
 struct Shop: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Add shops and list them with their mappings.", subcommands: [Add.self, List.self])
+        abstract: "Add shops, connect them to Shopify, list them with their mappings.",
+        subcommands: [Add.self, ConnectShop.self, List.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a shop, or change its default safety buffer.")

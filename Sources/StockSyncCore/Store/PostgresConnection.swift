@@ -160,6 +160,10 @@ public final class PostgresRows {
         return negative ? -value : value
     }
 
+    public func double(_ row: Int, _ column: Int) -> Double? {
+        string(row, column).flatMap { Double($0) }
+    }
+
     public func bool(_ row: Int, _ column: Int) -> Bool? {
         isNull(row, column) ? nil : PQgetvalue(result, Int32(row), Int32(column)).pointee == CChar(UInt8(ascii: "t"))
     }

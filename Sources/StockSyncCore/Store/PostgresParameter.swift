@@ -20,14 +20,23 @@ public struct PostgresParameter: Sendable {
     /// A `text[]`, each element double-quoted so that commas, braces, spaces and the word
     /// NULL stay data.
     public static func strings(_ values: some Sequence<String>) -> PostgresParameter {
+        array(values, appendQuoted)
+    }
+
+    /// A `text[]` in which nil is NULL.
+    public static func optionalStrings(_ values: some Sequence<String?>) -> PostgresParameter {
         array(values) { value, bytes in
-            bytes.append(UInt8(ascii: "\""))
-            for byte in value.utf8 {
-                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { bytes.append(UInt8(ascii: "\\")) }
-                bytes.append(byte)
-            }
-            bytes.append(UInt8(ascii: "\""))
+            if let value { appendQuoted(value, &bytes) } else { bytes.append(contentsOf: "NULL".utf8) }
         }
+    }
+
+    private static func appendQuoted(_ value: String, _ bytes: inout [UInt8]) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { bytes.append(UInt8(ascii: "\\")) }
+            bytes.append(byte)
+        }
+        bytes.append(UInt8(ascii: "\""))
     }
 
     public static func ints(_ values: some Sequence<Int>) -> PostgresParameter {

@@ -14,18 +14,10 @@ enum DedicatedThread {
 
     static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            // The thread owns the job: retained here, released when the thread takes it.
-            let job = Unmanaged.passRetained(Job { continuation.resume(with: Result { try body() }) })
-            var thread = pthread_t()
-            let status = pthread_create(&thread, nil, { argument in
-                Unmanaged<Job>.fromOpaque(argument!).takeRetainedValue().body()
-                return nil
-            }, job.toOpaque())
-            if status == 0 {
-                pthread_detach(thread)
-            } else {
-                job.release()
-                continuation.resume(throwing: ThreadError(status: status))
+            do {
+                try detach { continuation.resume(with: Result { try body() }) }
+            } catch {
+                continuation.resume(throwing: error)
             }
         }
     }
@@ -33,5 +25,22 @@ enum DedicatedThread {
     struct ThreadError: Error, CustomStringConvertible {
         let status: Int32
         var description: String { "cannot start a thread (error \(status))" }
+    }
+}
+
+extension DedicatedThread {
+    /// Starts `body` on a thread of its own and returns at once.
+    static func detach(_ body: @escaping @Sendable () -> Void) throws {
+        let job = Unmanaged.passRetained(Job(body))
+        var thread = pthread_t()
+        let status = pthread_create(&thread, nil, { argument in
+            Unmanaged<Job>.fromOpaque(argument!).takeRetainedValue().body()
+            return nil
+        }, job.toOpaque())
+        guard status == 0 else {
+            job.release()
+            throw ThreadError(status: status)
+        }
+        pthread_detach(thread)
     }
 }

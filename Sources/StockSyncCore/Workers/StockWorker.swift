@@ -3,11 +3,6 @@ import Metrics
 import ServiceLifecycle
 import Synchronization
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Consumes `stock-changed`: validates each delivery, applies the valid ones a batch at a
 /// time (`StockBatchApplier`), dead-letters the rest with their reason, and acknowledges
@@ -185,7 +180,7 @@ public final class StockWorker: Service, Sendable {
         let deadline = clock.now + duration
         while !isStopping, clock.now < deadline {
             let step = min(deadline - clock.now, .milliseconds(100))
-            usleep(UInt32(step.components.attoseconds / 1_000_000_000_000 + step.components.seconds * 1_000_000))
+            blockingSleep(step)
         }
     }
 }

@@ -1,0 +1,168 @@
+import Foundation
+import GraphQL
+import OrderedCollections
+import StockSyncCore
+
+/// `POST /admin/api/{version}/graphql.json` as Shopify answers it: authentication, the
+/// document parsed and validated against the version's schema, its cost charged to the
+/// shop's leaky bucket (THROTTLED when the bucket cannot pay), `extensions.cost` on
+/// every answer, and the faults configured for the simulator.
+extension ShopifySimulator {
+    public struct Answer: Sendable {
+        public var status: Int
+        public var body: [UInt8]
+    }
+
+    public static let maximumQueryCost = 1_000
+
+    public func graphQL(shop domain: String, version versionText: String, accessToken: String?, body: [UInt8],
+                        baseURL: String) async -> Answer {
+        let faults = self.faults
+        if faults.latencyMilliseconds > 0 { try? await Task.sleep(for: .milliseconds(faults.latencyMilliseconds)) }
+        if roll(faults.stallRate) { try? await Task.sleep(for: .milliseconds(faults.stallMilliseconds)) }
+        if roll(faults.serverErrorRate) { return Self.text(503, #"{"errors":"Service Unavailable"}"#) }
+        guard let shop = shops[domain], let version = ShopifyAPIVersion(versionText) else {
+            return Self.text(404, #"{"errors":"Not Found"}"#)
+        }
+        guard accessToken == shop.token else {
+            return Self.text(401, #"{"errors":"[API] Invalid API key or access token (unrecognized login or wrong password)"}"#)
+        }
+        guard let request = try? JSONDecoder().decode(Request.self, from: Data(body)) else {
+            return Self.text(400, #"{"errors":{"query":"Required parameter missing or invalid"}}"#)
+        }
+        let schema: GraphQLSchema
+        let document: Document
+        do {
+            schema = try self.schema(version)
+            document = try parse(source: request.query)
+        } catch let error as GraphQLError {
+            return Self.json(200, Response(errors: [error]))
+        } catch {
+            return Self.json(200, Response(errors: [GraphQLError(message: "\(error)")]))
+        }
+        let validation = validate(schema: schema, ast: document)
+        guard validation.isEmpty else { return Self.json(200, Response(errors: validation)) }
+        let operations = document.definitions.compactMap { $0 as? OperationDefinition }
+        guard let operation = request.operationName.map({ name in operations.first { $0.name?.value == name } })
+                ?? (operations.count == 1 ? operations.first : nil)
+        else { return Self.json(200, Response(errors: [GraphQLError(message: "An operation name is required")])) }
+
+        let variables = request.variables ?? [:]
+        let calculator = QueryCostCalculator(schema: schema, document: document, variables: variables)
+        let requested = calculator.cost(of: operation)
+        guard requested <= Self.maximumQueryCost else {
+            return Self.json(200, Response(errors: [GraphQLError(
+                message: "Query cost is \(requested), which exceeds the single query max cost limit (\(Self.maximumQueryCost)).",
+                extensions: ["code": "MAX_COST_EXCEEDED", "cost": .number(Number(requested)),
+                             "maxCost": .number(Number(Self.maximumQueryCost))])],
+                cost: cost(domain, requested: requested, actual: nil)))
+        }
+        guard charge(domain, Double(requested)) else {
+            return Self.json(200, Response(errors: [GraphQLError(
+                message: "Throttled",
+                extensions: ["code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"])],
+                cost: cost(domain, requested: requested, actual: nil)))
+        }
+        let context = RequestContext(simulator: self, shop: domain, version: version, bulk: false, baseURL: baseURL)
+        let result: GraphQLResult
+        do {
+            result = try await execute(schema: schema, documentAST: document, rootValue: (), context: context,
+                                       variableValues: variables, operationName: request.operationName)
+        } catch let error as GraphQLError {
+            result = GraphQLResult(errors: [error])
+        } catch {
+            result = GraphQLResult(errors: [GraphQLError(message: "\(error)")])
+        }
+        let actual = operation.operation == .mutation ? requested : calculator.cost(of: operation, data: result.data)
+        settle(domain, requested: Double(requested), actual: Double(actual))
+        if roll(faults.lostResponseRate) { return Self.text(502, #"{"errors":"Bad Gateway"}"#) }
+        return Self.json(200, Response(data: result.data, errors: result.errors,
+                                       cost: cost(domain, requested: requested, actual: actual)))
+    }
+
+    /// Takes the requested cost from the bucket if it holds that much.
+    private func charge(_ domain: String, _ requested: Double) -> Bool {
+        let now = self.now
+        return (try? withShop(domain) { shop in
+            shop.calls += 1
+            shop.refill(now: now)
+            guard shop.available >= requested else {
+                shop.throttled += 1
+                return false
+            }
+            shop.available -= requested
+            return true
+        }) ?? false
+    }
+
+    /// Refunds what the query did not use.
+    private func settle(_ domain: String, requested: Double, actual: Double) {
+        _ = try? withShop(domain) { shop in
+            shop.available = min(shop.plan.bucketSize, shop.available + requested - actual)
+            shop.costCharged += actual
+        }
+    }
+
+    private func cost(_ domain: String, requested: Int, actual: Int?) -> Cost? {
+        let now = self.now
+        return try? withShop(domain) { shop in
+            shop.refill(now: now)
+            return Cost(requestedQueryCost: requested, actualQueryCost: actual,
+                        throttleStatus: .init(maximumAvailable: shop.plan.bucketSize,
+                                              currentlyAvailable: (shop.available * 10).rounded(.down) / 10,
+                                              restoreRate: shop.plan.restoreRate))
+        }
+    }
+
+    private struct Request: Decodable {
+        let query: String
+        let variables: [String: Map]?
+        let operationName: String?
+    }
+
+    struct Cost: Encodable {
+        struct Throttle: Encodable {
+            let maximumAvailable: Double
+            let currentlyAvailable: Double
+            let restoreRate: Double
+        }
+
+        let requestedQueryCost: Int
+        let actualQueryCost: Int?
+        let throttleStatus: Throttle
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(requestedQueryCost, forKey: .requestedQueryCost)
+            // Shopify writes an explicit null when the query did not run.
+            try container.encode(actualQueryCost, forKey: .actualQueryCost)
+            try container.encode(throttleStatus, forKey: .throttleStatus)
+        }
+
+        enum CodingKeys: String, CodingKey { case requestedQueryCost, actualQueryCost, throttleStatus }
+    }
+
+    private struct Response: Encodable {
+        var data: Map? = nil
+        var errors: [GraphQLError] = []
+        var cost: Cost? = nil
+
+        enum CodingKeys: String, CodingKey { case data, errors, extensions }
+        struct Extensions: Encodable { let cost: Cost }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            if !errors.isEmpty { try container.encode(errors, forKey: .errors) }
+            if let data { try container.encode(data, forKey: .data) }
+            if let cost { try container.encode(Extensions(cost: cost), forKey: .extensions) }
+        }
+    }
+
+    private static func json(_ status: Int, _ response: Response) -> Answer {
+        Answer(status: status, body: Array((try? GraphQLJSONEncoder().encode(response)) ?? Data(#"{"errors":"encoding"}"#.utf8)))
+    }
+
+    private static func text(_ status: Int, _ body: String) -> Answer {
+        Answer(status: status, body: Array(body.utf8))
+    }
+}

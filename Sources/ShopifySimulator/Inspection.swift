@@ -1,0 +1,136 @@
+import Foundation
+
+/// The simulator's own API, apart from Shopify's: seed stores, read every level, make a
+/// storefront sale. Used by the demo, the tests and the benchmarks.
+extension ShopifySimulator {
+    public struct Seed: Codable, Sendable {
+        public struct Location: Codable, Sendable {
+            public var id: Int
+            public var name: String
+            public var isActive: Bool?
+
+            public init(id: Int, name: String) {
+                self.id = id
+                self.name = name
+            }
+        }
+
+        public struct Item: Codable, Sendable {
+            public var sku: String?
+            /// `available` per location id; the item is stocked at exactly these locations.
+            public var levels: [String: Int]
+
+            public init(sku: String?, levels: [String: Int]) {
+                self.sku = sku
+                self.levels = levels
+            }
+        }
+
+        public var token: String
+        /// standard, advanced, plus or enterprise.
+        public var plan: String?
+        public var bucketSize: Double?
+        public var locations: [Location]
+        public var items: [Item]
+
+        public init(token: String, plan: String? = nil, bucketSize: Double? = nil, locations: [Location], items: [Item]) {
+            self.token = token
+            self.plan = plan
+            self.bucketSize = bucketSize
+            self.locations = locations
+            self.items = items
+        }
+    }
+
+    public struct SeedError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Creates (or replaces) a store. Returns the inventory item id of each seeded item, in order.
+    public func seed(shop domain: String, _ seed: Seed) throws -> [String] {
+        guard let plan = SimulatedShop.Plan.named(seed.plan ?? "standard", bucketSize: seed.bucketSize) else {
+            throw SeedError(description: "unknown plan \(seed.plan ?? ""): standard, advanced, plus or enterprise")
+        }
+        var shop = SimulatedShop(domain: domain, token: seed.token, plan: plan, now: now)
+        for location in seed.locations {
+            shop.locations[location.id] = .init(id: location.id, name: location.name, isActive: location.isActive ?? true)
+        }
+        shop.nextID = (seed.locations.map(\.id).max() ?? 0) + 1
+        var ids: [String] = []
+        for item in seed.items {
+            let id = shop.newID()
+            shop.items[id] = .init(id: id, sku: item.sku)
+            shop.itemOrder.append(id)
+            for (location, available) in item.levels {
+                guard let locationID = Int(location), shop.locations[locationID] != nil else {
+                    throw SeedError(description: "item \(item.sku ?? "?") is stocked at unknown location \(location)")
+                }
+                shop.levels[.init(item: id, location: locationID)] = .init(available: available, onHand: max(available, 0))
+            }
+            ids.append(Gid.item(id))
+        }
+        shops[domain] = shop
+        return ids
+    }
+
+    public struct LevelView: Codable, Sendable, Equatable {
+        public var sku: String?
+        public var inventoryItemId: String
+        public var locationId: String
+        public var available: Int
+        public var onHand: Int
+    }
+
+    public func levels(shop domain: String) throws -> [LevelView] {
+        let shop = try shop(domain)
+        return shop.levels.map { key, quantities in
+            LevelView(sku: shop.items[key.item]?.sku, inventoryItemId: Gid.item(key.item),
+                      locationId: Gid.location(key.location), available: quantities.available, onHand: quantities.onHand)
+        }.sorted { ($0.inventoryItemId, $0.locationId) < ($1.inventoryItemId, $1.locationId) }
+    }
+
+    public func history(shop domain: String) throws -> [SimulatedShop.Change] {
+        try shop(domain).history
+    }
+
+    public struct Stats: Codable, Sendable {
+        public var calls: Int
+        public var throttled: Int
+        public var costCharged: Double
+        public var restoreRate: Double
+        public var bucketSize: Double
+    }
+
+    public func stats(shop domain: String) throws -> Stats {
+        let shop = try shop(domain)
+        return Stats(calls: shop.calls, throttled: shop.throttled, costCharged: shop.costCharged,
+                     restoreRate: shop.plan.restoreRate, bucketSize: shop.plan.bucketSize)
+    }
+
+    public struct Sale: Codable, Sendable {
+        public var sku: String
+        public var locationId: String
+        public var quantity: Int
+
+        public init(sku: String, locationId: String, quantity: Int) {
+            self.sku = sku
+            self.locationId = locationId
+            self.quantity = quantity
+        }
+    }
+
+    /// A storefront sale: Shopify deducts `available` at the location itself. Returns the
+    /// level's new `available`.
+    public func sell(shop domain: String, _ sale: Sale) throws -> Int {
+        try withShop(domain) { shop in
+            guard let item = shop.itemOrder.first(where: { shop.items[$0]?.sku == sale.sku }),
+                  let location = Gid.number(sale.locationId, type: "Location"),
+                  let level = shop.levels[.init(item: item, location: location)]
+            else { throw SeedError(description: "no level for \(sale.sku) at \(sale.locationId)") }
+            let key = SimulatedShop.LevelKey(item: item, location: location)
+            shop.setAvailable(key, to: level.available - sale.quantity, now: wallClock)
+            shop.levels[key]!.onHand = level.onHand
+            return level.available - sale.quantity
+        }
+    }
+}

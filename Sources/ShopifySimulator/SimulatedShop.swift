@@ -1,0 +1,128 @@
+import Foundation
+
+/// One simulated store: its catalogue, levels, API budget and idempotency memory.
+/// Plain state, owned by `ShopifySimulator` (an actor), which serialises every change.
+public struct SimulatedShop {
+    struct Location {
+        var id: Int
+        var name: String
+        var isActive: Bool
+    }
+
+    struct Item {
+        var id: Int
+        var sku: String?
+    }
+
+    struct LevelKey: Hashable {
+        var item: Int
+        var location: Int
+    }
+
+    struct Quantities {
+        var available: Int
+        var onHand: Int
+    }
+
+    /// A level's `available` after a change, and when: what a benchmark reads to time
+    /// ERP event → Shopify.
+    public struct Change: Codable, Sendable {
+        public var inventoryItemId: String
+        public var locationId: String
+        public var available: Int
+        /// Seconds since 1970.
+        public var at: Double
+    }
+
+    struct Plan {
+        var restoreRate: Double
+        var bucketSize: Double
+
+        static func named(_ name: String, bucketSize: Double?) -> Plan? {
+            let rate: Double
+            switch name.lowercased() {
+            case "standard", "basic": rate = 100
+            case "advanced": rate = 200
+            case "plus": rate = 1_000
+            case "enterprise": rate = 2_000
+            default: return nil
+            }
+            return Plan(restoreRate: rate, bucketSize: bucketSize ?? rate * 20)
+        }
+    }
+
+    struct BulkOperation {
+        var id: Int
+        var query: String
+        var status: String
+        var createdAt: Date
+        var completedAt: Date?
+        var objectCount = 0
+        var rootObjectCount = 0
+        var result: [UInt8]?
+        var errorCode: String?
+    }
+
+    var domain: String
+    var token: String
+    var plan: Plan
+    var available: Double
+    var availableAt: Double
+    var locations: [Int: Location] = [:]
+    var items: [Int: Item] = [:]
+    var itemOrder: [Int] = []
+    var levels: [LevelKey: Quantities] = [:]
+    /// Idempotency key → fingerprint of the arguments and the answer given.
+    var idempotency: [String: (fingerprint: String, answer: any Sendable)] = [:]
+    var history: [Change] = []
+    var bulkOperations: [Int: BulkOperation] = [:]
+    var currentBulkOperation: Int?
+    var nextID = 1
+    var calls = 0
+    var throttled = 0
+    var costCharged = 0.0
+
+    init(domain: String, token: String, plan: Plan, now: Double) {
+        self.domain = domain
+        self.token = token
+        self.plan = plan
+        available = plan.bucketSize
+        availableAt = now
+    }
+
+    mutating func newID() -> Int {
+        defer { nextID += 1 }
+        return nextID
+    }
+
+    /// The bucket after refilling up to `now`.
+    mutating func refill(now: Double) {
+        available = min(plan.bucketSize, available + plan.restoreRate * max(0, now - availableAt))
+        availableAt = now
+    }
+
+    mutating func setAvailable(_ key: LevelKey, to quantity: Int, now: Double) {
+        guard var level = levels[key] else { return }
+        level.onHand += quantity - level.available
+        level.available = quantity
+        levels[key] = level
+        history.append(Change(inventoryItemId: Gid.item(key.item), locationId: Gid.location(key.location),
+                              available: quantity, at: now))
+    }
+}
+
+/// Shopify's global ids for the simulator's objects.
+enum Gid {
+    static func item(_ id: Int) -> String { "gid://shopify/InventoryItem/\(id)" }
+    static func location(_ id: Int) -> String { "gid://shopify/Location/\(id)" }
+    static func level(item: Int, location: Int) -> String { "gid://shopify/InventoryLevel/\(location)?inventory_item_id=\(item)" }
+    static func bulkOperation(_ id: Int) -> String { "gid://shopify/BulkOperation/\(id)" }
+    static func adjustmentGroup(_ id: Int) -> String { "gid://shopify/InventoryAdjustmentGroup/\(id)" }
+
+    /// The number of a gid of `type`, or nil.
+    static func number(_ gid: String, type: String) -> Int? {
+        let prefix = "gid://shopify/\(type)/"
+        guard gid.hasPrefix(prefix) else { return nil }
+        return Int(gid.dropFirst(prefix.count).prefix { $0 != "?" })
+    }
+}

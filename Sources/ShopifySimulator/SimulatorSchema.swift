@@ -1,0 +1,103 @@
+import Foundation
+import GraphQL
+import OrderedCollections
+import StockSyncCore
+
+/// What every resolver knows of the request it serves.
+struct RequestContext: Sendable {
+    let simulator: ShopifySimulator
+    let shop: String
+    let version: ShopifyAPIVersion
+    /// Inside a bulk operation connections need no `first` and return everything.
+    let bulk: Bool
+    /// Where this simulator is reached, for URLs it hands out.
+    let baseURL: String
+}
+
+/// Builds the schema of one API version from `AdminSchema` and attaches the resolvers
+/// that need arguments or the store; every other field reads its value by name.
+enum SimulatorSchema {
+    typealias Object = ShopifySimulator.Object
+
+    static func build(version: ShopifyAPIVersion) throws -> GraphQLSchema {
+        let schema = try buildSchema(source: AdminSchema.sdl(for: version))
+        try attach(schema, "QueryRoot", [
+            "inventoryItems": { _, args, context, _ in
+                try await context.simulator.inventoryItems(context.shop, first: args["first"].int, after: args["after"].string,
+                                                           query: args["query"].string, bulk: context.bulk)
+            },
+            "inventoryItem": { _, args, context, _ in
+                try await context.simulator.inventoryItem(context.shop, id: args["id"].string ?? "")
+            },
+            "locations": { _, args, context, _ in
+                try await context.simulator.locations(context.shop, first: args["first"].int, after: args["after"].string,
+                                                      includeInactive: args["includeInactive"].bool ?? false,
+                                                      bulk: context.bulk)
+            },
+            "location": { _, args, context, _ in
+                try await context.simulator.location(context.shop, id: args["id"].string)
+            },
+            "currentBulkOperation": { _, _, context, _ in
+                try await context.simulator.currentBulkOperation(context.shop, baseURL: context.baseURL)
+            },
+        ])
+        try attach(schema, "InventoryItem", [
+            "inventoryLevels": { source, args, context, _ in
+                try await context.simulator.inventoryLevels(context.shop, item: source["_item"] as! Int,
+                                                            first: args["first"].int, after: args["after"].string,
+                                                            bulk: context.bulk)
+            },
+            "inventoryLevel": { source, args, context, _ in
+                try await context.simulator.inventoryLevel(context.shop, item: source["_item"] as! Int,
+                                                           location: args["locationId"].string ?? "")
+            },
+        ])
+        try attach(schema, "InventoryLevel", [
+            "quantities": { source, args, _, _ in
+                try (args["names"].array ?? []).map { name -> Object in
+                    let text = name.string ?? ""
+                    let quantity: Int
+                    switch text {
+                    case "available": quantity = source["_available"] as! Int
+                    case "on_hand": quantity = source["_onHand"] as! Int
+                    case "committed": quantity = (source["_onHand"] as! Int) - (source["_available"] as! Int)
+                    case "damaged", "incoming", "quality_control", "reserved", "safety_stock": quantity = 0
+                    default: throw GraphQLError(message: "Invalid quantity name: \(text)")
+                    }
+                    return ["id": "\(source["id"] as! String)&name=\(text)", "name": text, "quantity": quantity]
+                }
+            },
+        ])
+        try attach(schema, "InventoryAdjustmentGroup", [
+            "changes": { source, _, _, _ in source["_changes"] },
+        ])
+        try attach(schema, "Mutation", [
+            "inventorySetQuantities": { _, args, context, info in
+                try await InventoryMutations.setQuantities(args["input"], context: context, info: info)
+            },
+            "inventoryAdjustQuantities": { _, args, context, info in
+                try await InventoryMutations.adjustQuantities(args["input"], context: context, info: info)
+            },
+            "bulkOperationRunQuery": { _, args, context, _ in
+                try await context.simulator.runBulkQuery(context.shop, query: args["query"].string ?? "",
+                                                         version: context.version, baseURL: context.baseURL)
+            },
+        ])
+        return schema
+    }
+
+    typealias Resolver = @Sendable (Object, Map, RequestContext, GraphQLResolveInfo) async throws -> (any Sendable)?
+
+    private static func attach(_ schema: GraphQLSchema, _ typeName: String, _ resolvers: [String: Resolver]) throws {
+        guard let type = schema.getType(name: typeName) as? GraphQLObjectType else { return }
+        let fields = try type.fields()
+        for (name, resolver) in resolvers {
+            guard let field = fields[name] else { continue }
+            field.resolve = { source, args, context, info in
+                try await resolver(source as? Object ?? [:], args, context as! RequestContext, info)
+            }
+        }
+        // Setting the fields again drops the definitions the schema derived before.
+        type.fields = { fields }
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import ShopifySimulator
+
+/// Shopify's paths, and the simulator's own under `/_simulator`.
+enum SimulatorRoutes {
+    static let maximumBody = 8 * 1024 * 1024
+
+    static func router(_ simulator: ShopifySimulator) -> Router<BasicRequestContext> {
+        let router = Router()
+        // A real store is told apart by its host name; on loopback, by the path.
+        router.post("/admin/api/:version/graphql.json") { request, context in
+            let host = request.head.authority.map { String($0.prefix { $0 != ":" }) } ?? ""
+            return try await graphQL(simulator, shop: host, request: request, context: context)
+        }
+        router.post("/store/:shop/admin/api/:version/graphql.json") { request, context in
+            try await graphQL(simulator, shop: context.parameters.require("shop"), request: request, context: context)
+        }
+        router.get("/_simulator/bulk/:shop/:file") { _, context -> Response in
+            let file = try context.parameters.require("file")
+            guard file.hasSuffix(".jsonl"), let id = Int(file.dropLast(6)),
+                  let body = try? await simulator.bulkResult(shop: context.parameters.require("shop"), id: id)
+            else { return Response(status: .notFound) }
+            return bytes(.ok, body, contentType: "application/jsonl")
+        }
+        router.put("/_simulator/shops/:shop") { request, context -> Response in
+            let seed = try await request.decode(as: ShopifySimulator.Seed.self, context: context)
+            do {
+                let ids = try await simulator.seed(shop: context.parameters.require("shop"), seed)
+                return try json(.ok, ["inventoryItemIds": ids])
+            } catch let error as ShopifySimulator.SeedError {
+                return try json(.badRequest, ["error": error.description])
+            }
+        }
+        router.get("/_simulator/shops/:shop/levels") { _, context in
+            try json(.ok, await simulator.levels(shop: context.parameters.require("shop")))
+        }
+        router.get("/_simulator/shops/:shop/history") { _, context in
+            try json(.ok, await simulator.history(shop: context.parameters.require("shop")))
+        }
+        router.get("/_simulator/shops/:shop/stats") { _, context in
+            try json(.ok, await simulator.stats(shop: context.parameters.require("shop")))
+        }
+        router.post("/_simulator/shops/:shop/sales") { request, context -> Response in
+            let sale = try await request.decode(as: ShopifySimulator.Sale.self, context: context)
+            do {
+                let available = try await simulator.sell(shop: context.parameters.require("shop"), sale)
+                return try json(.ok, ["available": available])
+            } catch let error as ShopifySimulator.SeedError {
+                return try json(.notFound, ["error": error.description])
+            }
+        }
+        router.get("/_simulator/faults") { _, _ in try json(.ok, await simulator.faults) }
+        router.put("/_simulator/faults") { request, context -> Response in
+            let faults = try await request.decode(as: ShopifySimulator.Faults.self, context: context)
+            await simulator.setFaults(faults)
+            return try json(.ok, faults)
+        }
+        router.get("/_simulator/health") { _, _ in "ok\n" }
+        return router
+    }
+
+    private static func graphQL(_ simulator: ShopifySimulator, shop: String, request: Request,
+                                context: BasicRequestContext) async throws -> Response {
+        let version = try context.parameters.require("version")
+        let body = try await request.body.collect(upTo: maximumBody)
+        let host = request.head.authority ?? "127.0.0.1"
+        let answer = await simulator.graphQL(
+            shop: shop, version: version, accessToken: request.headers[.init("X-Shopify-Access-Token")!],
+            body: Array(buffer: body), baseURL: "http://\(host)")
+        return bytes(.init(code: answer.status), answer.body, contentType: "application/json; charset=utf-8")
+    }
+
+    private static func bytes(_ status: HTTPResponse.Status, _ body: [UInt8], contentType: String) -> Response {
+        Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    private static func json(_ status: HTTPResponse.Status, _ value: some Encodable) throws -> Response {
+        bytes(status, Array(try JSONEncoder().encode(value)), contentType: "application/json")
+    }
+}

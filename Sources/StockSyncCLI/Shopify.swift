@@ -1,0 +1,125 @@
+import ArgumentParser
+import Foundation
+import Logging
+import StockSyncCore
+
+struct ConnectShop: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "connect",
+        abstract: "Give a shop its Admin API access, so that push-workers push to it.",
+        discussion: "The token is read from an environment variable or a file, never from the command line.")
+    @Argument(help: "The shop's myshopify.com domain.") var shop: String
+    @Option(help: "Environment variable holding the Admin API access token.") var tokenEnv: String?
+    @Option(help: "File holding the Admin API access token.") var tokenFile: String?
+    @Option(help: "Admin API version, YYYY-MM.") var apiVersion = ShopifyAPIVersion.default.description
+    @Option(help: "Where the Admin API is reached instead of https://<shop> (the simulator in development).")
+    var adminURL: String?
+
+    func validate() throws {
+        guard ShopifyAPIVersion(apiVersion) != nil else { throw ValidationError("--api-version must look like 2026-07") }
+        guard (tokenEnv == nil) != (tokenFile == nil) else {
+            throw ValidationError("give exactly one of --token-env and --token-file")
+        }
+    }
+
+    func run() throws {
+        let token: String
+        if let tokenEnv {
+            guard let value = ProcessInfo.processInfo.environment[tokenEnv], !value.isEmpty else {
+                throw ValidationError("environment variable \(tokenEnv) is not set")
+            }
+            token = value
+        } else {
+            token = try String(contentsOfFile: tokenFile!, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        try PushStore(connection: Connect.database())
+            .connect(shop: shop, apiVersion: ShopifyAPIVersion(apiVersion)!, adminURL: adminURL, accessToken: token)
+        print("shop \(shop): connected (API \(apiVersion)\(adminURL.map { " via \($0)" } ?? ""))")
+    }
+}
+
+struct Shopify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Shopify's side: catalogue sync, push status and problems.",
+        subcommands: [Sync.self, Levels.self, Status.self, Problems.self])
+
+    static func api(for shop: String, store: PushStore) throws -> InventoryAPI {
+        guard let connection = try store.connectedShops().first(where: { $0.shop == shop }) else {
+            throw ValidationError("shop \(shop) is not connected: run `stocksync shop connect \(shop)` first")
+        }
+        return try InventoryAPI(connection: connection, logger: Logger(label: "stocksync"))
+    }
+
+    struct Sync: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Read a store's whole catalogue (one bulk operation) into the SKU cache and level expectations.")
+        @Argument var shop: String
+        @Flag var json = false
+
+        func run() throws {
+            let store = PushStore(connection: try Connect.database())
+            let summary = try CatalogueSync(store: store, api: Shopify.api(for: shop, store: store)).run()
+            if json { return try printJSON(summary) }
+            print("shop \(shop): \(summary.items) items, \(summary.levels) levels read")
+            if !summary.missingSKUs.isEmpty {
+                print("SKUs the store has no item for (\(summary.missingSKUs.count)): \(summary.missingSKUs.prefix(20).joined(separator: ", "))")
+            }
+            if !summary.unknownLocations.isEmpty {
+                print("mapped locations the store does not have: \(summary.unknownLocations.joined(separator: ", "))")
+            }
+        }
+    }
+
+    struct Levels: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Read every level from the store (one bulk operation) beside the ERP's available-to-sell.")
+        @Argument var shop: String
+
+        func run() throws {
+            let store = PushStore(connection: try Connect.database())
+            let catalogue = try Shopify.api(for: shop, store: store).catalogue()
+            let skus = Dictionary(catalogue.items.map { ($0.id, $0.sku ?? "-") }, uniquingKeysWith: { first, _ in first })
+            let ats = try store.connection.query(
+                "SELECT sku, location, available FROM available_to_sell WHERE shop = $1", [.string(shop)])
+            var erp: [String: Int] = [:]
+            for row in 0..<ats.count { erp[ats.string(row, 0)! + " " + ats.string(row, 1)!] = ats.int(row, 2) }
+            var table = TextTable(header: ["SKU", "LOCATION", "SHOPIFY_AVAILABLE", "ERP_ATS"])
+            for level in catalogue.levels.sorted(by: { (skus[$0.inventoryItemID] ?? "", $0.location) < (skus[$1.inventoryItemID] ?? "", $1.location) }) {
+                let sku = skus[level.inventoryItemID] ?? "-"
+                table.rows.append([sku, level.location, "\(level.available)", erp[sku + " " + level.location].map { "\($0)" } ?? "-"])
+            }
+            print(table.render())
+        }
+    }
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Per shop: levels due for push, how old, and problems.")
+        @Flag var json = false
+
+        func run() throws {
+            let statuses = try PushStore(connection: Connect.database()).status()
+            if json { return try printJSON(statuses) }
+            var table = TextTable(header: ["SHOP", "CONNECTED", "DUE", "OLDEST_S", "IN_FLIGHT", "UNMAPPED_SKUS", "REFUSED"])
+            for status in statuses {
+                table.rows.append([status.shop, status.connected ? "yes" : "no", "\(status.dueLevels)",
+                                   status.oldestDueSeconds.map { String(format: "%.1f", $0) } ?? "-",
+                                   "\(status.pendingPushes)", "\(status.unmappedSKUs)", "\(status.refusedLevels)"])
+            }
+            print(table.render())
+        }
+    }
+
+    struct Problems: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "SKUs the store lacks and levels Shopify refused.")
+        @Argument var shop: String
+        @Flag var json = false
+
+        func run() throws {
+            let problems = try PushStore(connection: Connect.database()).problems(shop: shop)
+            if json { return try printJSON(problems) }
+            var table = TextTable(header: ["SKU", "LOCATION", "PROBLEM"])
+            table.rows = problems.map { [$0.sku, $0.location ?? "-", $0.problem] }
+            print(problems.isEmpty ? "no problems" : table.render())
+        }
+    }
+}

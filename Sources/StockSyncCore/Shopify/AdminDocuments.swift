@@ -1,0 +1,125 @@
+/// Every GraphQL document the client sends, per API version. `Tests/` validates each one
+/// against Shopify's published schema, so a document that drifts fails a test.
+public enum AdminDocuments {
+    /// Sets `available` for up to 250 levels, each compare-and-set against the quantity we
+    /// expect Shopify to hold. Shopify applies all of them or none.
+    public static func setAvailable(_ version: ShopifyAPIVersion) -> GraphQLOperation {
+        let document = version.supportsIdempotencyKeys
+            ? """
+            mutation SetAvailable($input: InventorySetQuantitiesInput!, $idempotencyKey: String!) {
+              inventorySetQuantities(input: $input) @idempotent(key: $idempotencyKey) {
+                inventoryAdjustmentGroup { id }
+                userErrors { code field message }
+              }
+            }
+            """
+            : """
+            mutation SetAvailable($input: InventorySetQuantitiesInput!) {
+              inventorySetQuantities(input: $input) {
+                inventoryAdjustmentGroup { id }
+                userErrors { code field message }
+              }
+            }
+            """
+        return GraphQLOperation(name: "SetAvailable", document: document, requestedCost: 10)
+    }
+
+    /// SKUs per `inventoryItemsBySKU` call, and the page size that leaves room for SKUs
+    /// held by several variants.
+    public static let skusPerLookup = 50
+    static let itemsPerLookupPage = 100
+
+    /// Inventory items by SKU, through Shopify's search syntax (`sku:"A" OR sku:"B"`).
+    public static let inventoryItemsBySKU = GraphQLOperation(
+        name: "InventoryItemsBySKU",
+        document: """
+        query InventoryItemsBySKU($first: Int!, $query: String!) {
+          inventoryItems(first: $first, query: $query) {
+            nodes { id sku }
+          }
+        }
+        """,
+        requestedCost: Double(2 + itemsPerLookupPage))
+
+    /// Levels read per `availableLevels` call (3 points each).
+    public static let levelsPerRead = 100
+
+    /// `available` at given (item, location) pairs, one alias per pair.
+    public static func availableLevels(count: Int) -> GraphQLOperation {
+        precondition(count > 0)
+        let variables = (0..<count).map { "$item\($0): ID!, $location\($0): ID!" }.joined(separator: ", ")
+        let fields = (0..<count).map { index in
+            """
+              level\(index): inventoryItem(id: $item\(index)) {
+                inventoryLevel(locationId: $location\(index)) { quantities(names: ["available"]) { name quantity } }
+              }
+            """
+        }.joined(separator: "\n")
+        return GraphQLOperation(name: "AvailableLevels\(count)",
+                                document: "query AvailableLevels(\(variables)) {\n\(fields)\n}",
+                                requestedCost: Double(3 * count))
+    }
+
+    static let locationsPerPage = 250
+
+    public static let locations = GraphQLOperation(
+        name: "Locations",
+        document: """
+        query Locations($first: Int!, $after: String) {
+          locations(first: $first, after: $after, includeInactive: true) {
+            nodes { id name isActive }
+            pageInfo { hasNextPage endCursor }
+          }
+        }
+        """,
+        requestedCost: Double(2 + locationsPerPage))
+
+    /// Every inventory item with its `available` per location, for a bulk operation.
+    public static let catalogueBulkQuery = """
+        {
+          inventoryItems {
+            edges {
+              node {
+                id
+                sku
+                inventoryLevels {
+                  edges {
+                    node {
+                      location { id }
+                      quantities(names: ["available"]) { name quantity }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+        """
+
+    public static let runBulkQuery = GraphQLOperation(
+        name: "RunBulkQuery",
+        document: """
+        mutation RunBulkQuery($query: String!) {
+          bulkOperationRunQuery(query: $query) {
+            bulkOperation { id status }
+            userErrors { code field message }
+          }
+        }
+        """,
+        requestedCost: 10)
+
+    public static let currentBulkOperation = GraphQLOperation(
+        name: "CurrentBulkOperation",
+        document: """
+        query CurrentBulkOperation {
+          currentBulkOperation(type: QUERY) { id status errorCode objectCount url }
+        }
+        """,
+        requestedCost: 1)
+
+    /// Every document, for schema validation; `availableLevels` at a small size.
+    public static func all(_ version: ShopifyAPIVersion) -> [GraphQLOperation] {
+        [setAvailable(version), inventoryItemsBySKU, availableLevels(count: 2), locations, runBulkQuery,
+         currentBulkOperation, GraphQLOperation(name: "CatalogueBulkQuery", document: catalogueBulkQuery, requestedCost: 0)]
+    }
+}

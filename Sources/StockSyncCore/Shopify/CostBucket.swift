@@ -1,0 +1,87 @@
+/// `extensions.cost.throttleStatus` of an Admin API response: the shop's leaky bucket as
+/// Shopify saw it when it answered.
+public struct ThrottleStatus: Sendable, Equatable, Decodable {
+    public var maximumAvailable: Double
+    public var currentlyAvailable: Double
+    public var restoreRate: Double
+
+    public init(maximumAvailable: Double, currentlyAvailable: Double, restoreRate: Double) {
+        self.maximumAvailable = maximumAvailable
+        self.currentlyAvailable = currentlyAvailable
+        self.restoreRate = restoreRate
+    }
+}
+
+/// `extensions.cost` of an Admin API response. `actualQueryCost` is null when throttled.
+public struct QueryCost: Sendable, Equatable, Decodable {
+    public var requestedQueryCost: Double
+    public var actualQueryCost: Double?
+    public var throttleStatus: ThrottleStatus
+
+    public init(requestedQueryCost: Double, actualQueryCost: Double?, throttleStatus: ThrottleStatus) {
+        self.requestedQueryCost = requestedQueryCost
+        self.actualQueryCost = actualQueryCost
+        self.throttleStatus = throttleStatus
+    }
+}
+
+/// The client's model of one shop's leaky bucket, fed by every response's throttle status,
+/// so that requests are paced to never be throttled rather than retried after being throttled.
+///
+/// Shopify admits a request only if the bucket holds its requested cost, and refills at
+/// `restoreRate` points a second up to `maximumAvailable`. Times are seconds on any
+/// monotonic clock; the model has no clock of its own.
+public struct CostBucket: Sendable, Equatable {
+    public private(set) var maximum: Double
+    public private(set) var restoreRate: Double
+    private var available: Double
+    private var observedAt: Double
+    static let margin = 1.0
+    /// Points spent by requests sent since the last observation whose answers have not come.
+    private var inFlight: Double = 0
+
+    /// Until the first answer the plan is unknown; one small request at a time is safe on any plan.
+    public init(maximum: Double = 2_000, restoreRate: Double = 100, available: Double? = nil, at time: Double) {
+        self.maximum = maximum
+        self.restoreRate = restoreRate
+        self.available = available ?? maximum
+        self.observedAt = time
+    }
+
+    /// Points the bucket holds at `time`, after what is in flight.
+    public func available(at time: Double) -> Double {
+        min(maximum, available + restoreRate * max(0, time - observedAt)) - inFlight
+    }
+
+    /// Seconds to wait before a request of `cost` points can be sent at `time` without
+    /// being throttled (0 if it can go now).
+    public func delay(forCost cost: Double, at time: Double) -> Double {
+        // One point of margin: Shopify reports the bucket rounded down, and an answer that
+        // was exactly enough by our arithmetic must not fall short by a rounding error.
+        let needed = min(cost + Self.margin, maximum) - available(at: time)
+        return needed <= 0 ? 0 : needed / restoreRate
+    }
+
+    /// A request of `cost` points is being sent.
+    public mutating func spend(_ cost: Double) {
+        inFlight += cost
+    }
+
+    /// An answer arrived with Shopify's view of the bucket; `cost` is what its request had
+    /// been charged in `spend`.
+    public mutating func observe(_ status: ThrottleStatus, settling cost: Double, at time: Double) {
+        inFlight = max(0, inFlight - cost)
+        maximum = status.maximumAvailable
+        restoreRate = max(status.restoreRate, 0.001)
+        available = status.currentlyAvailable
+        observedAt = time
+    }
+
+    /// A request of `cost` points failed without an answer: its points may or may not
+    /// have been spent; assume they were.
+    public mutating func abandon(_ cost: Double, at time: Double) {
+        available = min(maximum, available + restoreRate * max(0, time - observedAt)) - cost
+        inFlight = max(0, inFlight - cost)
+        observedAt = time
+    }
+}

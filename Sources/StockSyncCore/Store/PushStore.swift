@@ -1,0 +1,300 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The push side's tables: shops' Admin API settings, the SKU → inventory item cache,
+/// expectations of Shopify's levels, and pushes in flight.
+public struct PushStore {
+    public let connection: PostgresConnection
+
+    public init(connection: PostgresConnection) {
+        self.connection = connection
+    }
+
+    static let shopLockNamespace = 3
+
+    // MARK: Shops
+
+    /// Shops with an access token, that is, the ones to push to.
+    public func connectedShops() throws -> [ShopConnection] {
+        let rows = try connection.query("""
+            SELECT shop, api_version, admin_url, access_token FROM shops
+            WHERE access_token IS NOT NULL ORDER BY shop
+            """)
+        return (0..<rows.count).map { row in
+            ShopConnection(shop: rows.string(row, 0)!,
+                           apiVersion: ShopifyAPIVersion(rows.string(row, 1)!) ?? .default,
+                           adminBaseURL: rows.string(row, 2), accessToken: rows.string(row, 3)!)
+        }
+    }
+
+    public func connect(shop: String, apiVersion: ShopifyAPIVersion, adminURL: String?, accessToken: String) throws {
+        let rows = try connection.query("""
+            UPDATE shops SET api_version = $2, admin_url = $3, access_token = $4 WHERE shop = $1 RETURNING 1
+            """, [.string(shop), .string(apiVersion.description), adminURL.map(PostgresParameter.string) ?? .null,
+                  .string(accessToken)])
+        guard rows.count == 1 else { throw ShopConfigurationStore.UnknownShop(shop: shop) }
+    }
+
+    /// Takes the shop for this connection's session if no other session holds it: one
+    /// push-worker spends a shop's API budget at a time, and the lock goes with the
+    /// connection when its process dies.
+    public func tryOwn(shop: String) throws(StoreError) -> Bool {
+        try connection.query("SELECT pg_try_advisory_lock($1, hashtext($2))",
+                             [.int(Self.shopLockNamespace), .string(shop)]).bool(0, 0) ?? false
+    }
+
+    public func release(shop: String) throws(StoreError) {
+        try connection.query("SELECT pg_advisory_unlock($1, hashtext($2))",
+                             [.int(Self.shopLockNamespace), .string(shop)])
+    }
+
+    // MARK: The outbox
+
+    public struct DueBatch: Sendable {
+        public var levels: [DueLevel]
+        /// ERP time of each level's oldest unpushed change, seconds since 1970, by position.
+        public var dueSince: [Double?]
+        /// Seconds since the oldest level in the batch became due.
+        public var oldestAge: Double
+    }
+
+    /// Levels of `shop` whose ATS is ahead of what was pushed, oldest first, leaving out
+    /// SKUs the store lacks (until checked again) and levels Shopify refused at this version.
+    public func due(shop: String, limit: Int, recheckMissingItemsAfter: Int = 600) throws(StoreError) -> DueBatch {
+        let rows = try connection.query("""
+            SELECT a.sku, a.location, a.available, a.version, i.inventory_item_id, l.expected,
+                   coalesce(l.unreserved_sold, 0), extract(epoch FROM a.due_since)::float8,
+                   extract(epoch FROM now() - a.changed_at)::float8
+            FROM available_to_sell a
+            LEFT JOIN shopify_items i ON i.shop = a.shop AND i.sku = a.sku
+            LEFT JOIN shopify_levels l ON l.shop = a.shop AND l.sku = a.sku AND l.location = a.location
+            WHERE a.shop = $1 AND a.version > a.pushed_version
+              AND NOT (i.inventory_item_id IS NULL AND i.checked_at > now() - make_interval(secs => $3))
+              AND NOT (l.problem IS NOT NULL AND l.problem_version >= a.version)
+            ORDER BY a.changed_at
+            LIMIT $2
+            """, [.string(shop), .int(limit), .int(recheckMissingItemsAfter)])
+        var batch = DueBatch(levels: [], dueSince: [], oldestAge: 0)
+        for row in 0..<rows.count {
+            batch.levels.append(DueLevel(
+                sku: rows.string(row, 0)!, location: rows.string(row, 1)!, available: rows.int(row, 2)!,
+                version: rows.int(row, 3)!, inventoryItemID: rows.string(row, 4),
+                expectation: LevelExpectation(expected: rows.int(row, 5), unreservedSold: rows.int(row, 6)!)))
+            batch.dueSince.append(rows.double(row, 7))
+            batch.oldestAge = max(batch.oldestAge, rows.double(row, 8) ?? 0)
+        }
+        return batch
+    }
+
+    // MARK: Items
+
+    /// Records what the store answered for these SKUs: an item id, or none.
+    public func saveItems(shop: String, found: [String: String], missing: [String]) throws(StoreError) {
+        let skus = Array(found.keys) + missing
+        let ids: [String?] = found.values.map { $0 } + missing.map { _ in nil }
+        try connection.query("""
+            INSERT INTO shopify_items (shop, sku, inventory_item_id, checked_at)
+            SELECT $1, sku, item, now() FROM unnest($2::text[], $3::text[]) AS i(sku, item)
+            ON CONFLICT (shop, sku) DO UPDATE SET inventory_item_id = excluded.inventory_item_id, checked_at = now()
+            """, [.string(shop), .strings(skus), .optionalStrings(ids)])
+    }
+
+    // MARK: Expectations
+
+    public struct Observation: Sendable {
+        public var sku: String
+        public var location: String
+        public var available: Int
+
+        public init(sku: String, location: String, available: Int) {
+            self.sku = sku
+            self.location = location
+            self.available = available
+        }
+    }
+
+    /// Shopify showed these quantities (after a stale refusal, before a first push, or in a
+    /// catalogue sync): each expectation moves as `LevelExpectation.observedStale` says.
+    public func recordObserved(shop: String, _ observations: [Observation]) throws {
+        guard !observations.isEmpty else { return }
+        try connection.transaction { connection in
+            let skus = observations.map(\.sku), locations = observations.map(\.location)
+            try connection.query("""
+                INSERT INTO shopify_levels (shop, sku, location)
+                SELECT $1, sku, location FROM unnest($2::text[], $3::text[]) AS o(sku, location)
+                ORDER BY sku, location
+                ON CONFLICT DO NOTHING
+                """, [.string(shop), .strings(skus), .strings(locations)])
+            let current = try connection.query("""
+                SELECT l.sku, l.location, l.expected, l.unreserved_sold
+                FROM shopify_levels l JOIN unnest($2::text[], $3::text[]) AS o(sku, location)
+                  ON l.sku = o.sku AND l.location = o.location
+                WHERE l.shop = $1 ORDER BY l.sku, l.location FOR UPDATE OF l
+                """, [.string(shop), .strings(skus), .strings(locations)])
+            var expectations: [String: LevelExpectation] = [:]
+            for row in 0..<current.count {
+                expectations[current.string(row, 0)! + "\u{0}" + current.string(row, 1)!] =
+                    LevelExpectation(expected: current.int(row, 2), unreservedSold: current.int(row, 3)!)
+            }
+            var updated: [LevelExpectation] = []
+            for observation in observations {
+                let key = observation.sku + "\u{0}" + observation.location
+                var expectation = expectations[key] ?? LevelExpectation()
+                expectation.observedStale(actual: observation.available)
+                expectations[key] = expectation
+                updated.append(expectation)
+            }
+            try connection.query("""
+                UPDATE shopify_levels l SET expected = o.expected, unreserved_sold = o.unreserved_sold,
+                       problem = NULL, problem_version = NULL
+                FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[])
+                     AS o(sku, location, expected, unreserved_sold)
+                WHERE l.shop = $1 AND l.sku = o.sku AND l.location = o.location
+                """, [.string(shop), .strings(skus), .strings(locations),
+                      .optionalInts(updated.map(\.expected)), .ints(updated.map(\.unreservedSold))])
+        }
+    }
+
+    public struct Problem: Sendable {
+        public var sku: String
+        public var location: String
+        public var version: Int
+        public var reason: String
+
+        public init(sku: String, location: String, version: Int, reason: String) {
+            self.sku = sku
+            self.location = location
+            self.version = version
+            self.reason = reason
+        }
+    }
+
+    /// Shopify refused these levels for a reason that retrying will not cure.
+    public func recordProblems(shop: String, _ problems: [Problem]) throws(StoreError) {
+        guard !problems.isEmpty else { return }
+        try connection.query("""
+            INSERT INTO shopify_levels (shop, sku, location, problem, problem_version)
+            SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[])
+            ON CONFLICT (shop, sku, location) DO UPDATE
+            SET problem = excluded.problem, problem_version = excluded.problem_version
+            """, [.string(shop), .strings(problems.map(\.sku)), .strings(problems.map(\.location)),
+                  .strings(problems.map(\.reason)), .ints(problems.map(\.version))])
+    }
+
+    // MARK: Pushes
+
+    public struct Intent: Sendable {
+        public var idempotencyKey: String
+        public var quantities: [PushQuantity]
+    }
+
+    public func recordIntent(shop: String, _ intent: Intent) throws {
+        let json = String(decoding: try JSONEncoder().encode(intent.quantities), as: UTF8.self)
+        try connection.query("""
+            INSERT INTO shopify_push_intents (shop, idempotency_key, quantities) VALUES ($1, $2, $3::jsonb)
+            """, [.string(shop), .string(intent.idempotencyKey), .string(json)])
+    }
+
+    /// Pushes written down but not answered, oldest first.
+    public func pendingIntents(shop: String) throws -> [Intent] {
+        let rows = try connection.query("""
+            SELECT idempotency_key, quantities::text FROM shopify_push_intents WHERE shop = $1 ORDER BY created_at
+            """, [.string(shop)])
+        return try (0..<rows.count).map { row in
+            Intent(idempotencyKey: rows.string(row, 0)!,
+                   quantities: try JSONDecoder().decode([PushQuantity].self, from: Data(rows.string(row, 1)!.utf8)))
+        }
+    }
+
+    public func discardIntent(shop: String, idempotencyKey: String) throws(StoreError) {
+        try connection.query("DELETE FROM shopify_push_intents WHERE shop = $1 AND idempotency_key = $2",
+                             [.string(shop), .string(idempotencyKey)])
+    }
+
+    /// Shopify confirmed these quantities: in one transaction, they become the expected
+    /// quantities, their outbox versions are marked pushed, and the intent is gone.
+    /// `idempotencyKey` nil: levels Shopify already held, confirmed without a call.
+    public func confirm(shop: String, _ quantities: [(sku: String, location: String, quantity: Int, version: Int)],
+                        idempotencyKey: String?) throws {
+        try connection.transaction { connection in
+            let skus = quantities.map(\.sku), locations = quantities.map(\.location)
+            // Stock workers update these outbox rows under the same SKU locks, taken in the
+            // same order: neither side can deadlock the other.
+            try StockStore(connection: connection).lock(skus: skus)
+            try connection.query("""
+                INSERT INTO shopify_levels (shop, sku, location, expected, pushed_available, pushed_at)
+                SELECT $1, sku, location, quantity, quantity, now()
+                FROM unnest($2::text[], $3::text[], $4::bigint[]) AS q(sku, location, quantity)
+                ORDER BY sku, location
+                ON CONFLICT (shop, sku, location) DO UPDATE
+                SET expected = excluded.expected, pushed_available = excluded.pushed_available,
+                    pushed_at = excluded.pushed_at, problem = NULL, problem_version = NULL
+                """, [.string(shop), .strings(skus), .strings(locations), .ints(quantities.map(\.quantity))])
+            try connection.query("""
+                UPDATE available_to_sell a
+                SET pushed_version = greatest(a.pushed_version, q.version),
+                    due_since = CASE WHEN q.version >= a.version THEN NULL ELSE a.due_since END
+                FROM unnest($2::text[], $3::text[], $4::bigint[]) AS q(sku, location, version)
+                WHERE a.sku = q.sku AND a.shop = $1 AND a.location = q.location
+                """, [.string(shop), .strings(skus), .strings(locations), .ints(quantities.map(\.version))])
+            if let idempotencyKey {
+                try discardIntent(shop: shop, idempotencyKey: idempotencyKey)
+            }
+        }
+    }
+}
+
+// MARK: Reports
+
+extension PushStore {
+    public struct ShopStatus: Sendable, Codable {
+        public var shop: String
+        public var connected: Bool
+        public var dueLevels: Int
+        public var oldestDueSeconds: Double?
+        public var pendingPushes: Int
+        public var unmappedSKUs: Int
+        public var refusedLevels: Int
+    }
+
+    public func status() throws(StoreError) -> [ShopStatus] {
+        let rows = try connection.query("""
+            SELECT s.shop, s.access_token IS NOT NULL,
+                   (SELECT count(*) FROM available_to_sell a WHERE a.shop = s.shop AND a.version > a.pushed_version),
+                   (SELECT extract(epoch FROM now() - min(a.changed_at))::float8 FROM available_to_sell a
+                     WHERE a.shop = s.shop AND a.version > a.pushed_version),
+                   (SELECT count(*) FROM shopify_push_intents i WHERE i.shop = s.shop),
+                   (SELECT count(*) FROM shopify_items i WHERE i.shop = s.shop AND i.inventory_item_id IS NULL),
+                   (SELECT count(*) FROM shopify_levels l WHERE l.shop = s.shop AND l.problem IS NOT NULL)
+            FROM shops s ORDER BY s.shop
+            """)
+        return (0..<rows.count).map { row in
+            ShopStatus(shop: rows.string(row, 0)!, connected: rows.bool(row, 1)!, dueLevels: rows.int(row, 2)!,
+                       oldestDueSeconds: rows.double(row, 3), pendingPushes: rows.int(row, 4)!,
+                       unmappedSKUs: rows.int(row, 5)!, refusedLevels: rows.int(row, 6)!)
+        }
+    }
+
+    public struct LevelProblem: Sendable, Codable {
+        public var sku: String
+        public var location: String?
+        public var problem: String
+    }
+
+    /// SKUs the store lacks and levels Shopify refused, for operators to fix.
+    public func problems(shop: String) throws(StoreError) -> [LevelProblem] {
+        let rows = try connection.query("""
+            SELECT sku, NULL, 'the store has no inventory item with this SKU' FROM shopify_items
+            WHERE shop = $1 AND inventory_item_id IS NULL
+            UNION ALL
+            SELECT sku, location, problem FROM shopify_levels WHERE shop = $1 AND problem IS NOT NULL
+            ORDER BY 1, 2
+            """, [.string(shop)])
+        return (0..<rows.count).map {
+            LevelProblem(sku: rows.string($0, 0)!, location: rows.string($0, 1), problem: rows.string($0, 2)!)
+        }
+    }
+}

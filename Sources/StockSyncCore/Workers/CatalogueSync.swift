@@ -1,0 +1,50 @@
+import Logging
+
+/// Reads a store's whole catalogue through one bulk operation and records what it says:
+/// SKU → inventory item, and what Shopify holds at every level (as observed quantities,
+/// so that the first push of each level is a compare-and-set against it).
+public struct CatalogueSync {
+    public let store: PushStore
+    public let api: InventoryAPI
+
+    public init(store: PushStore, api: InventoryAPI) {
+        self.store = store
+        self.api = api
+    }
+
+    public struct Summary: Sendable, Codable {
+        public var items: Int
+        public var levels: Int
+        /// SKUs in our outbox that the store has no item for.
+        public var missingSKUs: [String]
+        /// Mapped locations the store does not have.
+        public var unknownLocations: [String]
+    }
+
+    public func run() throws -> Summary {
+        let shop = api.client.connection.shop
+        let storeLocations = Set(try api.locations().map(\.id))
+        let catalogue = try api.catalogue()
+        var itemsBySKU: [String: String] = [:]
+        var skuByItem: [String: String] = [:]
+        for item in catalogue.items {
+            guard let sku = item.sku, !sku.isEmpty, itemsBySKU[sku] == nil else { continue }
+            itemsBySKU[sku] = item.id
+            skuByItem[item.id] = sku
+        }
+        let ours = try store.connection.query("SELECT DISTINCT sku FROM available_to_sell WHERE shop = $1", [.string(shop)])
+        let missing = (0..<ours.count).compactMap { ours.string($0, 0) }.filter { itemsBySKU[$0] == nil }.sorted()
+        try store.saveItems(shop: shop, found: itemsBySKU, missing: missing)
+        let observations = catalogue.levels.compactMap { level in
+            skuByItem[level.inventoryItemID].map {
+                PushStore.Observation(sku: $0, location: level.location, available: level.available)
+            }
+        }
+        try store.recordObserved(shop: shop, observations)
+        let mapped = try store.connection.query("SELECT DISTINCT location FROM warehouse_locations WHERE shop = $1",
+                                                [.string(shop)])
+        let unknown = (0..<mapped.count).compactMap { mapped.string($0, 0) }.filter { !storeLocations.contains($0) }
+        return Summary(items: itemsBySKU.count, levels: observations.count, missingSKUs: missing,
+                       unknownLocations: unknown.sorted())
+    }
+}
