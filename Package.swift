@@ -113,6 +113,16 @@ let package = Package(
             dependencies: ["StockSyncCore", "TestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "ShopifySimulatorTests",
+            dependencies: [
+                "ShopifySimulator",
+                "StockSyncCore",
+                .product(name: "GraphQL", package: "GraphQL"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Against real RabbitMQ and PostgreSQL servers (scripts/test starts them).
         .testTarget(
             name: "IntegrationTests",

@@ -14,7 +14,7 @@ enum InventoryMutations {
             var write = ShopifySimulator.QuantityWrite(
                 item: fields["inventoryItemId"]?.string ?? "", location: fields["locationId"]?.string ?? "",
                 value: fields["quantity"]?.int ?? 0, compare: nil, compareField: "compareQuantity")
-            if version >= .changeFromQuantityIntroduced, let changeFrom = fields["changeFromQuantity"] {
+            if version >= .changeFromQuantityIntroduced, let changeFrom = fields["changeFromQuantity"], !changeFrom.isUndefined {
                 // Present, even as an explicit null (which skips the check), it wins.
                 write.compare = changeFrom.int
                 write.compareField = "changeFromQuantity"
@@ -44,7 +44,8 @@ enum InventoryMutations {
             var write = ShopifySimulator.QuantityWrite(
                 item: fields["inventoryItemId"]?.string ?? "", location: fields["locationId"]?.string ?? "",
                 value: fields["delta"]?.int ?? 0, compare: nil, compareField: "changeFromQuantity")
-            if context.version >= .changeFromQuantityIntroduced, let changeFrom = fields["changeFromQuantity"] {
+            if context.version >= .changeFromQuantityIntroduced, let changeFrom = fields["changeFromQuantity"],
+               !changeFrom.isUndefined {
                 write.compare = changeFrom.int
             } else if context.version >= .changeFromQuantityRequired {
                 throw GraphQLError(

@@ -1,0 +1,220 @@
+import Foundation
+import ShopifySimulator
+import StockSyncCore
+import Testing
+
+/// The simulator as the client meets it: authentication, errors, cost and throttling,
+/// compare-and-set per API version, atomic refusals, idempotency keys and bulk queries.
+@Suite("Shopify simulator")
+struct SimulatorTests {
+    static let shop = "sim.myshopify.com"
+    static let token = "shpat_simulated"
+    let simulator = ShopifySimulator()
+    let items: [String]
+
+    init() async throws {
+        items = try await simulator.seed(shop: Self.shop, .init(
+            token: Self.token, plan: "standard", bucketSize: 200,
+            locations: [.init(id: 1, name: "East"), .init(id: 2, name: "West")],
+            items: [.init(sku: "A", levels: ["1": 5, "2": 3]), .init(sku: "B", levels: ["1": 0]),
+                    .init(sku: "C \"quoted\"", levels: ["2": 1])]))
+    }
+
+    struct Reply {
+        let status: Int
+        let json: [String: Any]
+        var data: [String: Any]? { json["data"] as? [String: Any] }
+        var errors: [[String: Any]] { json["errors"] as? [[String: Any]] ?? [] }
+        var codes: [String] { errors.compactMap { ($0["extensions"] as? [String: Any])?["code"] as? String } }
+        var cost: [String: Any]? { (json["extensions"] as? [String: Any])?["cost"] as? [String: Any] }
+        func value(_ path: String...) -> Any? {
+            path.reduce(data as Any?) { value, key in
+                if let index = Int(key) { return (value as? [Any]).flatMap { $0.indices.contains(index) ? $0[index] : nil } }
+                return (value as? [String: Any])?[key]
+            }
+        }
+    }
+
+    func call(_ query: String, _ variables: [String: Any] = [:], version: String = "2026-07",
+              token: String? = SimulatorTests.token) async throws -> Reply {
+        let body = try JSONSerialization.data(withJSONObject: ["query": query, "variables": variables])
+        let answer = await simulator.graphQL(shop: Self.shop, version: version, accessToken: token, body: Array(body),
+                                             baseURL: "http://127.0.0.1:1")
+        let json = try JSONSerialization.jsonObject(with: Data(answer.body), options: [.fragmentsAllowed])
+        return Reply(status: answer.status, json: json as? [String: Any] ?? ["errors": json])
+    }
+
+    func available(_ item: Int, at location: Int) async throws -> Int? {
+        try await simulator.levels(shop: Self.shop).first {
+            $0.inventoryItemId == items[item] && $0.locationId == "gid://shopify/Location/\(location)"
+        }?.available
+    }
+
+    static let set = AdminDocuments.setAvailable(.default).document
+    static let setBefore2026 = AdminDocuments.setAvailable(ShopifyAPIVersion("2025-10")!).document
+
+    func quantity(_ item: String, _ location: Int, _ quantity: Int, _ compareField: String = "changeFromQuantity",
+                  _ compare: Any? = nil) -> [String: Any] {
+        var value: [String: Any] = ["inventoryItemId": item, "locationId": "gid://shopify/Location/\(location)",
+                                    "quantity": quantity]
+        if let compare { value[compareField] = compare }
+        return value
+    }
+
+    func input(_ quantities: [[String: Any]]) -> [String: Any] {
+        ["name": "available", "reason": "correction", "quantities": quantities]
+    }
+
+    @Test("a wrong token gets Shopify's 401; an unknown field is a GraphQL error")
+    func authenticationAndValidation() async throws {
+        let unauthorized = try await call("{ locations(first: 1) { nodes { id } } }", token: "wrong")
+        #expect(unauthorized.status == 401)
+        let unknown = try await call("{ locations(first: 1) { nodes { id colour } } }")
+        #expect(unknown.status == 200 && (unknown.errors.first?["message"] as? String)?.contains("colour") == true)
+        #expect(unknown.data == nil)
+    }
+
+    @Test("items by SKU through the search syntax, with their levels")
+    func itemsBySKU() async throws {
+        let reply = try await call(AdminDocuments.inventoryItemsBySKU.document,
+                                   ["first": 100, "query": #"sku:"A" OR sku:"C \"quoted\"""#])
+        let nodes = try #require(reply.value("inventoryItems", "nodes") as? [[String: Any]])
+        #expect(nodes.map { $0["sku"] as? String } == ["A", "C \"quoted\""])
+        #expect(reply.cost?["requestedQueryCost"] as? Int == 102)
+        #expect(reply.cost?["actualQueryCost"] as? Int == 4)
+    }
+
+    @Test("a push applies when Shopify holds the quantity it compares against")
+    func compareAndSetApplies() async throws {
+        let reply = try await call(Self.set, ["input": input([quantity(items[0], 1, 9, "changeFromQuantity", 5)]),
+                                              "idempotencyKey": "k1"])
+        #expect(reply.value("inventorySetQuantities", "userErrors") as? [Any] != nil)
+        #expect((reply.value("inventorySetQuantities", "userErrors") as? [Any])?.isEmpty == true)
+        #expect(try await available(0, at: 1) == 9)
+        #expect(reply.cost?["requestedQueryCost"] as? Int == 10)
+    }
+
+    @Test("one stale quantity refuses the whole call, naming it, and changes nothing")
+    func staleRefusesAtomically() async throws {
+        let reply = try await call(Self.set, ["input": input([quantity(items[0], 1, 9, "changeFromQuantity", 5),
+                                                              quantity(items[0], 2, 8, "changeFromQuantity", 2)]),
+                                              "idempotencyKey": "k2"])
+        let errors = try #require(reply.value("inventorySetQuantities", "userErrors") as? [[String: Any]])
+        #expect(errors.map { $0["code"] as? String } == ["CHANGE_FROM_QUANTITY_STALE"])
+        #expect(errors.first?["field"] as? [String] == ["input", "quantities", "1", "changeFromQuantity"])
+        #expect(try await available(0, at: 1) == 5)
+        #expect(try await available(0, at: 2) == 3)
+    }
+
+    @Test("an unknown item and a level the item is not stocked at are refused")
+    func unknownItemsAndLevels() async throws {
+        let reply = try await call(Self.set, ["input": input([quantity("gid://shopify/InventoryItem/999", 1, 1, "changeFromQuantity", 0),
+                                                              quantity(items[1], 2, 1, "changeFromQuantity", 0)]),
+                                              "idempotencyKey": "k3"])
+        let errors = try #require(reply.value("inventorySetQuantities", "userErrors") as? [[String: Any]])
+        #expect(errors.map { $0["code"] as? String } == ["INVALID_INVENTORY_ITEM", "ITEM_NOT_STOCKED_AT_LOCATION"])
+    }
+
+    @Test("the same idempotency key answers the first result without applying again; other input is a mismatch")
+    func idempotencyKeys() async throws {
+        let variables: [String: Any] = ["input": input([quantity(items[0], 1, 9, "changeFromQuantity", 5)]),
+                                        "idempotencyKey": "same"]
+        let first = try await call(Self.set, variables)
+        let again = try await call(Self.set, variables)
+        #expect((again.value("inventorySetQuantities", "userErrors") as? [Any])?.isEmpty == true,
+                "a replay of an applied push must not turn stale")
+        #expect(again.value("inventorySetQuantities", "inventoryAdjustmentGroup", "id") as? String
+                == first.value("inventorySetQuantities", "inventoryAdjustmentGroup", "id") as? String)
+        #expect(try await simulator.history(shop: Self.shop).count == 1)
+        let other = try await call(Self.set, ["input": input([quantity(items[0], 1, 7, "changeFromQuantity", 9)]),
+                                              "idempotencyKey": "same"])
+        #expect((other.value("inventorySetQuantities", "userErrors", "0", "code") as? String) == "IDEMPOTENCY_KEY_PARAMETER_MISMATCH")
+        #expect(try await available(0, at: 1) == 9)
+    }
+
+    @Test("from 2026-04 changeFromQuantity and @idempotent are required; explicit null skips the check")
+    func version2026Rules() async throws {
+        let missing = try await call(Self.set, ["input": input([quantity(items[0], 1, 9)]), "idempotencyKey": "k4"])
+        #expect(missing.codes == ["INVALID_FIELD_ARGUMENTS"])
+        let noDirective = try await call(Self.setBefore2026, ["input": input([quantity(items[0], 1, 9, "changeFromQuantity", 5)])])
+        #expect(noDirective.codes == ["BAD_REQUEST"])
+        let unchecked = try await call(Self.set, ["input": input([quantity(items[0], 1, 4, "changeFromQuantity", NSNull())]),
+                                                  "idempotencyKey": "k5"])
+        #expect((unchecked.value("inventorySetQuantities", "userErrors") as? [Any])?.isEmpty == true)
+        #expect(try await available(0, at: 1) == 4)
+        let removed = try await call(Self.set, ["input": input([quantity(items[0], 1, 9, "compareQuantity", 4)]),
+                                                "idempotencyKey": "k6"])
+        #expect(!removed.errors.isEmpty, "compareQuantity no longer exists in 2026-04")
+    }
+
+    @Test("before 2026-01 compareQuantity is the check, and required unless ignored")
+    func compareQuantityBefore2026() async throws {
+        let stale = try await call(Self.setBefore2026, ["input": input([quantity(items[0], 1, 9, "compareQuantity", 4)])],
+                                   version: "2025-10")
+        #expect(stale.value("inventorySetQuantities", "userErrors", "0", "code") as? String == "COMPARE_QUANTITY_STALE")
+        let missing = try await call(Self.setBefore2026, ["input": input([quantity(items[0], 1, 9)])], version: "2025-10")
+        #expect(missing.value("inventorySetQuantities", "userErrors", "0", "code") as? String == "COMPARE_QUANTITY_REQUIRED")
+        let applied = try await call(Self.setBefore2026, ["input": input([quantity(items[0], 1, 9, "compareQuantity", 5)])],
+                                     version: "2025-10")
+        #expect((applied.value("inventorySetQuantities", "userErrors") as? [Any])?.isEmpty == true)
+        #expect(try await available(0, at: 1) == 9)
+    }
+
+    @Test("a request the bucket cannot pay for is THROTTLED and not applied; it refills at the plan's rate")
+    func throttling() async throws {
+        // Bucket of 200 points: twenty 10-point mutations empty it.
+        var throttled: Reply?
+        for index in 0..<25 {
+            let reply = try await call(Self.set, ["input": input([quantity(items[0], 1, 100 + index, "changeFromQuantity", NSNull())]),
+                                                  "idempotencyKey": "t\(index)"])
+            if reply.codes == ["THROTTLED"] { throttled = reply; break }
+        }
+        let reply = try #require(throttled)
+        #expect(reply.cost?["actualQueryCost"] is NSNull)
+        let status = try #require(reply.cost?["throttleStatus"] as? [String: Any])
+        #expect(status["restoreRate"] as? Double == 100 && status["maximumAvailable"] as? Double == 200)
+        #expect((status["currentlyAvailable"] as? Double ?? 99) < 10)
+        try await Task.sleep(for: .milliseconds(150))
+        let later = try await call(Self.set, ["input": input([quantity(items[0], 1, 1, "changeFromQuantity", NSNull())]),
+                                              "idempotencyKey": "after"])
+        #expect(later.codes.isEmpty)
+        #expect(try await simulator.stats(shop: Self.shop).throttled == 1)
+    }
+
+    @Test("a query dearer than 1,000 points is refused with MAX_COST_EXCEEDED")
+    func maximumCost() async throws {
+        let reply = try await call("{ inventoryItems(first: 250) { nodes { id inventoryLevels(first: 10) { nodes { id } } } } }")
+        #expect(reply.codes == ["MAX_COST_EXCEEDED"])
+    }
+
+    @Test("a bulk query completes with JSON lines, nested nodes pointing at their parent")
+    func bulkQuery() async throws {
+        let run = try await call(AdminDocuments.runBulkQuery.document, ["query": AdminDocuments.catalogueBulkQuery])
+        let id = try #require(run.value("bulkOperationRunQuery", "bulkOperation", "id") as? String)
+        var url: String?
+        for _ in 0..<100 {
+            let current = try await call(AdminDocuments.currentBulkOperation.document)
+            #expect(current.value("currentBulkOperation", "id") as? String == id)
+            if current.value("currentBulkOperation", "status") as? String == "COMPLETED" {
+                url = current.value("currentBulkOperation", "url") as? String
+                break
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let file = try #require(url?.split(separator: "/").last)
+        let jsonl = try #require(try await simulator.bulkResult(shop: Self.shop, id: Int(file.dropLast(6))!))
+        let catalogue = try Catalogue(jsonl: jsonl)
+        #expect(catalogue.items.map(\.sku) == ["A", "B", "C \"quoted\""])
+        #expect(catalogue.levels.count == 4)
+        #expect(catalogue.levels.first == .init(inventoryItemID: items[0], location: "gid://shopify/Location/1", available: 5))
+    }
+
+    @Test("a storefront sale lowers available, which a push comparing against the old quantity finds stale")
+    func saleMakesPushStale() async throws {
+        #expect(try await simulator.sell(shop: Self.shop, .init(sku: "A", locationId: "gid://shopify/Location/1", quantity: 2)) == 3)
+        let reply = try await call(Self.set, ["input": input([quantity(items[0], 1, 9, "changeFromQuantity", 5)]),
+                                              "idempotencyKey": "after-sale"])
+        #expect(reply.value("inventorySetQuantities", "userErrors", "0", "code") as? String == "CHANGE_FROM_QUANTITY_STALE")
+        #expect(try await available(0, at: 1) == 3)
+    }
+}
