@@ -126,7 +126,7 @@ let package = Package(
         // Against real RabbitMQ and PostgreSQL servers (scripts/test starts them).
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["StockSyncCore", "TestSupport"],
+            dependencies: ["StockSyncCore", "TestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
     ]

@@ -19,8 +19,8 @@ extension ShopifySimulator {
                         baseURL: String) async -> Answer {
         let faults = self.faults
         if faults.latencyMilliseconds > 0 { try? await Task.sleep(for: .milliseconds(faults.latencyMilliseconds)) }
-        if roll(faults.stallRate) { try? await Task.sleep(for: .milliseconds(faults.stallMilliseconds)) }
-        if roll(faults.serverErrorRate) { return Self.text(503, #"{"errors":"Service Unavailable"}"#) }
+        if inject("stall", rate: faults.stallRate) { try? await Task.sleep(for: .milliseconds(faults.stallMilliseconds)) }
+        if inject("server error", rate: faults.serverErrorRate) { return Self.text(503, #"{"errors":"Service Unavailable"}"#) }
         guard let shop = shops[domain], let version = ShopifyAPIVersion(versionText) else {
             return Self.text(404, #"{"errors":"Not Found"}"#)
         }
@@ -75,7 +75,7 @@ extension ShopifySimulator {
         }
         let actual = operation.operation == .mutation ? requested : calculator.cost(of: operation, data: result.data)
         settle(domain, requested: Double(requested), actual: Double(actual))
-        if roll(faults.lostResponseRate) { return Self.text(502, #"{"errors":"Bad Gateway"}"#) }
+        if inject("lost response", rate: faults.lostResponseRate) { return Self.text(502, #"{"errors":"Bad Gateway"}"#) }
         return Self.json(200, Response(data: result.data, errors: result.errors,
                                        cost: cost(domain, requested: requested, actual: actual)))
     }

@@ -99,12 +99,14 @@ extension ShopifySimulator {
         public var costCharged: Double
         public var restoreRate: Double
         public var bucketSize: Double
+        /// Server errors, lost answers and stalls injected, over every shop.
+        public var faultsInjected: Int
     }
 
     public func stats(shop domain: String) throws -> Stats {
         let shop = try shop(domain)
         return Stats(calls: shop.calls, throttled: shop.throttled, costCharged: shop.costCharged,
-                     restoreRate: shop.plan.restoreRate, bucketSize: shop.plan.bucketSize)
+                     restoreRate: shop.plan.restoreRate, bucketSize: shop.plan.bucketSize, faultsInjected: faultsInjected)
     }
 
     public struct Sale: Codable, Sendable {

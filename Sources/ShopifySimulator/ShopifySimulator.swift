@@ -11,9 +11,12 @@ public actor ShopifySimulator {
     public private(set) var faults = Faults()
     private var schemas: [ShopifyAPIVersion: GraphQLSchema] = [:]
     private let started = ContinuousClock.now
-    private var random = SystemRandomNumberGenerator()
+    /// Per fault: the share owed so far; a fault is injected each time it reaches 1, so a
+    /// rate of 5% fails exactly every 20th request, evenly spread and repeatable.
+    private var owed: [String: Double] = [:]
+    public private(set) var faultsInjected = 0
 
-    /// Injected misbehaviour, as shares of requests.
+    /// Injected misbehaviour, as shares of requests (spread evenly, not at random).
     public struct Faults: Codable, Sendable, Equatable {
         /// Answered 503 without being applied.
         public var serverErrorRate: Double = 0
@@ -26,6 +29,16 @@ public actor ShopifySimulator {
         public var stallMilliseconds: Int = 0
 
         public init() {}
+
+        /// Any share left out is 0.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            serverErrorRate = try container.decodeIfPresent(Double.self, forKey: .serverErrorRate) ?? 0
+            lostResponseRate = try container.decodeIfPresent(Double.self, forKey: .lostResponseRate) ?? 0
+            latencyMilliseconds = try container.decodeIfPresent(Int.self, forKey: .latencyMilliseconds) ?? 0
+            stallRate = try container.decodeIfPresent(Double.self, forKey: .stallRate) ?? 0
+            stallMilliseconds = try container.decodeIfPresent(Int.self, forKey: .stallMilliseconds) ?? 0
+        }
     }
 
     public init() {}
@@ -44,8 +57,12 @@ public actor ShopifySimulator {
         return schema
     }
 
-    func roll(_ rate: Double) -> Bool {
-        rate > 0 && Double.random(in: 0..<1, using: &random) < rate
+    func inject(_ fault: String, rate: Double) -> Bool {
+        guard rate > 0 else { return false }
+        let due = owed[fault, default: 0.5] + rate
+        owed[fault] = due >= 1 ? due - 1 : due
+        if due >= 1 { faultsInjected += 1 }
+        return due >= 1
     }
 
     func withShop<T>(_ domain: String, _ body: (inout SimulatedShop) throws -> T) throws -> T {

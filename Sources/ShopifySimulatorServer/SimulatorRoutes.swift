@@ -24,13 +24,21 @@ enum SimulatorRoutes {
             else { return Response(status: .notFound) }
             return bytes(.ok, body, contentType: "application/jsonl")
         }
-        router.put("/_simulator/shops/:shop") { request, context -> Response in
-            let seed = try await request.decode(as: ShopifySimulator.Seed.self, context: context)
-            do {
-                let ids = try await simulator.seed(shop: context.parameters.require("shop"), seed)
-                return try json(.ok, ["inventoryItemIds": ids])
-            } catch let error as ShopifySimulator.SeedError {
-                return try json(.badRequest, ["error": error.description])
+        // PUT, or POST for clients that only post.
+        for method in [HTTPRequest.Method.put, .post] {
+            router.on("/_simulator/shops/:shop", method: method) { request, context -> Response in
+                let seed = try await request.decode(as: ShopifySimulator.Seed.self, context: context)
+                do {
+                    let ids = try await simulator.seed(shop: context.parameters.require("shop"), seed)
+                    return try json(.ok, ["inventoryItemIds": ids])
+                } catch let error as ShopifySimulator.SeedError {
+                    return try json(.badRequest, ["error": error.description])
+                }
+            }
+            router.on("/_simulator/faults", method: method) { request, context -> Response in
+                let faults = try await request.decode(as: ShopifySimulator.Faults.self, context: context)
+                await simulator.setFaults(faults)
+                return try json(.ok, faults)
             }
         }
         router.get("/_simulator/shops/:shop/levels") { _, context in
@@ -52,11 +60,6 @@ enum SimulatorRoutes {
             }
         }
         router.get("/_simulator/faults") { _, _ in try json(.ok, await simulator.faults) }
-        router.put("/_simulator/faults") { request, context -> Response in
-            let faults = try await request.decode(as: ShopifySimulator.Faults.self, context: context)
-            await simulator.setFaults(faults)
-            return try json(.ok, faults)
-        }
         router.get("/_simulator/health") { _, _ in "ok\n" }
         return router
     }

@@ -6,12 +6,17 @@ import Synchronization
 /// Pushes available-to-sell to Shopify for every connected shop. Each shop is pushed by
 /// one worker at a time (a session advisory lock on the pushing thread's own database
 /// connection); when that worker dies, its connection and lock go with it and another
-/// worker takes the shop at its next look. Any number of copies may run.
+/// worker takes the shop at its next look. Any number of copies may run: each takes its
+/// fair share of the shops (the live workers are counted by their database sessions) and
+/// lets go of shops beyond it, so shops spread over the workers.
 public final class PushWorker: Service, Sendable {
     private let configuration: PushWorkerConfiguration
     private let logger: Logger
     private let stopping = Atomic<Bool>(false)
     private let owned = Mutex<Set<String>>([])
+    /// Shops this process is letting go of, for another worker to take.
+    private let releasing = Mutex<Set<String>>([])
+    static let claimerApplicationName = "stocksync-push-claimer"
     private let ownedShops = Gauge(label: "stocksync_push_owned_shops")
 
     public init(configuration: PushWorkerConfiguration, logger: Logger) {
@@ -47,8 +52,16 @@ public final class PushWorker: Service, Sendable {
         while !isStopping {
             do {
                 let connection = try database ?? PostgresConnection(url: configuration.databaseURL)
-                database = connection
-                try claimOne(from: PushStore(connection: connection).connectedShops())
+                if database == nil {
+                    try connection.query("SELECT set_config('application_name', $1, false)", [.string(Self.claimerApplicationName)])
+                    database = connection
+                }
+                let store = PushStore(connection: connection)
+                let shops = try store.connectedShops()
+                let workers = try connection.query("""
+                    SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()
+                    """, [.string(Self.claimerApplicationName)]).int(0, 0) ?? 1
+                try balance(shops, fairShare: (shops.count + max(workers, 1) - 1) / max(workers, 1))
                 backoff.reset()
                 pause(configuration.claimInterval)
             } catch {
@@ -65,25 +78,34 @@ public final class PushWorker: Service, Sendable {
         logger.info("push-worker stopped")
     }
 
-    /// Takes at most one shop per look, so that workers started together share the shops.
-    private func claimOne(from shops: [ShopConnection]) throws {
+    /// Takes at most one shop per look while under its fair share, and lets one go while over it.
+    private func balance(_ shops: [ShopConnection], fairShare: Int) throws {
         let mine = owned.withLock { $0 }
-        guard mine.count < configuration.maximumShops else { return }
+        let share = min(fairShare, configuration.maximumShops)
+        if mine.count > share, let surplus = mine.subtracting(releasing.withLock { $0 }).sorted().last {
+            logger.info("letting a shop go to another worker", metadata: ["shop": "\(surplus)"])
+            releasing.withLock { _ = $0.insert(surplus) }
+            return
+        }
+        guard mine.count < share else { return }
         for shop in shops.shuffled() where !mine.contains(shop.shop) {
+            let name = shop.shop
             guard let pusher = try ShopPusher(shop: shop, configuration: configuration, logger: logger,
-                                              isStopping: { [self] in isStopping }) else { continue }
-            owned.withLock { _ = $0.insert(shop.shop) }
+                                              isStopping: { [self] in isStopping || releasing.withLock { $0.contains(name) } })
+            else { continue }
+            owned.withLock { _ = $0.insert(name) }
             ownedShops.record(mine.count + 1)
             try DedicatedThread.detach { [self] in
                 do {
                     try pusher.run()
                 } catch {
                     logger.error("stopped pushing shop; it will be taken again", metadata: [
-                        "shop": "\(shop.shop)", "error": "\(error)",
+                        "shop": "\(name)", "error": "\(error)",
                     ])
                 }
-                // Closing the pusher's connection releases the shop's lock.
-                owned.withLock { _ = $0.remove(shop.shop) }
+                // The pusher's connection closes with it, releasing the shop's lock.
+                owned.withLock { _ = $0.remove(name) }
+                releasing.withLock { _ = $0.remove(name) }
             }
             return
         }

@@ -60,6 +60,7 @@ final class ShopPusher: @unchecked Sendable {
         while !isStopping() {
             if try !pushDue() { blockingSleep(configuration.pollInterval) }
         }
+        logger.info("stopped pushing shop", metadata: ["shop": "\(shop.shop)"])
     }
 
     /// One round over the outbox; false when there was nothing to do.

@@ -1,0 +1,175 @@
+import Foundation
+import Logging
+import StockSyncCore
+import Testing
+
+/// Stock events through stock-workers and push-workers into the Shopify simulator, against
+/// real RabbitMQ and PostgreSQL and real processes.
+extension IntegrationTests {
+    @Suite("Push pipeline (RabbitMQ + PostgreSQL + Shopify simulator)")
+    struct PushPipelineTests {
+        static let token = "shpat_integration"
+        let simulator: SimulatorProcess
+
+        init() throws {
+            try IntegrationEnvironment.reset()
+            simulator = try SimulatorProcess()
+        }
+
+        /// Seeds every shop of the scenario with each SKU stocked at each mapped location
+        /// (Shopify showing 0), connects the shops and syncs their catalogues.
+        private func prepareShops(_ scenario: StockScenario) throws {
+            let database = try IntegrationEnvironment.database()
+            try StockScenario.configure(database)
+            for shop in Set(StockScenario.mappings.map(\.shop)) {
+                let locations = Set(StockScenario.mappings.filter { $0.shop == shop }.map(\.location)).sorted()
+                let ids = locations.map { Int($0.split(separator: "/").last!)! }
+                try simulator.seed(shop, .init(
+                    token: Self.token, plan: "standard",
+                    locations: ids.map { .init(id: $0, name: "Location \($0)") },
+                    items: scenario.skus.map { sku in .init(sku: sku, levels: Dictionary(uniqueKeysWithValues: ids.map { ("\($0)", 0) })) }))
+                let store = PushStore(connection: database)
+                try store.connect(shop: shop, apiVersion: .default, adminURL: simulator.adminURL(shop), accessToken: Self.token)
+                let api = try InventoryAPI(connection: store.connectedShops().first { $0.shop == shop }!, logger: Logger(label: "test"))
+                let summary = try CatalogueSync(store: store, api: api).run()
+                #expect(summary.items == scenario.skus.count && summary.unknownLocations.isEmpty)
+            }
+        }
+
+        /// The levels the simulator shows that differ from the ERP's ATS (empty when converged).
+        private func differences(_ scenario: StockScenario) throws -> [String] {
+            let expected = scenario.expectedAvailability
+            var differences: [String] = []
+            for shop in Set(StockScenario.mappings.map(\.shop)) {
+                for level in try simulator.levels(shop) {
+                    let want = expected["\(shop)|\(level.sku!)|\(level.locationId)"]
+                    if want != level.available { differences.append("\(shop) \(level.sku!) \(level.locationId): \(level.available), want \(want.map(String.init) ?? "none")") }
+                }
+            }
+            return differences
+        }
+
+        private func expectConverges(_ scenario: StockScenario, workers: [WorkerProcess], timeout: Duration = .seconds(180)) throws {
+            var last: [String] = []
+            let converged = try IntegrationEnvironment.eventually(timeout: timeout, every: .milliseconds(500)) {
+                last = try differences(scenario)
+                return last.isEmpty
+            }
+            #expect(converged, "\(last.count) levels differ, e.g. \(last.prefix(5))\n\(workers.map(\.log).joined().suffix(4_000))")
+            let database = try IntegrationEnvironment.database()
+            #expect(try database.query("SELECT count(*) FROM shopify_push_intents").int(0, 0) == 0)
+            #expect(try database.query("SELECT count(*) FROM shopify_levels WHERE problem IS NOT NULL").int(0, 0) == 0)
+        }
+
+        /// A set applied twice would show as two equal values in a row: a push is only ever
+        /// sent when Shopify is expected to hold something else.
+        private func expectNoDuplicateEffects() throws {
+            for shop in Set(StockScenario.mappings.map(\.shop)) {
+                var last: [String: Int] = [:]
+                for change in try simulator.history(shop) {
+                    let key = change.inventoryItemId + change.locationId
+                    #expect(last[key] != change.available, "\(shop) \(key) set to \(change.available) twice in a row")
+                    last[key] = change.available
+                }
+            }
+        }
+
+        private func startWorkers(stock: Int = 1, push: Int) throws -> [WorkerProcess] {
+            try (0..<stock).map { try WorkerProcess("stock-worker", name: "stock-worker-\($0)") }
+                + (0..<push).map { try WorkerProcess("push-worker", name: "push-worker-\($0)", environment: ["PUSH_CLAIM_MS": "200"]) }
+        }
+
+        @Test("stock events end as the ERP's available-to-sell in every store, two push-workers sharing two shops")
+        func stockEventsReachShopify() throws {
+            let scenario = StockScenario(seed: 11, skuCount: 300, eventCount: 3_000)
+            try prepareShops(scenario)
+            let workers = try startWorkers(stock: 2, push: 2)
+            try scenario.publish(to: IntegrationEnvironment.broker())
+            try expectConverges(scenario, workers: workers)
+            try expectNoDuplicateEffects()
+            #expect(workers[2...].allSatisfy { $0.log.contains("pushing shop") }, "each push-worker took one of the two shops")
+        }
+
+        @Test("with 5% server errors, 5% lost answers and added latency the end state is the same, each change applied once")
+        func faultsChangeNothing() throws {
+            try simulator.setFaults(.init(serverErrorRate: 0.05, lostResponseRate: 0.05, latencyMilliseconds: 20))
+            let scenario = StockScenario(seed: 12, skuCount: 300, eventCount: 3_000)
+            try prepareShops(scenario)
+            let workers = try startWorkers(push: 1)
+            try scenario.publish(to: IntegrationEnvironment.broker())
+            try expectConverges(scenario, workers: workers)
+            try expectNoDuplicateEffects()
+            #expect(try simulator.stats(StockScenario.shopA).faultsInjected >= 2, "the faults were injected")
+        }
+
+        @Test("a push-worker killed with SIGKILL mid-batch is replaced by another, and no level is left wrong")
+        func killedPushWorkerIsReplaced() throws {
+            try simulator.setFaults(.init(latencyMilliseconds: 150))
+            let scenario = StockScenario(seed: 13, skuCount: 600, eventCount: 4_000)
+            try prepareShops(scenario)
+            let stockWorker = try WorkerProcess("stock-worker", name: "stock-worker")
+            let first = try WorkerProcess("push-worker", name: "push-worker-first", environment: ["PUSH_CLAIM_MS": "200"])
+            try scenario.publish(to: IntegrationEnvironment.broker())
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(60), every: .milliseconds(50)) {
+                try simulator.history(StockScenario.shopA).count > 0
+            })
+            let second = try WorkerProcess("push-worker", name: "push-worker-second", environment: ["PUSH_CLAIM_MS": "200"])
+            first.signal(SIGKILL)
+            #expect(first.waitForExit(timeout: .seconds(10)) != nil)
+            try expectConverges(scenario, workers: [stockWorker, first, second])
+            try expectNoDuplicateEffects()
+            #expect(second.log.contains("pushing shop"))
+        }
+
+        @Test("units Shopify sold between computing and pushing are never added back")
+        func saleDuringPushIsNotUndone() throws {
+            let scenario = StockScenario(seed: 14, skuCount: 1, eventCount: 4)
+            try prepareShops(scenario)
+            let shop = StockScenario.shopA, location = "gid://shopify/Location/2", sku = scenario.skus[0]
+            let database = try IntegrationEnvironment.database()
+            let broker = try IntegrationEnvironment.broker()
+            // WH-3 alone feeds location 2 of shop A, whose safety buffer is 2.
+            func snapshot(_ version: Int, onHand: Int) throws {
+                try broker.publish([OutgoingMessage(routingKey: QueueTopology.stockChanged, body: StockScenario.snapshot(
+                    id: "race-\(version)", sku: sku, warehouse: "WH-3", version: 1_000 + version,
+                    quantities: .init(onHand: onHand)))])
+            }
+            func shopify() throws -> Int? {
+                try simulator.levels(shop).first { $0.locationId == location }?.available
+            }
+            let workers = try startWorkers(push: 1)
+            try snapshot(1, onHand: 12)  // ATS 10
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(30)) { try shopify() == 10 })
+            // A storefront order takes 2; before the order reaches the ERP, the ERP receives 2 units.
+            try simulator.sell(shop, sku: sku, location: location, quantity: 2)
+            try snapshot(2, onHand: 14)  // ATS 12, computed without the order
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(30)) {
+                try database.query("""
+                    SELECT count(*) FROM available_to_sell
+                    WHERE shop = $1 AND sku = $2 AND location = $3 AND available = 12 AND version = pushed_version
+                    """, [.string(shop), .string(sku), .string(location)]).int(0, 0) == 1
+            }, "\(workers.map(\.log).joined())")
+            // Pushing 12 would have sold the order's 2 units again: Shopify shows 12 - 2.
+            #expect(try shopify() == 10)
+            let held = try database.query("SELECT expected, unreserved_sold FROM shopify_levels WHERE shop = $1 AND sku = $2 AND location = $3",
+                                          [.string(shop), .string(sku), .string(location)])
+            #expect(held.int(0, 0) == 10 && held.int(0, 1) == 2)
+            #expect(try simulator.history(shop).filter { $0.locationId == location }.map(\.available) == [10, 8, 10])
+        }
+
+        @Test("SIGTERM finishes the push in hand and exits 0; a bad setting stops it at start, naming the setting")
+        func lifecycle() throws {
+            let scenario = StockScenario(seed: 15, skuCount: 1, eventCount: 4)
+            try prepareShops(scenario)
+            let worker = try WorkerProcess("push-worker", name: "graceful-push-worker", environment: ["PUSH_CLAIM_MS": "100"])
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(20)) { worker.log.contains("pushing shop") })
+            worker.signal(SIGTERM)
+            #expect(worker.waitForExit(timeout: .seconds(20)) == 0, "\(worker.log)")
+            #expect(worker.log.contains("push-worker stopped"))
+            let misconfigured = try WorkerProcess("push-worker", name: "misconfigured-push-worker",
+                                                  environment: ["PUSH_LINGER_MS": "soon", "DATABASE_URL": "postgresql://u:s3cr3t@h/db"])
+            #expect(misconfigured.waitForExit(timeout: .seconds(10)) == 2)
+            #expect(misconfigured.log.contains("PUSH_LINGER_MS") && !misconfigured.log.contains("s3cr3t"))
+        }
+    }
+}
