@@ -96,6 +96,7 @@ let package = Package(
         // Deterministic workloads, shared by the tests and the benchmarks.
         .target(
             name: "TestSupport",
+            dependencies: ["StockSyncCore"],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
@@ -105,6 +106,7 @@ let package = Package(
                 "StockSyncCore",
                 "TestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

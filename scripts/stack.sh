@@ -139,3 +139,49 @@ build_release() {
     (cd "$REPO" && swift build -c release 2>&1 | tail -n 3) || die "build failed"
     BIN_DIR=$(cd "$REPO" && swift build -c release --show-bin-path)
 }
+
+# For scripts/bench-*: starts whichever server is not running (and stops it again on
+# exit, with the background processes listed in BENCH_PIDS), gives the benchmark its own
+# virtual host and an empty database stocksync_bench, builds, and exports the URLs.
+bench_prepare() {
+    ensure_packages
+    prepare_stack_dir
+    BENCH_STARTED=()
+    BENCH_PIDS=()
+    trap bench_cleanup EXIT
+    pg_running || BENCH_STARTED+=(postgres)
+    start_postgres
+    rabbit_running || BENCH_STARTED+=(rabbitmq)
+    start_rabbitmq
+    ensure_vhost stocksync-bench
+    psql_admin -tAc "SELECT 1 FROM pg_database WHERE datname = 'stocksync_bench'" | grep -q 1 \
+        || psql_admin -c "CREATE DATABASE stocksync_bench OWNER stocksync" >/dev/null
+    build_release
+    export AMQP_URL="amqp://guest:guest@127.0.0.1:$AMQP_PORT/stocksync-bench"
+    export DATABASE_URL="postgresql://stocksync:stocksync@127.0.0.1:$PG_PORT/stocksync_bench"
+    export LOG_LEVEL=warning
+    cd "$REPO"
+}
+
+bench_cleanup() {
+    local pid server
+    for pid in "${BENCH_PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+    for server in "${BENCH_STARTED[@]}"; do "stop_$server"; done
+}
+
+# Empties stocksync_bench and applies the migrations.
+bench_reset_database() {
+    PGPASSWORD=stocksync psql -q -h 127.0.0.1 -p "$PG_PORT" -U stocksync -d stocksync_bench \
+        -c "DROP SCHEMA public CASCADE; CREATE SCHEMA public;" >/dev/null
+    "$BIN_DIR/stocksync" migrate >/dev/null
+}
+
+# Starts a Shopify simulator of the benchmark's own on BENCH_SIMULATOR_URL.
+bench_start_simulator() {
+    BENCH_SIMULATOR_PORT=${BENCH_SIMULATOR_PORT:-9390}
+    BENCH_SIMULATOR_URL=http://127.0.0.1:$BENCH_SIMULATOR_PORT
+    SIMULATOR_PORT=$BENCH_SIMULATOR_PORT "$BIN_DIR/shopify-simulator" 2>>"$STACK_DIR/logs/bench-simulator.log" &
+    BENCH_PIDS+=($!)
+    for _ in $(seq 1 100); do curl -sf "$BENCH_SIMULATOR_URL/_simulator/health" >/dev/null && return; sleep 0.1; done
+    die "the simulator did not start (see $STACK_DIR/logs/bench-simulator.log)"
+}

@@ -19,8 +19,10 @@ CREATE TABLE shopify_items (
 );
 
 -- What we expect each Shopify level's `available` to be (LevelExpectation in the code).
--- problem: why Shopify refused the level at outbox version problem_version; the level is
--- left alone until its ATS changes again.
+-- problem: why the level could not be pushed at outbox version problem_version (Shopify
+-- refused it, or the store lacks its item or location). Such a level is set aside: its
+-- outbox row counts as handled, so available_to_sell.pushed_version means "the newest
+-- version pushed or set aside", until its ATS changes or `stocksync shopify sync` retries it.
 CREATE TABLE shopify_levels (
     shop             text NOT NULL,
     sku              text NOT NULL,

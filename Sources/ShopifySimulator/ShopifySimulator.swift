@@ -65,10 +65,10 @@ public actor ShopifySimulator {
         return due >= 1
     }
 
+    /// Changes a store in place (a copy would duplicate all its levels on every write).
     func withShop<T>(_ domain: String, _ body: (inout SimulatedShop) throws -> T) throws -> T {
-        guard var shop = shops[domain] else { throw SimulatorError.unknownShop(domain) }
-        defer { shops[domain] = shop }
-        return try body(&shop)
+        guard shops[domain] != nil else { throw SimulatorError.unknownShop(domain) }
+        return try body(&shops[domain]!)
     }
 
     func shop(_ domain: String) throws -> SimulatedShop {

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import StockSyncCore
+import TestSupport
 import Testing
 
 /// Stock events through stock-workers and push-workers into the Shopify simulator, against
@@ -9,16 +10,17 @@ extension IntegrationTests {
     @Suite("Push pipeline (RabbitMQ + PostgreSQL + Shopify simulator)")
     struct PushPipelineTests {
         static let token = "shpat_integration"
-        let simulator: SimulatorProcess
+        let simulatorProcess: SimulatorProcess
+        var simulator: SimulatorClient { simulatorProcess.client }
 
         init() throws {
             try IntegrationEnvironment.reset()
-            simulator = try SimulatorProcess()
+            simulatorProcess = try SimulatorProcess()
         }
 
         /// Seeds every shop of the scenario with each SKU stocked at each mapped location
         /// (Shopify showing 0), connects the shops and syncs their catalogues.
-        private func prepareShops(_ scenario: StockScenario) throws {
+        private func prepareShops(_ scenario: StockScenario, missingSKUs: Set<String> = []) throws {
             let database = try IntegrationEnvironment.database()
             try StockScenario.configure(database)
             for shop in Set(StockScenario.mappings.map(\.shop)) {
@@ -27,13 +29,34 @@ extension IntegrationTests {
                 try simulator.seed(shop, .init(
                     token: Self.token, plan: "standard",
                     locations: ids.map { .init(id: $0, name: "Location \($0)") },
-                    items: scenario.skus.map { sku in .init(sku: sku, levels: Dictionary(uniqueKeysWithValues: ids.map { ("\($0)", 0) })) }))
+                    items: scenario.skus.filter { !missingSKUs.contains($0) }.map { sku in
+                        .init(sku: sku, levels: Dictionary(uniqueKeysWithValues: ids.map { ("\($0)", 0) }))
+                    }))
                 let store = PushStore(connection: database)
                 try store.connect(shop: shop, apiVersion: .default, adminURL: simulator.adminURL(shop), accessToken: Self.token)
                 let api = try InventoryAPI(connection: store.connectedShops().first { $0.shop == shop }!, logger: Logger(label: "test"))
                 let summary = try CatalogueSync(store: store, api: api).run()
-                #expect(summary.items == scenario.skus.count && summary.unknownLocations.isEmpty)
+                #expect(summary.items == scenario.skus.count - missingSKUs.count && summary.unknownLocations.isEmpty)
             }
+        }
+
+        @Test("SKUs the store lacks are set aside and reported; every other level still reaches Shopify")
+        func unmappedSKUsDoNotStall() throws {
+            let scenario = StockScenario(seed: 16, skuCount: 300, eventCount: 2_000)
+            let missing = Set(scenario.skus.prefix(3))
+            try prepareShops(scenario, missingSKUs: missing)
+            let workers = try startWorkers(push: 1)
+            try scenario.publish(to: IntegrationEnvironment.broker())
+            var last: [String] = []
+            let converged = try IntegrationEnvironment.eventually(timeout: .seconds(120), every: .milliseconds(500)) {
+                last = try differences(scenario)
+                return last.isEmpty
+            }
+            #expect(converged, "\(last.prefix(5))\n\(workers.map(\.log).joined().suffix(3_000))")
+            let store = PushStore(connection: try IntegrationEnvironment.database())
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(30)) { try store.status().allSatisfy { $0.dueLevels == 0 } })
+            let reported = Set(try store.problems(shop: StockScenario.shopA).map(\.sku))
+            #expect(reported == missing, "every level of a missing SKU with ATS > 0 is reported, nothing else")
         }
 
         /// The levels the simulator shows that differ from the ERP's ATS (empty when converged).

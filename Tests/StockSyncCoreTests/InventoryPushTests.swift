@@ -37,11 +37,14 @@ struct InventoryPushTests {
             level("current", available: 4, expected: 4),
             level("held-back-current", available: 6, expected: 4, unreservedSold: 2),
             level("no-item", available: 4, item: nil),
+            DueLevel(sku: "missing", location: "L", available: 4, version: 1, inventoryItemID: nil, itemMissing: true,
+                     expectation: LevelExpectation()),
             level("no-level", available: 4, expected: nil),
             level("push", available: 7, expected: 3),
         ])
         #expect(plan.alreadyCurrent.map(\.sku) == ["current", "held-back-current"])
         #expect(plan.needsItem.map(\.sku) == ["no-item"])
+        #expect(plan.itemMissing.map(\.sku) == ["missing"])
         #expect(plan.needsLevel.map(\.sku) == ["no-level"])
         #expect(plan.batches == [[PushQuantity(sku: "push", inventoryItemID: "gid://shopify/InventoryItem/push",
                                                location: "gid://shopify/Location/1", quantity: 7, changeFrom: 3, version: 1)]])

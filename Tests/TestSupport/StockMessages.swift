@@ -3,7 +3,7 @@ public enum StockMessages {
     public static let occurredAt = "2026-11-28T06:00:00Z"
 
     public static func snapshot(id: String, sku: String, warehouse: String, version: Int, onHand: Int,
-                                allocated: Int, reserved: Int) -> String {
+                                allocated: Int, reserved: Int, occurredAt: String = occurredAt) -> String {
         #"{"schema":"stock-changed/1","kind":"snapshot","event_id":"\#(id)","sku":"\#(sku)","warehouse":"\#(warehouse)","occurred_at":"\#(occurredAt)","version":\#(version),"on_hand":\#(onHand),"allocated":\#(allocated),"reserved":\#(reserved)}"#
     }
 

@@ -62,15 +62,18 @@ public struct DueLevel: Sendable, Equatable {
     public var version: Int
     /// Shopify's inventory item for the SKU, when resolved.
     public var inventoryItemID: String?
+    /// The store was asked lately and has no item with this SKU.
+    public var itemMissing: Bool
     public var expectation: LevelExpectation
 
     public init(sku: String, location: String, available: Int, version: Int, inventoryItemID: String?,
-                expectation: LevelExpectation) {
+                itemMissing: Bool = false, expectation: LevelExpectation) {
         self.sku = sku
         self.location = location
         self.available = available
         self.version = version
         self.inventoryItemID = inventoryItemID
+        self.itemMissing = itemMissing
         self.expectation = expectation
     }
 }
@@ -102,8 +105,10 @@ public struct PushPlan: Sendable, Equatable {
     public var batches: [[PushQuantity]] = []
     /// Shopify already holds the target: recorded as pushed without a call.
     public var alreadyCurrent: [DueLevel] = []
-    /// The SKU's inventory item is not known yet.
+    /// The SKU's inventory item is not known yet: ask the store.
     public var needsItem: [DueLevel] = []
+    /// The store has no item with the SKU: set aside until its ATS changes again.
+    public var itemMissing: [DueLevel] = []
     /// The item is known but not what Shopify holds at the location: read it first.
     public var needsLevel: [DueLevel] = []
 
@@ -128,7 +133,7 @@ public struct PushPlan: Sendable, Equatable {
         var quantities: [PushQuantity] = []
         for level in levels {
             guard let item = level.inventoryItemID else {
-                needsItem.append(level)
+                if level.itemMissing { itemMissing.append(level) } else { needsItem.append(level) }
                 continue
             }
             guard let expected = level.expectation.expected else {

@@ -36,7 +36,7 @@ public struct CostBucket: Sendable, Equatable {
     public private(set) var restoreRate: Double
     private var available: Double
     private var observedAt: Double
-    static let margin = 1.0
+    static let margin = 0.1
     /// Points spent by requests sent since the last observation whose answers have not come.
     private var inFlight: Double = 0
 
@@ -56,8 +56,8 @@ public struct CostBucket: Sendable, Equatable {
     /// Seconds to wait before a request of `cost` points can be sent at `time` without
     /// being throttled (0 if it can go now).
     public func delay(forCost cost: Double, at time: Double) -> Double {
-        // One point of margin: Shopify reports the bucket rounded down, and an answer that
-        // was exactly enough by our arithmetic must not fall short by a rounding error.
+        // A tenth of a point of margin: a wait that is exactly enough by our arithmetic must
+        // not fall short by a rounding error on either side.
         let needed = min(cost + Self.margin, maximum) - available(at: time)
         return needed <= 0 ? 0 : needed / restoreRate
     }

@@ -61,37 +61,41 @@ public struct PushStore {
         public var oldestAge: Double
     }
 
-    /// Levels of `shop` whose ATS is ahead of what was pushed, oldest first, leaving out
-    /// SKUs the store lacks (until checked again) and levels Shopify refused at this version.
-    public func due(shop: String, limit: Int, recheckMissingItemsAfter: Int = 600) throws(StoreError) -> DueBatch {
+    /// Levels of `shop` whose ATS is ahead of what was handled, oldest first. Levels that
+    /// cannot be pushed are handled too (set aside with their problem), so none of them
+    /// holds this window up.
+    public func due(shop: String, limit: Int, itemRecheckSeconds: Int = 600) throws(StoreError) -> DueBatch {
+        // The window is taken first, alone on the outbox's partial index, so the plan does
+        // not depend on how stale the statistics of a fast-changing outbox are.
         let rows = try connection.query("""
-            SELECT a.sku, a.location, a.available, a.version, i.inventory_item_id, l.expected,
-                   coalesce(l.unreserved_sold, 0), extract(epoch FROM a.due_since)::float8,
-                   extract(epoch FROM now() - a.changed_at)::float8
-            FROM available_to_sell a
-            LEFT JOIN shopify_items i ON i.shop = a.shop AND i.sku = a.sku
-            LEFT JOIN shopify_levels l ON l.shop = a.shop AND l.sku = a.sku AND l.location = a.location
-            WHERE a.shop = $1 AND a.version > a.pushed_version
-              AND NOT (i.inventory_item_id IS NULL AND i.checked_at > now() - make_interval(secs => $3))
-              AND NOT (l.problem IS NOT NULL AND l.problem_version >= a.version)
-            ORDER BY a.changed_at
-            LIMIT $2
-            """, [.string(shop), .int(limit), .int(recheckMissingItemsAfter)])
+            WITH due AS MATERIALIZED (
+                SELECT sku, location, available, version, due_since, changed_at FROM available_to_sell
+                WHERE shop = $1 AND version > pushed_version ORDER BY changed_at LIMIT $2)
+            SELECT d.sku, d.location, d.available, d.version, i.inventory_item_id,
+                   i.sku IS NOT NULL AND i.inventory_item_id IS NULL AND i.checked_at > now() - make_interval(secs => $3),
+                   l.expected, coalesce(l.unreserved_sold, 0), extract(epoch FROM d.due_since)::float8,
+                   extract(epoch FROM now() - d.changed_at)::float8
+            FROM due d
+            LEFT JOIN shopify_items i ON i.shop = $1 AND i.sku = d.sku
+            LEFT JOIN shopify_levels l ON l.shop = $1 AND l.sku = d.sku AND l.location = d.location
+            ORDER BY d.changed_at
+            """, [.string(shop), .int(limit), .int(itemRecheckSeconds)])
         var batch = DueBatch(levels: [], dueSince: [], oldestAge: 0)
         for row in 0..<rows.count {
             batch.levels.append(DueLevel(
                 sku: rows.string(row, 0)!, location: rows.string(row, 1)!, available: rows.int(row, 2)!,
-                version: rows.int(row, 3)!, inventoryItemID: rows.string(row, 4),
-                expectation: LevelExpectation(expected: rows.int(row, 5), unreservedSold: rows.int(row, 6)!)))
-            batch.dueSince.append(rows.double(row, 7))
-            batch.oldestAge = max(batch.oldestAge, rows.double(row, 8) ?? 0)
+                version: rows.int(row, 3)!, inventoryItemID: rows.string(row, 4), itemMissing: rows.bool(row, 5)!,
+                expectation: LevelExpectation(expected: rows.int(row, 6), unreservedSold: rows.int(row, 7)!)))
+            batch.dueSince.append(rows.double(row, 8))
+            batch.oldestAge = max(batch.oldestAge, rows.double(row, 9) ?? 0)
         }
         return batch
     }
 
     // MARK: Items
 
-    /// Records what the store answered for these SKUs: an item id, or none.
+    /// Records what the store answered for these SKUs: an item id, or none (asked again
+    /// once the answer is older than `due`'s recheck window).
     public func saveItems(shop: String, found: [String: String], missing: [String]) throws(StoreError) {
         let skus = Array(found.keys) + missing
         let ids: [String?] = found.values.map { $0 } + missing.map { _ in nil }
@@ -172,16 +176,61 @@ public struct PushStore {
         }
     }
 
-    /// Shopify refused these levels for a reason that retrying will not cure.
-    public func recordProblems(shop: String, _ problems: [Problem]) throws(StoreError) {
+    /// These levels cannot be pushed at their version (Shopify refused them, or the store
+    /// lacks their item or location): the problem is recorded and the outbox rows are
+    /// handled, until their ATS changes again or `CatalogueSync` retries them.
+    public func setAside(shop: String, _ problems: [Problem]) throws {
         guard !problems.isEmpty else { return }
+        try connection.transaction { connection in
+            let skus = problems.map(\.sku), locations = problems.map(\.location), versions = problems.map(\.version)
+            try StockStore(connection: connection).lock(skus: skus)
+            try connection.query("""
+                INSERT INTO shopify_levels (shop, sku, location, problem, problem_version)
+                SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[])
+                ORDER BY 1, 2
+                ON CONFLICT (shop, sku, location) DO UPDATE
+                SET problem = excluded.problem, problem_version = excluded.problem_version
+                """, [.string(shop), .strings(skus), .strings(locations), .strings(problems.map(\.reason)), .ints(versions)])
+            try markHandled(connection, shop: shop, skus: skus, locations: locations, versions: versions)
+        }
+    }
+
+    /// Outbox rows up to these versions need nothing more. Runs under the SKUs' locks, which
+    /// stock workers take in the same order before they update these rows.
+    private func markHandled(_ connection: PostgresConnection, shop: String, skus: [String], locations: [String],
+                             versions: [Int]) throws(StoreError) {
         try connection.query("""
-            INSERT INTO shopify_levels (shop, sku, location, problem, problem_version)
-            SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[])
-            ON CONFLICT (shop, sku, location) DO UPDATE
-            SET problem = excluded.problem, problem_version = excluded.problem_version
-            """, [.string(shop), .strings(problems.map(\.sku)), .strings(problems.map(\.location)),
-                  .strings(problems.map(\.reason)), .ints(problems.map(\.version))])
+            UPDATE available_to_sell a
+            SET pushed_version = greatest(a.pushed_version, q.version),
+                due_since = CASE WHEN q.version >= a.version THEN NULL ELSE a.due_since END
+            FROM unnest($2::text[], $3::text[], $4::bigint[]) AS q(sku, location, version)
+            WHERE a.sku = q.sku AND a.shop = $1 AND a.location = q.location
+            """, [.string(shop), .strings(skus), .strings(locations), .ints(versions)])
+    }
+
+    /// Makes every level set aside with a problem due again (after the operator fixed the
+    /// store or the mapping); returns how many.
+    @discardableResult
+    public func retryProblems(shop: String) throws -> Int {
+        try connection.transaction { connection in
+            let rows = try connection.query("""
+                SELECT sku, location FROM shopify_levels WHERE shop = $1 AND problem IS NOT NULL
+                """, [.string(shop)])
+            let skus = (0..<rows.count).map { rows.string($0, 0)! }
+            let locations = (0..<rows.count).map { rows.string($0, 1)! }
+            guard !skus.isEmpty else { return 0 }
+            try StockStore(connection: connection).lock(skus: skus)
+            try connection.query("""
+                UPDATE available_to_sell a SET version = a.version + 1, changed_at = now()
+                FROM unnest($2::text[], $3::text[]) AS q(sku, location)
+                WHERE a.sku = q.sku AND a.shop = $1 AND a.location = q.location
+                """, [.string(shop), .strings(skus), .strings(locations)])
+            try connection.query("""
+                UPDATE shopify_levels SET problem = NULL, problem_version = NULL
+                WHERE shop = $1 AND problem IS NOT NULL
+                """, [.string(shop)])
+            return skus.count
+        }
     }
 
     // MARK: Pushes
@@ -221,8 +270,6 @@ public struct PushStore {
                         idempotencyKey: String?) throws {
         try connection.transaction { connection in
             let skus = quantities.map(\.sku), locations = quantities.map(\.location)
-            // Stock workers update these outbox rows under the same SKU locks, taken in the
-            // same order: neither side can deadlock the other.
             try StockStore(connection: connection).lock(skus: skus)
             try connection.query("""
                 INSERT INTO shopify_levels (shop, sku, location, expected, pushed_available, pushed_at)
@@ -233,13 +280,7 @@ public struct PushStore {
                 SET expected = excluded.expected, pushed_available = excluded.pushed_available,
                     pushed_at = excluded.pushed_at, problem = NULL, problem_version = NULL
                 """, [.string(shop), .strings(skus), .strings(locations), .ints(quantities.map(\.quantity))])
-            try connection.query("""
-                UPDATE available_to_sell a
-                SET pushed_version = greatest(a.pushed_version, q.version),
-                    due_since = CASE WHEN q.version >= a.version THEN NULL ELSE a.due_since END
-                FROM unnest($2::text[], $3::text[], $4::bigint[]) AS q(sku, location, version)
-                WHERE a.sku = q.sku AND a.shop = $1 AND a.location = q.location
-                """, [.string(shop), .strings(skus), .strings(locations), .ints(quantities.map(\.version))])
+            try markHandled(connection, shop: shop, skus: skus, locations: locations, versions: quantities.map(\.version))
             if let idempotencyKey {
                 try discardIntent(shop: shop, idempotencyKey: idempotencyKey)
             }
@@ -287,11 +328,7 @@ extension PushStore {
     /// SKUs the store lacks and levels Shopify refused, for operators to fix.
     public func problems(shop: String) throws(StoreError) -> [LevelProblem] {
         let rows = try connection.query("""
-            SELECT sku, NULL, 'the store has no inventory item with this SKU' FROM shopify_items
-            WHERE shop = $1 AND inventory_item_id IS NULL
-            UNION ALL
-            SELECT sku, location, problem FROM shopify_levels WHERE shop = $1 AND problem IS NOT NULL
-            ORDER BY 1, 2
+            SELECT sku, location, problem FROM shopify_levels WHERE shop = $1 AND problem IS NOT NULL ORDER BY 1, 2
             """, [.string(shop)])
         return (0..<rows.count).map {
             LevelProblem(sku: rows.string($0, 0)!, location: rows.string($0, 1), problem: rows.string($0, 2)!)

@@ -19,6 +19,8 @@ public struct CatalogueSync {
         public var missingSKUs: [String]
         /// Mapped locations the store does not have.
         public var unknownLocations: [String]
+        /// Levels set aside with a problem, made due again.
+        public var retriedLevels: Int
     }
 
     public func run() throws -> Summary {
@@ -41,10 +43,12 @@ public struct CatalogueSync {
             }
         }
         try store.recordObserved(shop: shop, observations)
+        // Whatever was set aside gets another chance against the catalogue just read.
+        let retried = try store.retryProblems(shop: shop)
         let mapped = try store.connection.query("SELECT DISTINCT location FROM warehouse_locations WHERE shop = $1",
                                                 [.string(shop)])
         let unknown = (0..<mapped.count).compactMap { mapped.string($0, 0) }.filter { !storeLocations.contains($0) }
         return Summary(items: itemsBySKU.count, levels: observations.count, missingSKUs: missing,
-                       unknownLocations: unknown.sorted())
+                       unknownLocations: unknown.sorted(), retriedLevels: retried)
     }
 }

@@ -76,6 +76,10 @@ final class ShopPusher: @unchecked Sendable {
             due = try store.due(shop: shop.shop, limit: PushPlan.maximumQuantitiesPerCall * 4)
         }
         let plan = try plan(due)
+        try store.setAside(shop: shop.shop, plan.itemMissing.map {
+            PushStore.Problem(sku: $0.sku, location: $0.location, version: $0.version,
+                              reason: "the store has no inventory item with this SKU")
+        })
         if !plan.needsItem.isEmpty {
             try resolveItems(plan.needsItem)
             return true
@@ -116,7 +120,7 @@ final class ShopPusher: @unchecked Sendable {
             logger.error("levels mapped to a location the store does not have", metadata: [
                 "shop": "\(shop.shop)", "locations": "\(Set(foreign.map(\.location)).sorted())",
             ])
-            try store.recordProblems(shop: shop.shop, foreign.map {
+            try store.setAside(shop: shop.shop, foreign.map {
                 PushStore.Problem(sku: $0.sku, location: $0.location, version: $0.version,
                                   reason: "location \($0.location) is not one of the store's")
             })
@@ -162,7 +166,7 @@ final class ShopPusher: @unchecked Sendable {
             }
         }
         try store.recordObserved(shop: shop.shop, observations)
-        try store.recordProblems(shop: shop.shop, problems)
+        try store.setAside(shop: shop.shop, problems)
         refusedLevels.increment(by: problems.count)
     }
 
@@ -221,7 +225,7 @@ final class ShopPusher: @unchecked Sendable {
         }
         staleRefusals.increment(by: stale.count)
         refusedLevels.increment(by: problems.count)
-        try store.recordProblems(shop: shop.shop, problems)
+        try store.setAside(shop: shop.shop, problems)
         try store.discardIntent(shop: shop.shop, idempotencyKey: intent.idempotencyKey)
         if !stale.isEmpty {
             logger.info("Shopify's levels moved since our last push; reading them", metadata: [

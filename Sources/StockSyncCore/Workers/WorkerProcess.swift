@@ -23,10 +23,11 @@ public enum WorkerProcess {
         makeWorker: @Sendable (Environment, Logger) throws(ConfigurationError) -> (worker: Worker, metricsPort: Int?)
     ) async -> Never {
         let environment = Environment(ProcessInfo.processInfo.environment)
-        let logger = Logger(label: "stocksync.\(program)")
         let made: (worker: Worker, metricsPort: Int?)
+        let logger: Logger
         do {
             try LoggingSetup.bootstrap(environment: environment)
+            logger = Logger(label: "stocksync.\(program)")  // after bootstrap, so that LOG_LEVEL holds
             made = try makeWorker(environment, logger)
         } catch {
             _ = "\(program): \(error)\n".withCString { write(2, $0, strlen($0)) }

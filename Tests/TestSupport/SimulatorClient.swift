@@ -1,0 +1,110 @@
+import Foundation
+import StockSyncCore
+
+/// The Shopify simulator's own endpoints (seed a store, read every level and its history,
+/// inject faults, sell on the storefront), for the tests and the benchmarks.
+public final class SimulatorClient {
+    public let baseURL: String
+    private let http: CurlTransport
+
+    public init(baseURL: String) throws {
+        self.baseURL = baseURL
+        http = try CurlTransport(totalTimeout: .seconds(120))
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+        public init(_ description: String) { self.description = description }
+    }
+
+    /// Where a shop's Admin API is, for `stocksync shop connect --admin-url`.
+    public func adminURL(_ shop: String) -> String { "\(baseURL)/store/\(shop)" }
+
+    public var isUp: Bool { (try? http.get("\(baseURL)/_simulator/health", headers: []).status) == 200 }
+
+    private func get<T: Decodable>(_ path: String, as: T.Type = T.self) throws -> T {
+        let response = try http.get(baseURL + path, headers: [])
+        guard response.status == 200 else { throw Failure("GET \(path): HTTP \(response.status)") }
+        return try JSONDecoder().decode(T.self, from: Data(response.body))
+    }
+
+    private func post(_ path: String, _ body: some Encodable) throws {
+        let response = try http.post(baseURL + path, headers: [("Content-Type", "application/json")],
+                                     body: Array(try JSONEncoder().encode(body)))
+        guard response.status == 200 else {
+            throw Failure("POST \(path): HTTP \(response.status) \(String(decoding: response.body.prefix(300), as: UTF8.self))")
+        }
+    }
+
+    public struct Location: Codable, Sendable {
+        public var id: Int
+        public var name: String
+        public init(id: Int, name: String) { self.id = id; self.name = name }
+    }
+
+    public struct Item: Codable, Sendable {
+        public var sku: String
+        public var levels: [String: Int]
+        public init(sku: String, levels: [String: Int]) { self.sku = sku; self.levels = levels }
+    }
+
+    public struct Seed: Codable, Sendable {
+        public var token: String
+        public var plan: String
+        public var locations: [Location]
+        public var items: [Item]
+        public init(token: String, plan: String, locations: [Location], items: [Item]) {
+            self.token = token
+            self.plan = plan
+            self.locations = locations
+            self.items = items
+        }
+    }
+
+    public struct Level: Codable, Equatable, Sendable {
+        public var sku: String?
+        public var inventoryItemId: String
+        public var locationId: String
+        public var available: Int
+    }
+
+    public struct Change: Codable, Sendable {
+        public var inventoryItemId: String
+        public var locationId: String
+        public var available: Int
+        /// Seconds since 1970.
+        public var at: Double
+    }
+
+    public struct Stats: Codable, Sendable {
+        public var calls: Int
+        public var throttled: Int
+        public var costCharged: Double
+        public var restoreRate: Double
+        public var bucketSize: Double
+        public var faultsInjected: Int
+    }
+
+    public struct Faults: Codable, Sendable {
+        public var serverErrorRate: Double
+        public var lostResponseRate: Double
+        public var latencyMilliseconds: Int
+        public init(serverErrorRate: Double = 0, lostResponseRate: Double = 0, latencyMilliseconds: Int = 0) {
+            self.serverErrorRate = serverErrorRate
+            self.lostResponseRate = lostResponseRate
+            self.latencyMilliseconds = latencyMilliseconds
+        }
+    }
+
+    public func seed(_ shop: String, _ seed: Seed) throws { try post("/_simulator/shops/\(shop)", seed) }
+    public func levels(_ shop: String) throws -> [Level] { try get("/_simulator/shops/\(shop)/levels") }
+    public func history(_ shop: String) throws -> [Change] { try get("/_simulator/shops/\(shop)/history") }
+    public func stats(_ shop: String) throws -> Stats { try get("/_simulator/shops/\(shop)/stats") }
+    public func setFaults(_ faults: Faults) throws { try post("/_simulator/faults", faults) }
+
+    /// A storefront order taking `quantity` at a location.
+    public func sell(_ shop: String, sku: String, location: String, quantity: Int) throws {
+        struct Sale: Codable { var sku: String; var locationId: String; var quantity: Int }
+        try post("/_simulator/shops/\(shop)/sales", Sale(sku: sku, locationId: location, quantity: quantity))
+    }
+}
