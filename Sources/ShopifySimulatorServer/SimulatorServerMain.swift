@@ -10,10 +10,12 @@ struct SimulatorServerMain {
     static func main() async {
         let environment = StockSyncCore.Environment(ProcessInfo.processInfo.environment)
         let port: Int
+        let host: String
         var faults = ShopifySimulator.Faults()
         do {
             try LoggingSetup.bootstrap(environment: environment)
             port = try environment.int("SIMULATOR_PORT", default: 9300, in: 1...65_535)
+            host = environment.string("SIMULATOR_HOST", default: "127.0.0.1")
             faults.serverErrorRate = try environment.rate("SIMULATOR_5XX_RATE")
             faults.lostResponseRate = try environment.rate("SIMULATOR_LOST_RESPONSE_RATE")
             faults.latencyMilliseconds = try environment.int("SIMULATOR_LATENCY_MS", default: 0, in: 0...60_000)
@@ -26,7 +28,7 @@ struct SimulatorServerMain {
         let logger = Logger(label: "stocksync.shopify-simulator")
         let app = Application(
             router: SimulatorRoutes.router(simulator),
-            configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "shopify-simulator"),
+            configuration: .init(address: .hostname(host, port: port), serverName: "shopify-simulator"),
             logger: logger)
         do {
             try await app.runService()
