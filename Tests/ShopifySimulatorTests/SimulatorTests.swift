@@ -20,7 +20,8 @@ struct SimulatorTests {
                     .init(sku: "C \"quoted\"", levels: ["2": 1])]))
     }
 
-    struct Reply {
+    // Parsed JSON, never mutated after it is built.
+    struct Reply: @unchecked Sendable {
         let status: Int
         let json: [String: Any]
         var data: [String: Any]? { json["data"] as? [String: Any] }
@@ -162,13 +163,17 @@ struct SimulatorTests {
 
     @Test("a request the bucket cannot pay for is THROTTLED and not applied; it refills at the plan's rate")
     func throttling() async throws {
-        // Bucket of 200 points: twenty 10-point mutations empty it.
-        var throttled: Reply?
-        for index in 0..<25 {
-            let reply = try await call(Self.set, ["input": input([quantity(items[0], 1, 100 + index, "changeFromQuantity", NSNull())]),
-                                                  "idempotencyKey": "t\(index)"])
-            if reply.codes == ["THROTTLED"] { throttled = reply; break }
+        // Bucket of 200 points: thirty 10-point mutations sent at once cannot all be paid for.
+        let replies = try await withThrowingTaskGroup(of: Reply.self) { group in
+            for index in 0..<30 {
+                group.addTask {
+                    try await call(Self.set, ["input": input([quantity(items[0], 1, 100 + index, "changeFromQuantity", NSNull())]),
+                                              "idempotencyKey": "t\(index)"])
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
         }
+        let throttled = replies.first { $0.codes == ["THROTTLED"] }
         let reply = try #require(throttled)
         #expect(reply.cost?["actualQueryCost"] is NSNull)
         let status = try #require(reply.cost?["throttleStatus"] as? [String: Any])
@@ -178,7 +183,9 @@ struct SimulatorTests {
         let later = try await call(Self.set, ["input": input([quantity(items[0], 1, 1, "changeFromQuantity", NSNull())]),
                                               "idempotencyKey": "after"])
         #expect(later.codes.isEmpty)
-        #expect(try await simulator.stats(shop: Self.shop).throttled == 1)
+        #expect(try await simulator.stats(shop: Self.shop).throttled == replies.filter { $0.codes == ["THROTTLED"] }.count)
+        #expect(try await simulator.history(shop: Self.shop).count == replies.filter(\.codes.isEmpty).count + 1,
+                "a throttled request changes nothing")
     }
 
     @Test("a query dearer than 1,000 points is refused with MAX_COST_EXCEEDED")
