@@ -77,16 +77,22 @@ struct Shopify: ParsableCommand {
 
         func run() throws {
             let store = PushStore(connection: try Connect.database())
-            let catalogue = try Shopify.api(for: shop, store: store).catalogue()
-            let skus = Dictionary(catalogue.items.map { ($0.id, $0.sku ?? "-") }, uniquingKeysWith: { first, _ in first })
+            var skus: [String: String] = [:]
+            var levels: [(sku: String, location: String, available: Int)] = []
+            try Shopify.api(for: shop, store: store).catalogue { line in
+                switch line {
+                case .item(let id, let sku): skus[id] = sku ?? "-"
+                case .level(let item, let location, let available): levels.append((skus[item] ?? "-", location, available))
+                }
+            }
             let ats = try store.connection.query(
                 "SELECT sku, location, available FROM available_to_sell WHERE shop = $1", [.string(shop)])
             var erp: [String: Int] = [:]
             for row in 0..<ats.count { erp[ats.string(row, 0)! + " " + ats.string(row, 1)!] = ats.int(row, 2) }
             var table = TextTable(header: ["SKU", "LOCATION", "SHOPIFY_AVAILABLE", "ERP_ATS"])
-            for level in catalogue.levels.sorted(by: { (skus[$0.inventoryItemID] ?? "", $0.location) < (skus[$1.inventoryItemID] ?? "", $1.location) }) {
-                let sku = skus[level.inventoryItemID] ?? "-"
-                table.rows.append([sku, level.location, "\(level.available)", erp[sku + " " + level.location].map { "\($0)" } ?? "-"])
+            for level in levels.sorted(by: { ($0.sku, $0.location) < ($1.sku, $1.location) }) {
+                table.rows.append([level.sku, level.location, "\(level.available)",
+                                   erp[level.sku + " " + level.location].map { "\($0)" } ?? "-"])
             }
             print(table.render())
         }

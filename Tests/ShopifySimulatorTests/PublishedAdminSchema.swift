@@ -70,27 +70,33 @@ struct PublishedAdminSchema {
         let data: Data
     }
 
+    /// `../shared` beside the repository, where every developer and CI have Shopify's schema.
     static let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("shared/shopify/admin_schema_2025-01.json.gz").path
 
+    struct Missing: Error, CustomStringConvertible {
+        var description: String { "Shopify's published schema is not at \(PublishedAdminSchema.path)" }
+    }
+
     /// The decoded 2025-01 introspection, read once.
-    static let published: Schema = {
+    static let published: Result<Schema, any Error> = Result {
+        guard FileManager.default.fileExists(atPath: path) else { throw Missing() }
         let gunzip = Process()
         gunzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
         gunzip.arguments = ["-dc", path]
         let output = Pipe()
         gunzip.standardOutput = output
-        try! gunzip.run()
+        try gunzip.run()
         let json = output.fileHandleForReading.readDataToEndOfFile()
         gunzip.waitUntilExit()
-        return try! JSONDecoder().decode(Envelope.self, from: json).data.__schema
-    }()
+        return try JSONDecoder().decode(Envelope.self, from: json).data.__schema
+    }
 
     var schema: Schema
 
-    init(version: ShopifyAPIVersion) {
-        schema = Self.published
+    init(version: ShopifyAPIVersion) throws {
+        schema = try Self.published.get()
         guard version >= .changeFromQuantityIntroduced else { return }
         let changeFrom = InputValue(name: "changeFromQuantity", type: TypeRef(kind: "SCALAR", name: "Int", ofType: nil),
                                     defaultValue: nil)

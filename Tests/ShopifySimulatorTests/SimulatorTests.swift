@@ -210,10 +210,14 @@ struct SimulatorTests {
         }
         let file = try #require(url?.split(separator: "/").last)
         let jsonl = try #require(try await simulator.bulkResult(shop: Self.shop, id: Int(file.dropLast(6))!))
-        let catalogue = try Catalogue(jsonl: jsonl)
-        #expect(catalogue.items.map(\.sku) == ["A", "B", "C \"quoted\""])
-        #expect(catalogue.levels.count == 4)
-        #expect(catalogue.levels.first == .init(inventoryItemID: items[0], location: "gid://shopify/Location/1", available: 5))
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sim-bulk-\(UUID()).jsonl").path
+        FileManager.default.createFile(atPath: path, contents: Data(jsonl))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var lines: [BulkInventoryLine] = []
+        try BulkInventoryLine.read(path) { lines.append($0) }
+        #expect(lines.compactMap { if case .item(_, let sku) = $0 { sku } else { nil } } == ["A", "B", "C \"quoted\""])
+        #expect(lines.filter { if case .level = $0 { true } else { false } }.count == 4)
+        #expect(lines[1] == .level(inventoryItemID: items[0], location: "gid://shopify/Location/1", available: 5))
     }
 
     @Test("a storefront sale lowers available, which a push comparing against the old quantity finds stale")

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import StockSyncCore
 import Testing
@@ -22,6 +23,12 @@ struct AdminGraphQLClientTests {
         func get(_ url: String, headers: [(String, String)]) throws(TransportError) -> HTTPResponse {
             requests.append((url, headers, []))
             return try answers.removeFirst().get()
+        }
+
+        func download(_ url: String, to path: String) throws(TransportError) -> Int {
+            let response = try get(url, headers: [])
+            FileManager.default.createFile(atPath: path, contents: Data(response.body))
+            return response.status
         }
     }
 
@@ -134,7 +141,7 @@ struct AdminGraphQLClientTests {
         #expect(refusals.map(\.isStale) == [true, false, false])
     }
 
-    @Test("a bulk result's JSON lines become items and their levels")
+    @Test("a bulk result's JSON lines become items and their levels, read from the file line by line")
     func catalogueFromJSONLines() throws {
         let jsonl = """
             {"id":"gid://shopify/InventoryItem/1","sku":"A"}
@@ -142,11 +149,15 @@ struct AdminGraphQLClientTests {
             {"id":"gid://shopify/InventoryItem/2","sku":null}
 
             """
-        let catalogue = try Catalogue(jsonl: Array(jsonl.utf8))
-        #expect(catalogue.items == [.init(id: "gid://shopify/InventoryItem/1", sku: "A"),
-                                    .init(id: "gid://shopify/InventoryItem/2", sku: nil)])
-        #expect(catalogue.levels == [.init(inventoryItemID: "gid://shopify/InventoryItem/1",
-                                           location: "gid://shopify/Location/1", available: 4)])
-        #expect(throws: ShopifyError.self) { try Catalogue(jsonl: Array(#"{"__parentId":"x"}"#.utf8)) }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("bulk-\(UUID()).jsonl").path
+        FileManager.default.createFile(atPath: path, contents: Data(jsonl.utf8))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var lines: [BulkInventoryLine] = []
+        try BulkInventoryLine.read(path) { lines.append($0) }
+        #expect(lines == [.item(id: "gid://shopify/InventoryItem/1", sku: "A"),
+                          .level(inventoryItemID: "gid://shopify/InventoryItem/1", location: "gid://shopify/Location/1", available: 4),
+                          .item(id: "gid://shopify/InventoryItem/2", sku: nil)])
+        FileManager.default.createFile(atPath: path, contents: Data(#"{"__parentId":"x"}"#.utf8))
+        #expect(throws: ShopifyError.self) { try BulkInventoryLine.read(path) { _ in } }
     }
 }

@@ -139,20 +139,21 @@ public final class AdminGraphQLClient {
         }
     }
 
-    /// GETs a URL Shopify handed out (a bulk operation's result), with the same retries.
-    public func download(_ url: String) throws(ShopifyError) -> [UInt8] {
+    /// Downloads a URL Shopify handed out (a bulk operation's result) into a file, with the
+    /// same retries.
+    public func download(_ url: String, to path: String) throws(ShopifyError) {
         var attempts = 0
         var backoff = self.backoff
         while true {
             attempts += 1
             let failure: String
-            switch Result(catching: { () throws(TransportError) in try transport.get(url, headers: []) }) {
-            case .success(let response) where (200..<300).contains(response.status):
-                return response.body
-            case .success(let response) where response.status < 500:
-                throw .http(status: response.status, detail: Self.snippet(response.body))
-            case .success(let response):
-                failure = "HTTP \(response.status)"
+            switch Result(catching: { () throws(TransportError) in try transport.download(url, to: path) }) {
+            case .success(let status) where (200..<300).contains(status):
+                return
+            case .success(let status) where status < 500:
+                throw .http(status: status, detail: "downloading a bulk operation's result")
+            case .success(let status):
+                failure = "HTTP \(status)"
             case .failure(let error):
                 failure = error.description
             }

@@ -1,13 +1,21 @@
 import CCurl
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// HTTP over one libcurl easy handle, reused so that the connection to the shop stays
 /// open between requests. Not thread-safe: owned by the thread that pushes for one shop.
 public final class CurlTransport: HTTPTransport {
     private let handle: UnsafeMutableRawPointer
+    private let totalTimeout: Duration
 
-    /// Accumulates a response body through libcurl's write callback.
+    /// Takes a response body through libcurl's write callback: into memory, or into a file.
     private final class Sink {
         var bytes: [UInt8] = []
+        var file: UnsafeMutablePointer<FILE>?
     }
 
     private static let globalInit: Void = { _ = ccurl_global_init() }()
@@ -18,6 +26,7 @@ public final class CurlTransport: HTTPTransport {
         _ = Self.globalInit
         guard let handle = curl_easy_init() else { throw TransportError(.other, "libcurl could not create a handle") }
         self.handle = handle
+        self.totalTimeout = totalTimeout
         ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(connectTimeout.wholeMilliseconds))
         ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(totalTimeout.wholeMilliseconds))
         ccurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
@@ -29,6 +38,7 @@ public final class CurlTransport: HTTPTransport {
             let length = size * count
             guard let data, let context else { return length }
             let sink = Unmanaged<Sink>.fromOpaque(context).takeUnretainedValue()
+            if let file = sink.file { return fwrite(data, 1, length, file) }
             data.withMemoryRebound(to: UInt8.self, capacity: length) {
                 sink.bytes.append(contentsOf: UnsafeBufferPointer(start: $0, count: length))
             }
@@ -55,14 +65,27 @@ public final class CurlTransport: HTTPTransport {
         return try perform(url, headers: headers)
     }
 
-    private func perform(_ url: String, headers: [(String, String)]) throws(TransportError) -> HTTPResponse {
+    public func download(_ url: String, to path: String) throws(TransportError) -> Int {
+        guard let file = fopen(path, "wb") else { throw TransportError(.other, "cannot write \(path)") }
+        defer { fclose(file) }
+        let sink = Sink()
+        sink.file = file
+        ccurl_setopt_long(handle, CURLOPT_HTTPGET, 1)
+        // A large result may take longer than one API call is allowed to.
+        ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, 0)
+        defer { ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(totalTimeout.wholeMilliseconds)) }
+        return try perform(url, headers: [], into: sink).status
+    }
+
+    private func perform(_ url: String, headers: [(String, String)], into sink: Sink = Sink()) throws(TransportError)
+        -> HTTPResponse
+    {
         var list: UnsafeMutablePointer<curl_slist>? = nil
         // An empty Expect: stops curl from waiting for `100 Continue` on larger bodies.
         for line in headers.map({ "\($0.0): \($0.1)" }) + ["Expect:"] {
             list = curl_slist_append(list, line)
         }
         defer { curl_slist_free_all(list) }
-        let sink = Sink()
         let context = Unmanaged.passUnretained(sink).toOpaque()
         ccurl_setopt_string(handle, CURLOPT_URL, url)
         ccurl_setopt_slist(handle, CURLOPT_HTTPHEADER, list)

@@ -27,4 +27,7 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
 public protocol HTTPTransport: AnyObject {
     func post(_ url: String, headers: [(String, String)], body: [UInt8]) throws(TransportError) -> HTTPResponse
     func get(_ url: String, headers: [(String, String)]) throws(TransportError) -> HTTPResponse
+    /// GETs `url` into the file at `path` as it arrives (for results too large to hold);
+    /// returns the HTTP status.
+    func download(_ url: String, to path: String) throws(TransportError) -> Int
 }

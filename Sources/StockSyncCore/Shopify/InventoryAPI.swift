@@ -1,10 +1,6 @@
 import Logging
 
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
 import Foundation
-#endif
 
 /// The inventory operations stocksync performs, typed, over one shop's client.
 public struct InventoryAPI {
@@ -166,32 +162,44 @@ public struct InventoryAPI {
                            returning: CurrentBulkPayload.self).currentBulkOperation
     }
 
-    /// Runs a bulk query to completion and returns its JSONL result (empty when there
-    /// were no objects), polling every `interval`.
-    public func runBulkQuery(_ query: String, pollEvery interval: Duration = .milliseconds(500))
-        throws(ShopifyError) -> [UInt8]
-    {
+    /// Runs a bulk query to completion and downloads its JSON lines into a temporary file,
+    /// whose path it returns (the caller removes it); an empty file when there were no
+    /// objects. Polls every `interval`.
+    public func runBulkQuery(_ query: String, pollEvery interval: Duration = .milliseconds(500)) throws -> String {
         let id = try startBulkQuery(query)
         while true {
             guard let operation = try currentBulkOperation(), operation.id == id else {
-                throw .malformedResponse("bulk operation \(id) is no longer the current one")
+                throw ShopifyError.malformedResponse("bulk operation \(id) is no longer the current one")
             }
             switch operation.status {
             case "COMPLETED":
-                guard let url = operation.url else { return [] }
-                return try client.download(url)
+                let path = Self.temporaryPath()
+                if let url = operation.url {
+                    try client.download(url, to: path)
+                } else {
+                    FileManager.default.createFile(atPath: path, contents: nil)
+                }
+                return path
             case "FAILED", "CANCELED", "EXPIRED":
-                throw .graphQL(["bulk operation \(operation.status.lowercased()): \(operation.errorCode ?? "no error code")"])
+                throw ShopifyError.graphQL(["bulk operation \(operation.status.lowercased()): \(operation.errorCode ?? "no error code")"])
             default:
                 blockingSleep(interval)
             }
         }
     }
 
-    /// Every inventory item with its `available` per location, through a bulk operation
-    /// (which costs almost nothing of the shop's API budget, however large the catalogue).
-    public func catalogue() throws(ShopifyError) -> Catalogue {
-        try Catalogue(jsonl: runBulkQuery(AdminDocuments.catalogueBulkQuery))
+    private static func temporaryPath() -> String {
+        let directory = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
+        return "\(directory)/stocksync-bulk-\(UUID().uuidString).jsonl"
+    }
+
+    /// Every inventory item and its `available` per location, through one bulk operation
+    /// (which costs almost nothing of the shop's API budget, however large the catalogue),
+    /// handed to `body` line by line as the file is read.
+    public func catalogue(_ body: (BulkInventoryLine) throws -> Void) throws {
+        let path = try runBulkQuery(AdminDocuments.catalogueBulkQuery)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try BulkInventoryLine.read(path, body)
     }
 
     /// A value in Shopify's search syntax: double-quoted, with `\` and `"` escaped.
@@ -314,53 +322,49 @@ private struct CurrentBulkPayload: Decodable {
     let currentBulkOperation: InventoryAPI.BulkOperation?
 }
 
-/// The result of `AdminDocuments.catalogueBulkQuery`: JSON lines, items first, each level
-/// on a line of its own pointing at its item through `__parentId`.
-public struct Catalogue: Sendable, Equatable {
-    public struct Item: Sendable, Equatable {
-        public var id: String
-        public var sku: String?
+/// One line of `AdminDocuments.catalogueBulkQuery`'s result: items come first, each of
+/// their levels on a line of its own pointing at the item through `__parentId`.
+public enum BulkInventoryLine: Sendable, Equatable {
+    case item(id: String, sku: String?)
+    case level(inventoryItemID: String, location: String, available: Int)
 
-        public init(id: String, sku: String?) {
-            self.id = id
-            self.sku = sku
+    /// Reads the file a chunk at a time: a result of millions of lines is never in memory.
+    public static func read(_ path: String, _ body: (BulkInventoryLine) throws -> Void) throws {
+        guard let file = FileHandle(forReadingAtPath: path) else {
+            throw ShopifyError.malformedResponse("cannot read the bulk result at \(path)")
         }
-    }
-
-    public struct Level: Sendable, Equatable {
-        public var inventoryItemID: String
-        public var location: String
-        public var available: Int
-
-        public init(inventoryItemID: String, location: String, available: Int) {
-            self.inventoryItemID = inventoryItemID
-            self.location = location
-            self.available = available
-        }
-    }
-
-    public var items: [Item] = []
-    public var levels: [Level] = []
-
-    public init(jsonl: [UInt8]) throws(ShopifyError) {
+        defer { try? file.close() }
+        let decoder = JSONDecoder()
+        var pending: [UInt8] = []
         var lineNumber = 0
-        for line in jsonl.split(separator: UInt8(ascii: "\n")) where !line.isEmpty {
+        func parse(_ line: ArraySlice<UInt8>) throws {
             lineNumber += 1
+            guard !line.isEmpty else { return }
             let object: Line
             do {
-                object = try JSONDecoder().decode(Line.self, from: Data(line))
+                object = try decoder.decode(Line.self, from: Data(line))
             } catch {
-                throw .malformedResponse("bulk result line \(lineNumber): \(error)")
+                throw ShopifyError.malformedResponse("bulk result line \(lineNumber): \(error)")
             }
             if let parent = object.parentID {
                 guard let location = object.location?.id,
                       let available = object.quantities?.first(where: { $0.name == "available" })?.quantity
-                else { throw .malformedResponse("bulk result line \(lineNumber) is not an inventory level") }
-                levels.append(Level(inventoryItemID: parent, location: location, available: available))
+                else { throw ShopifyError.malformedResponse("bulk result line \(lineNumber) is not an inventory level") }
+                try body(.level(inventoryItemID: parent, location: location, available: available))
             } else if let id = object.id {
-                items.append(Item(id: id, sku: object.sku))
+                try body(.item(id: id, sku: object.sku))
             }
         }
+        while let chunk = try file.read(upToCount: 1 << 20), !chunk.isEmpty {
+            pending.append(contentsOf: chunk)
+            var start = pending.startIndex
+            while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                try parse(pending[start..<newline])
+                start = newline + 1
+            }
+            pending.removeSubrange(..<start)
+        }
+        try parse(pending[...])
     }
 
     private struct Line: Decodable {

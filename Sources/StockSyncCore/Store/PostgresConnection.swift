@@ -3,7 +3,7 @@ import CLibPQ
 /// One libpq connection. libpq calls block, so a connection belongs to one thread at a
 /// time (the worker's dedicated thread, or the CLI's).
 public final class PostgresConnection {
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
     /// Statements prepared on this connection, by their SQL: each is parsed and planned
     /// once, not for every batch.
     private var preparedStatements: [String: String] = [:]
@@ -62,7 +62,7 @@ public final class PostgresConnection {
         }
     }
 
-    private static func failure(_ result: OpaquePointer, _ handle: OpaquePointer) -> StoreError {
+    static func failure(_ result: OpaquePointer, _ handle: OpaquePointer) -> StoreError {
         let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) } ?? "XX000"
         let message = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) }
             ?? errorText(handle)
@@ -95,6 +95,8 @@ public final class PostgresConnection {
             throw error
         }
     }
+
+    var errorText: String { Self.errorText(handle) }
 
     private static func errorText(_ handle: OpaquePointer) -> String {
         guard let text = PQerrorMessage(handle) else { return "unknown error" }

@@ -26,21 +26,24 @@ public struct CatalogueSync {
     public func run() throws -> Summary {
         let shop = api.client.connection.shop
         let storeLocations = Set(try api.locations().map(\.id))
-        let catalogue = try api.catalogue()
         var itemsBySKU: [String: String] = [:]
         var skuByItem: [String: String] = [:]
-        for item in catalogue.items {
-            guard let sku = item.sku, !sku.isEmpty, itemsBySKU[sku] == nil else { continue }
-            itemsBySKU[sku] = item.id
-            skuByItem[item.id] = sku
+        var levels: [(item: String, location: String, available: Int)] = []
+        try api.catalogue { line in
+            switch line {
+            case .item(let id, let sku?) where !sku.isEmpty && itemsBySKU[sku] == nil:
+                itemsBySKU[sku] = id
+                skuByItem[id] = sku
+            case .level(let item, let location, let available):
+                levels.append((item, location, available))
+            case .item: break
+            }
         }
         let ours = try store.connection.query("SELECT DISTINCT sku FROM available_to_sell WHERE shop = $1", [.string(shop)])
         let missing = (0..<ours.count).compactMap { ours.string($0, 0) }.filter { itemsBySKU[$0] == nil }.sorted()
         try store.saveItems(shop: shop, found: itemsBySKU, missing: missing)
-        let observations = catalogue.levels.compactMap { level in
-            skuByItem[level.inventoryItemID].map {
-                PushStore.Observation(sku: $0, location: level.location, available: level.available)
-            }
+        let observations = levels.compactMap { level in
+            skuByItem[level.item].map { PushStore.Observation(sku: $0, location: level.location, available: level.available) }
         }
         try store.recordObserved(shop: shop, observations)
         // Whatever was set aside gets another chance against the catalogue just read.
