@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "stock-worker", targets: ["StockWorker"]),
         .executable(name: "push-worker", targets: ["PushWorker"]),
+        .executable(name: "reconcile-worker", targets: ["ReconcileWorker"]),
         .executable(name: "stocksync", targets: ["StockSyncCLI"]),
         .executable(name: "stocksync-bench", targets: ["StockSyncBench"]),
         .executable(name: "shopify-simulator", targets: ["ShopifySimulatorServer"]),
@@ -64,6 +65,7 @@ let package = Package(
         ),
         .executableTarget(name: "StockWorker", dependencies: ["StockSyncCore"], swiftSettings: swiftSettings),
         .executableTarget(name: "PushWorker", dependencies: ["StockSyncCore"], swiftSettings: swiftSettings),
+        .executableTarget(name: "ReconcileWorker", dependencies: ["StockSyncCore"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "StockSyncCLI",
             dependencies: [

@@ -31,22 +31,22 @@ extension ShopifySimulator {
         return (Array(ids[start..<end]), end < ids.count, start > 0)
     }
 
-    func itemObject(_ item: SimulatedShop.Item) -> Object {
+    static func itemObject(_ item: SimulatedShop.Item) -> Object {
         var object: Object = ["id": Gid.item(item.id), "legacyResourceId": String(item.id), "tracked": true, "_item": item.id]
         if let sku = item.sku { object["sku"] = sku }
         return object
     }
 
-    func locationObject(_ location: SimulatedShop.Location) -> Object {
+    static func locationObject(_ location: SimulatedShop.Location) -> Object {
         ["id": Gid.location(location.id), "legacyResourceId": String(location.id), "name": location.name,
          "isActive": location.isActive]
     }
 
-    func levelObject(_ shop: SimulatedShop, _ key: SimulatedShop.LevelKey) -> Object? {
+    static func levelObject(_ shop: SimulatedShop, _ key: SimulatedShop.LevelKey) -> Object? {
         guard let quantities = shop.levels[key], let item = shop.items[key.item], let location = shop.locations[key.location]
         else { return nil }
-        return ["id": Gid.level(item: key.item, location: key.location), "item": itemObject(item),
-                "location": locationObject(location), "_available": quantities.available, "_onHand": quantities.onHand]
+        return ["id": Gid.level(item: key.item, location: key.location), "item": Self.itemObject(item),
+                "location": Self.locationObject(location), "_available": quantities.available, "_onHand": quantities.onHand]
     }
 
     // MARK: Queries
@@ -56,39 +56,39 @@ extension ShopifySimulator {
         let filter = try query.map(SearchQuery.init)
         let matching = shop.itemOrder.filter { id in filter?.matches(id: id, sku: shop.items[id]?.sku) ?? true }
         let page = try Self.page(matching, first: first, after: after, bulk: bulk)
-        return Self.connection(page.ids.compactMap { shop.items[$0].map(itemObject) }, cursors: page.ids.map(String.init),
+        return Self.connection(page.ids.compactMap { shop.items[$0].map(Self.itemObject) }, cursors: page.ids.map(String.init),
                                hasNextPage: page.more, hasPreviousPage: page.previous)
     }
 
     func inventoryItem(_ domain: String, id: String) throws -> Object? {
         let shop = try shop(domain)
-        return Gid.number(id, type: "InventoryItem").flatMap { shop.items[$0] }.map(itemObject)
+        return Gid.number(id, type: "InventoryItem").flatMap { shop.items[$0] }.map(Self.itemObject)
     }
 
     func inventoryLevels(_ domain: String, item: Int, first: Int?, after: String?, bulk: Bool) throws -> Object {
         let shop = try shop(domain)
         let locations = shop.locations.keys.sorted().filter { shop.levels[.init(item: item, location: $0)] != nil }
         let page = try Self.page(locations, first: first, after: after, bulk: bulk)
-        return Self.connection(page.ids.compactMap { levelObject(shop, .init(item: item, location: $0)) },
+        return Self.connection(page.ids.compactMap { Self.levelObject(shop, .init(item: item, location: $0)) },
                                cursors: page.ids.map(String.init), hasNextPage: page.more, hasPreviousPage: page.previous)
     }
 
     func inventoryLevel(_ domain: String, item: Int, location: String) throws -> Object? {
         let shop = try shop(domain)
-        return Gid.number(location, type: "Location").flatMap { levelObject(shop, .init(item: item, location: $0)) }
+        return Gid.number(location, type: "Location").flatMap { Self.levelObject(shop, .init(item: item, location: $0)) }
     }
 
     func locations(_ domain: String, first: Int?, after: String?, includeInactive: Bool, bulk: Bool) throws -> Object {
         let shop = try shop(domain)
         let ids = shop.locations.keys.sorted().filter { includeInactive || shop.locations[$0]!.isActive }
         let page = try Self.page(ids, first: first, after: after, bulk: bulk)
-        return Self.connection(page.ids.map { locationObject(shop.locations[$0]!) }, cursors: page.ids.map(String.init),
+        return Self.connection(page.ids.map { Self.locationObject(shop.locations[$0]!) }, cursors: page.ids.map(String.init),
                                hasNextPage: page.more, hasPreviousPage: page.previous)
     }
 
     func location(_ domain: String, id: String?) throws -> Object? {
         let shop = try shop(domain)
-        return id.flatMap { Gid.number($0, type: "Location") }.flatMap { shop.locations[$0] }.map(locationObject)
+        return id.flatMap { Gid.number($0, type: "Location") }.flatMap { shop.locations[$0] }.map(Self.locationObject)
     }
 
     // MARK: Writes
@@ -178,8 +178,8 @@ extension ShopifySimulator {
                         shop.levels[key]!.available = level.available + (after - before)
                     }
                     changes.append(["name": name, "delta": after - before, "quantityAfterChange": after,
-                                    "item": itemObject(shop.items[key.item]!),
-                                    "location": locationObject(shop.locations[key.location]!)])
+                                    "item": Self.itemObject(shop.items[key.item]!),
+                                    "location": Self.locationObject(shop.locations[key.location]!)])
                 }
                 var group: Object = ["id": Gid.adjustmentGroup(shop.newID()), "reason": reason,
                                      "createdAt": ISO8601DateFormatter().string(from: Date()), "_changes": changes]

@@ -29,12 +29,9 @@ extension ShopifySimulator {
             shop.currentBulkOperation = id
             return id
         }
-        let context = RequestContext(simulator: self, shop: domain, version: version, bulk: true, baseURL: baseURL)
         let schema = try schema(version)
-        Task {
-            let result = try? await execute(schema: schema, documentAST: document, rootValue: (), context: context)
-            await self.finishBulk(domain, id: id, result: result)
-        }
+        // Runs after this call has answered, as Shopify runs bulk operations in the background.
+        Task { await self.finishBulk(domain, id: id, document: document, schema: schema) }
         return ["bulkOperation": try bulkObject(domain, id: id, baseURL: baseURL) ?? [:], "userErrors": [Object]()]
     }
 
@@ -42,54 +39,21 @@ extension ShopifySimulator {
         ["userErrors": [["code": code, "message": message, "field": ["query"]] as Object]]
     }
 
-    private func finishBulk(_ domain: String, id: Int, result: GraphQLResult?) {
+    private func finishBulk(_ domain: String, id: Int, document: Document, schema: GraphQLSchema) {
         try? withShop(domain) { shop in
-            guard let result, result.errors.isEmpty, let data = result.data else {
+            var writer = BulkWriter(schema: schema, shop: shop)
+            do {
+                try writer.run(document)
+                shop.bulkOperations[id]?.result = writer.output
+                shop.bulkOperations[id]?.objectCount = writer.objects
+                shop.bulkOperations[id]?.rootObjectCount = writer.roots
+                shop.bulkOperations[id]?.status = "COMPLETED"
+                shop.bulkOperations[id]?.completedAt = Date()
+            } catch {
                 shop.bulkOperations[id]?.status = "FAILED"
                 shop.bulkOperations[id]?.errorCode = "INTERNAL_SERVER_ERROR"
-                return
-            }
-            var lines: [[UInt8]] = []
-            var roots = 0
-            Self.flatten(data, parent: nil, into: &lines, roots: &roots)
-            shop.bulkOperations[id]?.result = lines.joined(separator: [UInt8(ascii: "\n")]) + (lines.isEmpty ? [] : [UInt8(ascii: "\n")])
-            shop.bulkOperations[id]?.objectCount = lines.count
-            shop.bulkOperations[id]?.rootObjectCount = roots
-            shop.bulkOperations[id]?.status = "COMPLETED"
-            shop.bulkOperations[id]?.completedAt = Date()
-        }
-    }
-
-    /// Writes the nodes of every connection under `value`; a node's own nested connections
-    /// follow it, their nodes pointing at it.
-    private static func flatten(_ value: Map, parent: String?, into lines: inout [[UInt8]], roots: inout Int) {
-        guard case .dictionary(let members) = value else { return }
-        for (_, member) in members {
-            guard let nodes = connectionNodes(member) else {
-                flatten(member, parent: parent, into: &lines, roots: &roots)
-                continue
-            }
-            for node in nodes {
-                guard case .dictionary(var fields) = node else { continue }
-                var nested: [Map] = []
-                for (key, field) in fields where connectionNodes(field) != nil {
-                    nested.append(.dictionary([key: field]))
-                    fields.removeValue(forKey: key)
-                }
-                if let parent { fields["__parentId"] = .string(parent) } else { roots += 1 }
-                if let line = try? GraphQLJSONEncoder().encode(Map.dictionary(fields)) { lines.append(Array(line)) }
-                for connection in nested {
-                    flatten(connection, parent: fields["id"]?.string, into: &lines, roots: &roots)
-                }
             }
         }
-    }
-
-    private static func connectionNodes(_ value: Map) -> [Map]? {
-        guard case .dictionary(let members) = value else { return nil }
-        if let edges = members["edges"]?.array { return edges.compactMap { $0.dictionary?["node"] } }
-        if let nodes = members["nodes"]?.array { return nodes }
-        return nil
     }
 
     func currentBulkOperation(_ domain: String, baseURL: String) throws -> Object? {
@@ -117,5 +81,172 @@ extension ShopifySimulator {
     /// A finished bulk operation's JSON lines.
     public func bulkResult(shop domain: String, id: Int) throws -> [UInt8]? {
         try shop(domain).bulkOperations[id]?.result
+    }
+}
+
+/// Writes a bulk query's result straight from the store, a line per node: every node of
+/// every connection, with the fields it selects; the nodes of a nested connection follow on
+/// lines of their own with `__parentId`. Nothing like the whole result tree is built.
+struct BulkWriter {
+    typealias Object = ShopifySimulator.Object
+    let schema: GraphQLSchema
+    let shop: SimulatedShop
+    private(set) var output: [UInt8] = []
+    private(set) var objects = 0
+    private(set) var roots = 0
+
+    init(schema: GraphQLSchema, shop: SimulatedShop) {
+        self.schema = schema
+        self.shop = shop
+    }
+
+    struct Unsupported: Error {}
+
+    mutating func run(_ document: Document) throws {
+        guard let operation = document.definitions.compactMap({ $0 as? OperationDefinition }).first,
+              let root = schema.queryType
+        else { throw Unsupported() }
+        for field in operation.selectionSet.selections.compactMap({ $0 as? Field }) {
+            try writeConnection(field, of: root, source: [:], parent: nil)
+        }
+    }
+
+    /// The nodes a connection field holds, whole (bulk operations do not page).
+    private func nodes(_ field: Field, of type: GraphQLObjectType, source: Object) throws -> [Object] {
+        switch (type.name, field.name.value) {
+        case ("QueryRoot", "inventoryItems"):
+            return shop.itemOrder.compactMap { shop.items[$0].map(ShopifySimulator.itemObject) }
+        case ("QueryRoot", "locations"):
+            return shop.locations.keys.sorted().map { ShopifySimulator.locationObject(shop.locations[$0]!) }
+        case ("InventoryItem", "inventoryLevels"):
+            let item = source["_item"] as! Int
+            return shop.locations.keys.sorted().compactMap { ShopifySimulator.levelObject(shop, .init(item: item, location: $0)) }
+        default:
+            throw Unsupported()
+        }
+    }
+
+    private mutating func writeConnection(_ field: Field, of type: GraphQLObjectType, source: Object, parent: String?) throws {
+        guard let nodeSelection = Self.nodeSelection(field), let nodeType = try Self.nodeType(of: field, in: type) else {
+            throw Unsupported()
+        }
+        for node in try nodes(field, of: type, source: source) {
+            var line: [UInt8] = [UInt8(ascii: "{")]
+            var nested: [Field] = []
+            var first = true
+            for member in Self.fields(nodeSelection) {
+                if try Self.isConnection(member, in: nodeType) {
+                    nested.append(member)
+                    continue
+                }
+                if !first { line.append(UInt8(ascii: ",")) }
+                first = false
+                JSONText.append(string: member.alias?.value ?? member.name.value, to: &line)
+                line.append(UInt8(ascii: ":"))
+                try JSONText.append(value: value(of: member, in: node), to: &line)
+            }
+            if let parent {
+                if !first { line.append(UInt8(ascii: ",")) }
+                line.append(contentsOf: Array(#""__parentId":"#.utf8))
+                JSONText.append(string: parent, to: &line)
+            } else {
+                roots += 1
+            }
+            line.append(contentsOf: [UInt8(ascii: "}"), UInt8(ascii: "\n")])
+            output.append(contentsOf: line)
+            objects += 1
+            for member in nested {
+                try writeConnection(member, of: nodeType, source: node, parent: node["id"] as? String)
+            }
+        }
+    }
+
+    /// A field's value projected to its selection.
+    private func value(of field: Field, in object: Object) throws -> (any Sendable)? {
+        let raw: (any Sendable)?
+        if field.name.value == "quantities" {
+            let names = (field.arguments.first { $0.name.value == "names" }?.value as? ListValue)?.values
+                .compactMap { ($0 as? StringValue)?.value } ?? []
+            raw = try SimulatorSchema.quantities(of: object, names: names)
+        } else {
+            raw = object[field.name.value] ?? nil
+        }
+        guard let selection = field.selectionSet else { return raw }
+        func project(_ value: Object) -> Object {
+            var projected: Object = [:]
+            for member in Self.fields(selection) { projected[member.alias?.value ?? member.name.value] = value[member.name.value] ?? nil }
+            return projected
+        }
+        if let list = raw as? [Object] { return list.map(project) }
+        return (raw as? Object).map(project)
+    }
+
+    private static func fields(_ selectionSet: SelectionSet) -> [Field] {
+        selectionSet.selections.compactMap { $0 as? Field }
+    }
+
+    /// `edges { node { … } }` or `nodes { … }`.
+    private static func nodeSelection(_ field: Field) -> SelectionSet? {
+        guard let selection = field.selectionSet else { return nil }
+        for member in fields(selection) {
+            if member.name.value == "nodes" { return member.selectionSet }
+            if member.name.value == "edges", let edges = member.selectionSet {
+                return fields(edges).first { $0.name.value == "node" }?.selectionSet
+            }
+        }
+        return nil
+    }
+
+    private static func nodeType(of field: Field, in type: GraphQLObjectType) throws -> GraphQLObjectType? {
+        guard let connection = try type.fields()[field.name.value].flatMap({ getNamedType(type: $0.type) }) as? GraphQLObjectType,
+              let nodes = try connection.fields()["nodes"]
+        else { return nil }
+        return getNamedType(type: nodes.type) as? GraphQLObjectType
+    }
+
+    private static func isConnection(_ field: Field, in type: GraphQLObjectType) throws -> Bool {
+        try type.fields()[field.name.value].flatMap { getNamedType(type: $0.type)?.name.hasSuffix("Connection") } ?? false
+    }
+}
+
+/// JSON text of the simple values resolvers produce.
+enum JSONText {
+    static func append(string: String, to bytes: inout [UInt8]) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in string.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\")); bytes.append(byte)
+            case 0..<0x20: bytes.append(contentsOf: Array(String(format: "\\u%04x", byte).utf8))
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    static func append(value: (any Sendable)?, to bytes: inout [UInt8]) throws {
+        switch value {
+        case nil: bytes.append(contentsOf: Array("null".utf8))
+        case let text as String: append(string: text, to: &bytes)
+        case let number as Int: bytes.append(contentsOf: Array(String(number).utf8))
+        case let flag as Bool: bytes.append(contentsOf: Array((flag ? "true" : "false").utf8))
+        case let list as [any Sendable]:
+            bytes.append(UInt8(ascii: "["))
+            for (index, element) in list.enumerated() {
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                try append(value: element, to: &bytes)
+            }
+            bytes.append(UInt8(ascii: "]"))
+        case let object as [String: any Sendable]:
+            bytes.append(UInt8(ascii: "{"))
+            for (index, key) in object.keys.sorted().enumerated() {
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                append(string: key, to: &bytes)
+                bytes.append(UInt8(ascii: ":"))
+                try append(value: object[key] ?? nil, to: &bytes)
+            }
+            bytes.append(UInt8(ascii: "}"))
+        default:
+            throw BulkWriter.Unsupported()
+        }
     }
 }

@@ -125,14 +125,38 @@ extension ShopifySimulator {
     /// level's new `available`.
     public func sell(shop domain: String, _ sale: Sale) throws -> Int {
         try withShop(domain) { shop in
-            guard let item = shop.itemOrder.first(where: { shop.items[$0]?.sku == sale.sku }),
-                  let location = Gid.number(sale.locationId, type: "Location"),
-                  let level = shop.levels[.init(item: item, location: location)]
-            else { throw SeedError(description: "no level for \(sale.sku) at \(sale.locationId)") }
-            let key = SimulatedShop.LevelKey(item: item, location: location)
+            let key = try Self.level(of: sale.sku, at: sale.locationId, in: shop)
+            let level = shop.levels[key]!
             shop.setAvailable(key, to: level.available - sale.quantity, now: wallClock)
             shop.levels[key]!.onHand = level.onHand
             return level.available - sale.quantity
         }
+    }
+
+    public struct Edit: Codable, Sendable {
+        public var sku: String
+        public var locationId: String
+        public var available: Int
+
+        public init(sku: String, locationId: String, available: Int) {
+            self.sku = sku
+            self.locationId = locationId
+            self.available = available
+        }
+    }
+
+    /// A merchant (or another app) sets a level in Shopify's admin, behind stocksync's back.
+    public func edit(shop domain: String, _ edit: Edit) throws {
+        try withShop(domain) { shop in
+            shop.setAvailable(try Self.level(of: edit.sku, at: edit.locationId, in: shop), to: edit.available, now: wallClock)
+        }
+    }
+
+    private static func level(of sku: String, at location: String, in shop: SimulatedShop) throws -> SimulatedShop.LevelKey {
+        guard let item = shop.itemOrder.first(where: { shop.items[$0]?.sku == sku }),
+              let locationID = Gid.number(location, type: "Location"),
+              shop.levels[.init(item: item, location: locationID)] != nil
+        else { throw SeedError(description: "no level for \(sku) at \(location)") }
+        return .init(item: item, location: locationID)
     }
 }

@@ -54,18 +54,7 @@ enum SimulatorSchema {
         ])
         try attach(schema, "InventoryLevel", [
             "quantities": { source, args, _, _ in
-                try (args["names"].array ?? []).map { name -> Object in
-                    let text = name.string ?? ""
-                    let quantity: Int
-                    switch text {
-                    case "available": quantity = source["_available"] as! Int
-                    case "on_hand": quantity = source["_onHand"] as! Int
-                    case "committed": quantity = (source["_onHand"] as! Int) - (source["_available"] as! Int)
-                    case "damaged", "incoming", "quality_control", "reserved", "safety_stock": quantity = 0
-                    default: throw GraphQLError(message: "Invalid quantity name: \(text)")
-                    }
-                    return ["id": "\(source["id"] as! String)&name=\(text)", "name": text, "quantity": quantity]
-                }
+                try quantities(of: source, names: (args["names"].array ?? []).map { $0.string ?? "" })
             },
         ])
         try attach(schema, "InventoryAdjustmentGroup", [
@@ -84,6 +73,22 @@ enum SimulatorSchema {
             },
         ])
         return schema
+    }
+
+    /// `InventoryLevel.quantities(names:)` of a level object.
+    static func quantities(of level: Object, names: [String]) throws -> [Object] {
+        try names.map { name -> Object in
+            let available = level["_available"] as! Int, onHand = level["_onHand"] as! Int
+            let quantity: Int
+            switch name {
+            case "available": quantity = available
+            case "on_hand": quantity = onHand
+            case "committed": quantity = onHand - available
+            case "damaged", "incoming", "quality_control", "reserved", "safety_stock": quantity = 0
+            default: throw GraphQLError(message: "Invalid quantity name: \(name)")
+            }
+            return ["id": "\(level["id"] as! String)&name=\(name)", "name": name, "quantity": quantity]
+        }
     }
 
     typealias Resolver = @Sendable (Object, Map, RequestContext, GraphQLResolveInfo) async throws -> (any Sendable)?

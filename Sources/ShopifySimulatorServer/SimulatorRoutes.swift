@@ -59,6 +59,15 @@ enum SimulatorRoutes {
                 return try json(.notFound, ["error": error.description])
             }
         }
+        router.post("/_simulator/shops/:shop/edits") { request, context -> Response in
+            let edit = try await request.decode(as: ShopifySimulator.Edit.self, context: context)
+            do {
+                try await simulator.edit(shop: context.parameters.require("shop"), edit)
+                return try json(.ok, ["available": edit.available])
+            } catch let error as ShopifySimulator.SeedError {
+                return try json(.notFound, ["error": error.description])
+            }
+        }
         router.get("/_simulator/faults") { _, _ in try json(.ok, await simulator.faults) }
         router.get("/_simulator/health") { _, _ in "ok\n" }
         return router

@@ -9,47 +9,23 @@ import Testing
 extension IntegrationTests {
     @Suite("Push pipeline (RabbitMQ + PostgreSQL + Shopify simulator)")
     struct PushPipelineTests {
-        static let token = "shpat_integration"
-        let simulatorProcess: SimulatorProcess
-        var simulator: SimulatorClient { simulatorProcess.client }
+        let fixture: ShopFixture
+        var simulator: SimulatorClient { fixture.simulator }
 
         init() throws {
-            try IntegrationEnvironment.reset()
-            simulatorProcess = try SimulatorProcess()
-        }
-
-        /// Seeds every shop of the scenario with each SKU stocked at each mapped location
-        /// (Shopify showing 0), connects the shops and syncs their catalogues.
-        private func prepareShops(_ scenario: StockScenario, missingSKUs: Set<String> = []) throws {
-            let database = try IntegrationEnvironment.database()
-            try StockScenario.configure(database)
-            for shop in Set(StockScenario.mappings.map(\.shop)) {
-                let locations = Set(StockScenario.mappings.filter { $0.shop == shop }.map(\.location)).sorted()
-                let ids = locations.map { Int($0.split(separator: "/").last!)! }
-                try simulator.seed(shop, .init(
-                    token: Self.token, plan: "standard",
-                    locations: ids.map { .init(id: $0, name: "Location \($0)") },
-                    items: scenario.skus.filter { !missingSKUs.contains($0) }.map { sku in
-                        .init(sku: sku, levels: Dictionary(uniqueKeysWithValues: ids.map { ("\($0)", 0) }))
-                    }))
-                let store = PushStore(connection: database)
-                try store.connect(shop: shop, apiVersion: .default, adminURL: simulator.adminURL(shop), accessToken: Self.token)
-                let api = try InventoryAPI(connection: store.connectedShops().first { $0.shop == shop }!, logger: Logger(label: "test"))
-                let summary = try CatalogueSync(store: store, api: api).run()
-                #expect(summary.items == scenario.skus.count - missingSKUs.count && summary.unknownLocations.isEmpty)
-            }
+            fixture = try ShopFixture()
         }
 
         @Test("SKUs the store lacks are set aside and reported; every other level still reaches Shopify")
         func unmappedSKUsDoNotStall() throws {
             let scenario = StockScenario(seed: 16, skuCount: 300, eventCount: 2_000)
             let missing = Set(scenario.skus.prefix(3))
-            try prepareShops(scenario, missingSKUs: missing)
+            try fixture.prepareShops(scenario, missingSKUs: missing)
             let workers = try startWorkers(push: 1)
             try scenario.publish(to: IntegrationEnvironment.broker())
             var last: [String] = []
             let converged = try IntegrationEnvironment.eventually(timeout: .seconds(120), every: .milliseconds(500)) {
-                last = try differences(scenario)
+                last = try fixture.differences(scenario)
                 return last.isEmpty
             }
             #expect(converged, "\(last.prefix(5))\n\(workers.map(\.log).joined().suffix(3_000))")
@@ -59,23 +35,10 @@ extension IntegrationTests {
             #expect(reported == missing, "every level of a missing SKU with ATS > 0 is reported, nothing else")
         }
 
-        /// The levels the simulator shows that differ from the ERP's ATS (empty when converged).
-        private func differences(_ scenario: StockScenario) throws -> [String] {
-            let expected = scenario.expectedAvailability
-            var differences: [String] = []
-            for shop in Set(StockScenario.mappings.map(\.shop)) {
-                for level in try simulator.levels(shop) {
-                    let want = expected["\(shop)|\(level.sku!)|\(level.locationId)"]
-                    if want != level.available { differences.append("\(shop) \(level.sku!) \(level.locationId): \(level.available), want \(want.map(String.init) ?? "none")") }
-                }
-            }
-            return differences
-        }
-
         private func expectConverges(_ scenario: StockScenario, workers: [WorkerProcess], timeout: Duration = .seconds(180)) throws {
             var last: [String] = []
             let converged = try IntegrationEnvironment.eventually(timeout: timeout, every: .milliseconds(500)) {
-                last = try differences(scenario)
+                last = try fixture.differences(scenario)
                 return last.isEmpty
             }
             #expect(converged, "\(last.count) levels differ, e.g. \(last.prefix(5))\n\(workers.map(\.log).joined().suffix(4_000))")
@@ -105,7 +68,7 @@ extension IntegrationTests {
         @Test("stock events end as the ERP's available-to-sell in every store, two push-workers sharing two shops")
         func stockEventsReachShopify() throws {
             let scenario = StockScenario(seed: 11, skuCount: 300, eventCount: 3_000)
-            try prepareShops(scenario)
+            try fixture.prepareShops(scenario)
             let workers = try startWorkers(stock: 2, push: 2)
             try scenario.publish(to: IntegrationEnvironment.broker())
             try expectConverges(scenario, workers: workers)
@@ -117,7 +80,7 @@ extension IntegrationTests {
         func faultsChangeNothing() throws {
             try simulator.setFaults(.init(serverErrorRate: 0.05, lostResponseRate: 0.05, latencyMilliseconds: 20))
             let scenario = StockScenario(seed: 12, skuCount: 300, eventCount: 3_000)
-            try prepareShops(scenario)
+            try fixture.prepareShops(scenario)
             let workers = try startWorkers(push: 1)
             try scenario.publish(to: IntegrationEnvironment.broker())
             try expectConverges(scenario, workers: workers)
@@ -129,7 +92,7 @@ extension IntegrationTests {
         func killedPushWorkerIsReplaced() throws {
             try simulator.setFaults(.init(latencyMilliseconds: 150))
             let scenario = StockScenario(seed: 13, skuCount: 600, eventCount: 4_000)
-            try prepareShops(scenario)
+            try fixture.prepareShops(scenario)
             let stockWorker = try WorkerProcess("stock-worker", name: "stock-worker")
             let first = try WorkerProcess("push-worker", name: "push-worker-first", environment: ["PUSH_CLAIM_MS": "200"])
             try scenario.publish(to: IntegrationEnvironment.broker())
@@ -147,7 +110,7 @@ extension IntegrationTests {
         @Test("units Shopify sold between computing and pushing are never added back")
         func saleDuringPushIsNotUndone() throws {
             let scenario = StockScenario(seed: 14, skuCount: 1, eventCount: 4)
-            try prepareShops(scenario)
+            try fixture.prepareShops(scenario)
             let shop = StockScenario.shopA, location = "gid://shopify/Location/2", sku = scenario.skus[0]
             let database = try IntegrationEnvironment.database()
             let broker = try IntegrationEnvironment.broker()
@@ -183,7 +146,7 @@ extension IntegrationTests {
         @Test("SIGTERM finishes the push in hand and exits 0; a bad setting stops it at start, naming the setting")
         func lifecycle() throws {
             let scenario = StockScenario(seed: 15, skuCount: 1, eventCount: 4)
-            try prepareShops(scenario)
+            try fixture.prepareShops(scenario)
             let worker = try WorkerProcess("push-worker", name: "graceful-push-worker", environment: ["PUSH_CLAIM_MS": "100"])
             #expect(try IntegrationEnvironment.eventually(timeout: .seconds(20)) { worker.log.contains("pushing shop") })
             worker.signal(SIGTERM)

@@ -102,6 +102,12 @@ public final class SimulatorClient {
     public func stats(_ shop: String) throws -> Stats { try get("/_simulator/shops/\(shop)/stats") }
     public func setFaults(_ faults: Faults) throws { try post("/_simulator/faults", faults) }
 
+    /// A merchant setting a level in Shopify's admin, behind stocksync's back.
+    public func edit(_ shop: String, sku: String, location: String, available: Int) throws {
+        struct Edit: Codable { var sku: String; var locationId: String; var available: Int }
+        try post("/_simulator/shops/\(shop)/edits", Edit(sku: sku, locationId: location, available: available))
+    }
+
     /// A storefront order taking `quantity` at a location.
     public func sell(_ shop: String, sku: String, location: String, quantity: Int) throws {
         struct Sale: Codable { var sku: String; var locationId: String; var quantity: Int }

@@ -60,6 +60,33 @@ public enum AdminDocuments {
                                 requestedCost: Double(3 * count))
     }
 
+    /// Items per `inventoryItemLevelsBySKU` page, and levels read per item (a store with
+    /// more locations than that stocking one item needs the bulk path).
+    public static let itemsPerLevelsPage = 25
+    public static let levelsPerItem = 10
+
+    /// Items by SKU with their `available` per location: reconciliation of a SKU list.
+    public static let inventoryItemLevelsBySKU = GraphQLOperation(
+        name: "InventoryItemLevelsBySKU",
+        document: """
+        query InventoryItemLevelsBySKU($first: Int!, $query: String!, $after: String) {
+          inventoryItems(first: $first, query: $query, after: $after) {
+            nodes {
+              id
+              sku
+              inventoryLevels(first: 10) {
+                nodes {
+                  location { id }
+                  quantities(names: ["available"]) { name quantity }
+                }
+              }
+            }
+            pageInfo { hasNextPage endCursor }
+          }
+        }
+        """,
+        requestedCost: Double(2 + itemsPerLevelsPage * (1 + 2 + levelsPerItem * 3)))
+
     static let locationsPerPage = 250
 
     public static let locations = GraphQLOperation(
@@ -119,7 +146,7 @@ public enum AdminDocuments {
 
     /// Every document, for schema validation; `availableLevels` at a small size.
     public static func all(_ version: ShopifyAPIVersion) -> [GraphQLOperation] {
-        [setAvailable(version), inventoryItemsBySKU, availableLevels(count: 2), locations, runBulkQuery,
+        [setAvailable(version), inventoryItemsBySKU, inventoryItemLevelsBySKU, availableLevels(count: 2), locations, runBulkQuery,
          currentBulkOperation, GraphQLOperation(name: "CatalogueBulkQuery", document: catalogueBulkQuery, requestedCost: 0)]
     }
 }

@@ -86,6 +86,32 @@ public struct InventoryAPI {
         return found
     }
 
+    /// Items with these SKUs and their `available` per location, page by page, in the same
+    /// lines a bulk operation gives (for reconciling a SKU list without one).
+    public func inventoryLevels(skus: [String], _ body: (BulkInventoryLine) throws -> Void) throws {
+        var start = 0
+        while start < skus.count {
+            let chunk = skus[start..<min(start + AdminDocuments.itemsPerLevelsPage, skus.count)]
+            start += chunk.count
+            let query = chunk.map { "sku:\(Self.quoted($0))" }.joined(separator: " OR ")
+            var cursor: String?
+            repeat {
+                let page = try client.execute(
+                    AdminDocuments.inventoryItemLevelsBySKU,
+                    variables: LevelsPageVariables(first: AdminDocuments.itemsPerLevelsPage, query: query, after: cursor),
+                    returning: ItemLevelsPayload.self).inventoryItems
+                for item in page.nodes {
+                    try body(.item(id: item.id, sku: item.sku))
+                    for level in item.inventoryLevels.nodes {
+                        guard let available = level.quantities.first(where: { $0.name == "available" })?.quantity else { continue }
+                        try body(.level(inventoryItemID: item.id, location: level.location.id, available: available))
+                    }
+                }
+                cursor = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : nil
+            } while cursor != nil
+        }
+    }
+
     public struct LevelKey: Sendable, Hashable {
         public var inventoryItemID: String
         public var location: String
@@ -280,6 +306,35 @@ private struct ItemsBySKUPayload: Decodable {
 private struct LevelAlias: Decodable {
     let inventoryLevel: Level?
     struct Level: Decodable { let quantities: [Quantity] }
+    struct Quantity: Decodable {
+        let name: String
+        let quantity: Int
+    }
+}
+
+private struct LevelsPageVariables: Encodable {
+    let first: Int
+    let query: String
+    let after: String?
+}
+
+private struct ItemLevelsPayload: Decodable {
+    let inventoryItems: Page
+    struct Page: Decodable {
+        let nodes: [Item]
+        let pageInfo: PageInfo
+    }
+    struct Item: Decodable {
+        let id: String
+        let sku: String?
+        let inventoryLevels: Levels
+    }
+    struct Levels: Decodable { let nodes: [Level] }
+    struct Level: Decodable {
+        let location: Reference
+        let quantities: [Quantity]
+    }
+    struct Reference: Decodable { let id: String }
     struct Quantity: Decodable {
         let name: String
         let quantity: Int

@@ -1,0 +1,12 @@
+import StockSyncCore
+
+/// `reconcile-worker`: compares every Shopify level with the ERP, reports and heals drift.
+@main
+struct ReconcileWorkerMain {
+    static func main() async {
+        await WorkerProcess.run("reconcile-worker") { environment, logger throws(ConfigurationError) in
+            let configuration = try ReconcileWorkerConfiguration(environment: environment)
+            return (ReconcileWorker(configuration: configuration, logger: logger), configuration.metricsPort)
+        }
+    }
+}

@@ -1,0 +1,141 @@
+import Logging
+import Metrics
+import ServiceLifecycle
+import Synchronization
+
+/// Consumes `reconcile-requested` one request at a time and runs each (`Reconciler`); also
+/// publishes the scheduled runs that came due. Any number of copies may run: runs of one
+/// shop wait for each other, a request id runs once, a schedule slot is published once.
+public final class ReconcileWorker: Service, Sendable {
+    private let configuration: ReconcileWorkerConfiguration
+    private let logger: Logger
+    private let stopping = Atomic<Bool>(false)
+    private let queue = QueueTopology.reconcileRequested
+
+    private let runs = Counter(label: "stocksync_reconcile_runs_total")
+    private let deadLettered = Counter(label: "stocksync_dead_lettered_total",
+                                       dimensions: [("queue", QueueTopology.reconcileRequested)])
+    private let runSeconds = Timer(label: "stocksync_reconcile_run_seconds")
+
+    public init(configuration: ReconcileWorkerConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await withTaskCancellationHandler {
+                try await DedicatedThread.run { [self] in consumeUntilStopped() }
+            } onCancel: {
+                stop()
+            }
+        } onGracefulShutdown: {
+            self.stop()
+        }
+    }
+
+    public func stop() {
+        stopping.store(true, ordering: .relaxed)
+    }
+
+    private var isStopping: Bool { stopping.load(ordering: .relaxed) }
+
+    private final class Session {
+        let consumer: AMQPConnection
+        let publisher: AMQPConnection
+        let database: PostgresConnection
+
+        init(_ configuration: ReconcileWorkerConfiguration) throws {
+            database = try PostgresConnection(url: configuration.databaseURL)
+            publisher = try AMQPConnection(url: configuration.amqpURL, name: "\(configuration.workerName) publisher")
+            consumer = try AMQPConnection(url: configuration.amqpURL, name: configuration.workerName)
+            try QueueTopology.declare(on: consumer)
+            // One request at a time: a run may take minutes, and others should go to idle workers.
+            try consumer.consume(QueueTopology.reconcileRequested, prefetch: 1)
+        }
+    }
+
+    private func consumeUntilStopped() {
+        logger.info("reconcile-worker started", metadata: ["worker": "\(configuration.workerName)"])
+        var session: Session?
+        var backoff = Backoff()
+        var nextScheduleLook = ContinuousClock.now
+        while !isStopping {
+            do {
+                let current = try session ?? Session(configuration)
+                session = current
+                if ContinuousClock.now >= nextScheduleLook {
+                    try publishDueSchedules(current)
+                    nextScheduleLook = ContinuousClock.now + configuration.schedulePoll
+                }
+                guard let delivery = try current.consumer.nextDelivery(timeout: .milliseconds(500)) else { continue }
+                try handle(delivery, in: current)
+                backoff.reset()
+            } catch {
+                session = nil
+                let wait = backoff.next()
+                logger.error("reconcile-worker interrupted; the request will be delivered again", metadata: [
+                    "error": "\(error)", "retry_in": "\(wait)",
+                ])
+                blockingSleep(wait)
+            }
+        }
+        logger.info("reconcile-worker stopped")
+    }
+
+    private func handle(_ delivery: Delivery, in session: Session) throws {
+        let request: ReconcileRequest
+        do {
+            request = try ReconcileRequest.decode(delivery.body)
+        } catch {
+            return try deadLetter(delivery, reason: error.reason, in: session)
+        }
+        guard let shop = try PushStore(connection: session.database).connectedShops().first(where: { $0.shop == request.shop })
+        else {
+            return try deadLetter(delivery, reason: "shop \(request.shop) is unknown or not connected", in: session)
+        }
+        let started = ContinuousClock.now
+        do {
+            let reconciler = Reconciler(store: ReconcileStore(connection: session.database),
+                                        api: try InventoryAPI(connection: shop, logger: logger),
+                                        settleTimeout: configuration.settleTimeout, logger: logger)
+            let summary = try reconciler.run(request)
+            runs.increment()
+            runSeconds.record(duration: ContinuousClock.now - started)
+            for (kind, count) in [("drift", summary.drift), ("missing_in_shopify", summary.missingInShopify),
+                                  ("unknown_to_erp", summary.unknownToERP), ("unmapped", summary.unmapped)] {
+                Counter(label: "stocksync_reconcile_discrepancies_total", dimensions: [("class", kind)])
+                    .increment(by: count ?? 0)
+            }
+        } catch let error as ShopifyError where !error.isRetriable {
+            return try deadLetter(delivery, reason: "Shopify refused the run: \(error)", in: session)
+        }
+        try session.consumer.ack(delivery.deliveryTag)
+    }
+
+    private func deadLetter(_ delivery: Delivery, reason: String, in session: Session) throws {
+        try session.publisher.publish([DeadLetter.message(for: delivery, from: queue, reason: reason,
+                                                          worker: configuration.workerName)])
+        try session.consumer.ack(delivery.deliveryTag)
+        deadLettered.increment()
+        logger.warning("dead-lettered", metadata: ["message_id": "\(delivery.messageID ?? "-")", "reason": "\(reason)"])
+    }
+
+    /// Publishes a report request for every schedule slot that came due. The slot moves on
+    /// only when its request is confirmed; its request id names the slot, so a slot published
+    /// twice (by a worker that died before committing) still runs once.
+    private func publishDueSchedules(_ session: Session) throws {
+        let store = ReconcileStore(connection: session.database)
+        try store.scheduleDefaults()
+        try session.database.transaction { connection in
+            let slots = try ReconcileStore(connection: connection).takeDueSlots()
+            guard !slots.isEmpty else { return }
+            try session.publisher.publish(slots.map { slot in
+                let request = ReconcileRequest(requestID: "scheduled:\(slot.shop):\(slot.slot)", shop: slot.shop, mode: .report)
+                return OutgoingMessage(routingKey: QueueTopology.reconcileRequested, messageID: request.requestID,
+                                       body: request.body)
+            })
+            logger.info("scheduled reconciliations published", metadata: ["slots": "\(slots.map(\.shop))"])
+        }
+    }
+}

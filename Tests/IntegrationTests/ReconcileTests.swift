@@ -1,0 +1,203 @@
+import Foundation
+import StockSyncCore
+import TestSupport
+import Testing
+
+/// Reconciliation against real RabbitMQ, PostgreSQL, worker processes and the simulator.
+extension IntegrationTests {
+    @Suite("Reconciliation (RabbitMQ + PostgreSQL + Shopify simulator)")
+    struct ReconcileTests {
+        let fixture: ShopFixture
+        var simulator: SimulatorClient { fixture.simulator }
+        let shop = StockScenario.shopA
+
+        init() throws {
+            fixture = try ShopFixture()
+        }
+
+        /// The scenario pushed to Shopify and settled, with a push-worker still running.
+        private func settledScenario(seed: UInt64, skuCount: Int = 60, missingSKUs: Set<String> = [])
+            throws -> (StockScenario, [WorkerProcess])
+        {
+            let scenario = StockScenario(seed: seed, skuCount: skuCount, eventCount: skuCount * 8)
+            try fixture.prepareShops(scenario, missingSKUs: missingSKUs)
+            let workers = [try WorkerProcess("stock-worker", name: "stock-worker"),
+                           try WorkerProcess("push-worker", name: "push-worker", environment: ["PUSH_CLAIM_MS": "100"])]
+            try scenario.publish(to: IntegrationEnvironment.broker())
+            let store = PushStore(connection: try IntegrationEnvironment.database())
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(120)) {
+                try fixture.differences(scenario).filter { !missingSKUs.contains(where: $0.contains) }.isEmpty
+                    && store.status().allSatisfy { $0.dueLevels == 0 && $0.pendingPushes == 0 }
+            }, "\(workers.map(\.log).joined().suffix(3_000))")
+            return (scenario, workers)
+        }
+
+        private func reconcile(_ mode: ReconcileRequest.Mode, skus: [String]? = nil, requestID: String = UUID().uuidString,
+                               worker: WorkerProcess) throws -> ReconcileStore.RunSummary {
+            let request = ReconcileRequest(requestID: requestID, shop: shop, mode: mode, skus: skus)
+            try IntegrationEnvironment.broker().publish([OutgoingMessage(
+                routingKey: QueueTopology.reconcileRequested, messageID: requestID, body: request.body)])
+            let store = ReconcileStore(connection: try IntegrationEnvironment.database())
+            var run: ReconcileStore.RunSummary?
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(120)) {
+                run = try store.run(requestID: requestID)
+                return run?.status == "done"
+            }, "\(run.map { "\($0)" } ?? "no run")\n\(worker.log.suffix(3_000))")
+            return try #require(run)
+        }
+
+        private func findings(_ run: ReconcileStore.RunSummary) throws -> Set<String> {
+            Set(try ReconcileStore(connection: IntegrationEnvironment.database()).discrepancies(run: run.runID).map {
+                "\($0.kind) \($0.sku) \($0.location) \($0.shopifyAvailable.map(String.init) ?? "-")"
+            })
+        }
+
+        private func expected(_ scenario: StockScenario, _ sku: String, _ location: String) -> Int {
+            scenario.expectedAvailability["\(shop)|\(sku)|\(location)"]!
+        }
+
+        @Test("drift seeded behind the pipeline's back is found exactly; heal fixes it; the next run finds none")
+        func driftFoundAndHealed() throws {
+            let (scenario, workers) = try settledScenario(seed: 21)
+            let location = "gid://shopify/Location/2"
+            let drifted = Array(scenario.skus.prefix(5))
+            var seeded: Set<String> = []
+            for (index, sku) in drifted.enumerated() {
+                let value = expected(scenario, sku, location) + 3 + index
+                try simulator.edit(shop, sku: sku, location: location, available: value)
+                seeded.insert("drift \(sku) \(location) \(value)")
+            }
+            let reconciler = try WorkerProcess("reconcile-worker", name: "reconcile-worker")
+            let report = try reconcile(.report, worker: reconciler)
+            #expect(try findings(report) == seeded)
+            #expect(report.levelsCompared == scenario.skus.count * 3 && report.unsettled == 0 && report.healed == 0)
+
+            let heal = try reconcile(.heal, worker: reconciler)
+            #expect(heal.drift == 5 && heal.healed == 5)
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(60)) { try fixture.differences(scenario).isEmpty },
+                    "\(workers.map(\.log).joined().suffix(2_000))")
+            let after = try reconcile(.report, worker: reconciler)
+            #expect(try findings(after).isEmpty)
+        }
+
+        @Test("items the ERP lacks, SKUs Shopify lacks and levels not stocked are classified")
+        func classification() throws {
+            let missing = Set(["SKU-00002"])
+            let (scenario, _) = try settledScenario(seed: 22, missingSKUs: missing)
+            // Shopify gains an item the ERP never heard of; an ERP SKU loses its level at location 3.
+            var seed = SimulatorClient.Seed(token: ShopFixture.token, plan: "standard",
+                                            locations: [1, 2, 3].map { .init(id: $0, name: "L\($0)") },
+                                            items: scenario.skus.filter { !missing.contains($0) }.map { sku in
+                                                .init(sku: sku, levels: ["1": 0, "2": 0, "3": 0])
+                                            })
+            seed.items.append(.init(sku: "GHOST-1", levels: ["1": 4]))
+            seed.items[0].levels.removeValue(forKey: "3")
+            try simulator.seed(shop, seed)
+            let reconciler = try WorkerProcess("reconcile-worker", name: "reconcile-worker")
+            let report = try reconcile(.report, worker: reconciler)
+            let found = try ReconcileStore(connection: IntegrationEnvironment.database()).discrepancies(run: report.runID)
+            #expect(Set(found.filter { $0.kind == "unknown_to_erp" }.map(\.sku)) == ["GHOST-1"])
+            #expect(Set(found.filter { $0.kind == "unmapped" }.map(\.sku)) == missing)
+            #expect(Set(found.filter { $0.kind == "missing_in_shopify" }.map { "\($0.sku) \($0.location)" })
+                    == ["\(seed.items[0].sku) gid://shopify/Location/3"])
+        }
+
+        @Test("the bulk-operation path and the paginated SKU path agree")
+        func bulkAndPaginatedAgree() throws {
+            let (scenario, _) = try settledScenario(seed: 23)
+            for (index, sku) in scenario.skus.enumerated() where index % 7 == 0 {
+                try simulator.edit(shop, sku: sku, location: "gid://shopify/Location/1", available: 1_000 + index)
+            }
+            let reconciler = try WorkerProcess("reconcile-worker", name: "reconcile-worker")
+            let bulk = try reconcile(.report, worker: reconciler)
+            let paginated = try reconcile(.report, skus: scenario.skus, worker: reconciler)
+            #expect(try findings(bulk) == findings(paginated))
+            #expect(bulk.drift == (scenario.skus.count + 6) / 7)
+            #expect(bulk.levelsCompared == paginated.levelsCompared)
+        }
+
+        @Test("levels with a push due or in flight are not reported, and counted as unsettled")
+        func busyLevelsAreNotReported() throws {
+            let (scenario, workers) = try settledScenario(seed: 24)
+            workers[1].signal(SIGKILL)  // the push-worker: what becomes due stays due
+            _ = workers[1].waitForExit(timeout: .seconds(10))
+            let sku = scenario.skus[0]
+            try IntegrationEnvironment.broker().publish([OutgoingMessage(
+                routingKey: QueueTopology.stockChanged,
+                body: StockScenario.snapshot(id: "busy", sku: sku, warehouse: "WH-3", version: 10_000,
+                                             quantities: .init(onHand: 77)))])
+            let database = try IntegrationEnvironment.database()
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(30)) {
+                try database.query("SELECT count(*) FROM available_to_sell WHERE shop = $1 AND version > pushed_version",
+                                   [.string(shop)]).int(0, 0)! > 0
+            })
+            let reconciler = try WorkerProcess("reconcile-worker", name: "reconcile-worker",
+                                               environment: ["RECONCILE_SETTLE_SECONDS": "1"])
+            let report = try reconcile(.report, worker: reconciler)
+            #expect(try findings(report).isEmpty)
+            #expect(report.unsettled == 1)
+        }
+
+        @Test("a reconcile-worker killed mid-run: the request runs again elsewhere and completes once")
+        func killedMidRunCompletesOnce() throws {
+            let (scenario, _) = try settledScenario(seed: 25, skuCount: 100)
+            for sku in scenario.skus.prefix(3) {
+                try simulator.edit(shop, sku: sku, location: "gid://shopify/Location/3", available: 999)
+            }
+            try simulator.setFaults(.init(latencyMilliseconds: 400))
+            let first = try WorkerProcess("reconcile-worker", name: "reconcile-first")
+            let requestID = "killed-\(UUID().uuidString)"
+            let request = ReconcileRequest(requestID: requestID, shop: shop, mode: .heal)
+            try IntegrationEnvironment.broker().publish([OutgoingMessage(
+                routingKey: QueueTopology.reconcileRequested, messageID: requestID, body: request.body)])
+            let store = ReconcileStore(connection: try IntegrationEnvironment.database())
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(30), every: .milliseconds(50)) {
+                try store.run(requestID: requestID)?.status == "running"
+            })
+            first.signal(SIGKILL)
+            _ = first.waitForExit(timeout: .seconds(10))
+            try simulator.setFaults(.init())
+            let second = try WorkerProcess("reconcile-worker", name: "reconcile-second")
+            var run: ReconcileStore.RunSummary?
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(120)) {
+                run = try store.run(requestID: requestID)
+                return run?.status == "done"
+            }, "\(second.log.suffix(2_000))")
+            #expect(run?.drift == 3 && run?.healed == 3)
+            let database = try IntegrationEnvironment.database()
+            #expect(try database.query("SELECT count(*) FROM reconcile_runs WHERE request_id = $1", [.string(requestID)]).int(0, 0) == 1)
+            #expect(try store.discrepancies(run: run!.runID).count == 3)
+
+            // The same request again changes nothing; a malformed one is dead-lettered with its reason.
+            _ = try reconcile(.heal, requestID: requestID, worker: second)
+            #expect(try database.query("SELECT count(*) FROM reconcile_runs").int(0, 0) == 1)
+            try IntegrationEnvironment.broker().publish([OutgoingMessage(
+                routingKey: QueueTopology.reconcileRequested, messageID: "bad",
+                body: Array(#"{"schema":"reconcile-requested/1","request_id":"bad","shop":"a.myshopify.com","mode":"fix"}"#.utf8))])
+            let broker = try IntegrationEnvironment.broker()
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(20)) {
+                try broker.status(of: QueueTopology.deadLetterQueue(for: QueueTopology.reconcileRequested)).messageCount == 1
+            })
+        }
+
+        @Test("a schedule slot that came due is run once, however many workers look")
+        func scheduleFiresOnce() throws {
+            _ = try settledScenario(seed: 26, skuCount: 10)
+            let database = try IntegrationEnvironment.database()
+            try ReconcileStore(connection: database).schedule(shop: shop, every: "1 hour")
+            try database.query("UPDATE reconcile_schedules SET next_at = now() - interval '5 minutes' WHERE shop = $1", [.string(shop)])
+            let workers = try (0..<2).map {
+                try WorkerProcess("reconcile-worker", name: "reconcile-\($0)", environment: ["RECONCILE_SCHEDULE_POLL_SECONDS": "1"])
+            }
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(60)) {
+                try database.query("SELECT count(*) FROM reconcile_runs WHERE shop = $1 AND request_id LIKE 'scheduled:%' AND status = 'done'",
+                                   [.string(shop)]).int(0, 0) == 1
+            }, "\(workers.map(\.log).joined().suffix(2_000))")
+            Thread.sleep(forTimeInterval: 3)
+            #expect(try database.query("SELECT count(*) FROM reconcile_runs WHERE shop = $1 AND request_id LIKE 'scheduled:%'",
+                                       [.string(shop)]).int(0, 0) == 1)
+            #expect(try database.query("SELECT next_at > now() + interval '50 minutes' FROM reconcile_schedules WHERE shop = $1",
+                                       [.string(shop)]).bool(0, 0) == true)
+        }
+    }
+}
