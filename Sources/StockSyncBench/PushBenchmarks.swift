@@ -23,9 +23,9 @@ struct BenchShop {
 
     static func sku(_ index: Int) -> String { String(format: "BENCH-%06d", index) }
 
-    /// The shop in the database and in the simulator: `skus` items stocked at 0 at
-    /// locations 1…`locations`, each fed by warehouse WH-n.
-    func create(skus: Int, locations: Int, plan: String) throws {
+    /// The shop in the database and in the simulator: `skus` items stocked at
+    /// locations 1…`locations` (each fed by warehouse WH-n), showing `available(sku, location)`.
+    func create(skus: Int, locations: Int, plan: String, available: (Int, Int) -> Int = { _, _ in 0 }) throws {
         try ShopConfigurationStore(connection: database).upsertShop(shop, defaultSafetyBuffer: 0)
         for location in 1...locations {
             try ShopConfigurationStore(connection: database)
@@ -33,10 +33,11 @@ struct BenchShop {
         }
         try PushStore(connection: database).connect(shop: shop, apiVersion: .default,
                                                     adminURL: simulator.adminURL(shop), accessToken: Self.token)
-        let zero = Dictionary(uniqueKeysWithValues: (1...locations).map { ("\($0)", 0) })
-        try simulator.seed(shop, .init(token: Self.token, plan: plan,
-                                       locations: (1...locations).map { .init(id: $0, name: "Location \($0)") },
-                                       items: (0..<skus).map { .init(sku: Self.sku($0), levels: zero) }))
+        try simulator.seed(shop, .init(
+            token: Self.token, plan: plan, locations: (1...locations).map { .init(id: $0, name: "Location \($0)") },
+            items: (0..<skus).map { sku in
+                .init(sku: Self.sku(sku), levels: Dictionary(uniqueKeysWithValues: (1...locations).map { ("\($0)", available(sku, $0)) }))
+            }))
     }
 
     /// Reads the catalogue (one bulk operation) into the item cache and expectations.
@@ -216,6 +217,62 @@ struct BenchLatency: ParsableCommand {
         print(String(format: "API calls:            %8d, throttled %d, cost %.0f points (%.1f points/s of %.0f/s)",
                      stats.calls, stats.throttled, stats.costCharged, stats.costCharged / loadSeconds, stats.restoreRate))
         print(String(format: "peak RSS:             stock-worker %.1f MB, push-worker %.1f MB", rss[0], rss[1]))
+    }
+}
+
+/// `scripts/bench-reconcile`: a full report run over a large catalogue with seeded drift.
+struct BenchReconcile: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "reconcile")
+    @Option var simulator = "http://127.0.0.1:9390"
+    @Option var shop = "bench-reconcile.myshopify.com"
+    @Option var skus = 250_000
+    @Option var locations = 4
+    @Option(help: "Every n-th level drifts.") var driftEvery = 100
+
+    func run() throws {
+        let bench = try BenchShop(shop: shop, simulatorURL: simulator)
+        let available = { (sku: Int, location: Int) in 1 + (sku * 7 + location) % 100 }
+        let seedStarted = ContinuousClock.now
+        try bench.create(skus: skus, locations: locations, plan: "standard", available: available)
+        // The ERP agrees with Shopify everywhere except every n-th level, where it says one more.
+        try bench.database.query("""
+            INSERT INTO available_to_sell (shop, sku, location, available, version, pushed_version, changed_at)
+            SELECT $1, format('BENCH-%s', lpad(s::text, 6, '0')), 'gid://shopify/Location/' || l,
+                   1 + (s * 7 + l) % 100 + CASE WHEN (s * $3 + l) % $4 = 0 THEN 1 ELSE 0 END, 1, 1, now()
+            FROM generate_series(0, $2 - 1) AS s, generate_series(1, $3) AS l
+            """, [.string(shop), .int(skus), .int(locations), .int(driftEvery)])
+        let seeded = try bench.database.query("""
+            SELECT count(*) FROM generate_series(0, $1 - 1) AS s, generate_series(1, $2) AS l WHERE (s * $2 + l) % $3 = 0
+            """, [.int(skus), .int(locations), .int(driftEvery)]).int(0, 0)!
+        print(String(format: "seeded %d levels (%d drifted) in %.1f s", skus * locations, seeded,
+                     (ContinuousClock.now - seedStarted).seconds))
+
+        let worker = try bench.start("reconcile-worker", ["LOG_LEVEL": "warning"])
+        defer { BenchShop.stop(worker) }
+        let environment = Environment(ProcessInfo.processInfo.environment)
+        let broker = try AMQPConnection(url: environment.amqpURL("AMQP_URL", default: DevelopmentDefaults.amqpURL),
+                                        name: "stocksync-bench reconcile")
+        try QueueTopology.declare(on: broker)
+        let request = ReconcileRequest(requestID: UUID().uuidString, shop: shop, mode: .report)
+        let started = ContinuousClock.now
+        try broker.publish([OutgoingMessage(routingKey: QueueTopology.reconcileRequested, messageID: request.requestID,
+                                            body: request.body)])
+        let store = ReconcileStore(connection: bench.database)
+        var run: ReconcileStore.RunSummary?
+        var peak = 0.0
+        while run?.status != "done" && run?.status != "failed" {
+            Thread.sleep(forTimeInterval: 0.1)
+            peak = max(peak, BenchShop.peakRSSMegabytes(worker))
+            run = try store.run(requestID: request.requestID)
+        }
+        let elapsed = (ContinuousClock.now - started).seconds
+        let levels = run?.levelsCompared ?? 0
+        print(String(format: "report run:           %8.1f s for %d levels (target <= 60 s); status %@", elapsed, levels,
+                     run?.status ?? "?"))
+        print(String(format: "levels per second:    %8.0f", Double(levels) / elapsed))
+        print(String(format: "reconcile-worker RSS: %8.1f MB peak (target <= 150)", peak))
+        print(String(format: "drift found:          %8d of %d seeded (target: equal); other discrepancies %d",
+                     run?.drift ?? -1, seeded, (run?.discrepancies ?? 0) - (run?.drift ?? 0)))
     }
 }
 

@@ -9,7 +9,7 @@ struct StockSyncBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stocksync-bench",
         abstract: "Workload generation and baselines for scripts/bench-*.",
-        subcommands: [GenerateStock.self, AckDrain.self, BenchPush.self, BenchLatency.self])
+        subcommands: [GenerateStock.self, AckDrain.self, BenchPush.self, BenchLatency.self, BenchReconcile.self])
 }
 
 /// Snapshot and adjustment events over SKUs × warehouses, as JSON lines.
