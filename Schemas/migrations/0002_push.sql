@@ -29,6 +29,7 @@ CREATE TABLE shopify_levels (
     location         text NOT NULL,
     expected         bigint,
     unreserved_sold  bigint NOT NULL DEFAULT 0 CHECK (unreserved_sold >= 0),
+    unreserved_since timestamptz,  -- when units began to be held back; NULL when none are
     pushed_available bigint,
     pushed_at        timestamptz,
     problem          text,

@@ -54,11 +54,13 @@ struct Shopify: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Read a store's whole catalogue (one bulk operation) into the SKU cache and level expectations.")
         @Argument var shop: String
+        @Flag(help: "Take the store's levels as they are, forgetting units held back as sold but not yet reserved.")
+        var baseline = false
         @Flag var json = false
 
         func run() throws {
             let store = PushStore(connection: try Connect.database())
-            let summary = try CatalogueSync(store: store, api: Shopify.api(for: shop, store: store)).run()
+            let summary = try CatalogueSync(store: store, api: Shopify.api(for: shop, store: store), baseline: baseline).run()
             if json { return try printJSON(summary) }
             print("shop \(shop): \(summary.items) items, \(summary.levels) levels read")
             if !summary.missingSKUs.isEmpty {

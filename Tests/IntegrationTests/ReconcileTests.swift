@@ -138,6 +138,41 @@ extension IntegrationTests {
             #expect(report.unsettled == 1)
         }
 
+        @Test("units held back as sold wait for their order; past the grace period they are drift, and heal clears them")
+        func heldBackUnits() throws {
+            let (scenario, workers) = try settledScenario(seed: 27, skuCount: 20)
+            defer { withExtendedLifetime(workers) {} }  // the pipeline keeps running throughout
+            let sku = scenario.skus[0], location = "gid://shopify/Location/2"
+            // A sale on Shopify, then an ERP change before the order reaches the ERP: the
+            // push finds Shopify stale and holds the sold units back.
+            try simulator.sell(shop, sku: sku, location: location, quantity: 1)
+            try IntegrationEnvironment.broker().publish([OutgoingMessage(
+                routingKey: QueueTopology.stockChanged,
+                body: StockScenario.snapshot(id: "held", sku: sku, warehouse: "WH-3", version: 10_000,
+                                             quantities: .init(onHand: 50)))])
+            let database = try IntegrationEnvironment.database()
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(30)) {
+                try database.query("SELECT unreserved_sold FROM shopify_levels WHERE shop = $1 AND sku = $2 AND location = $3",
+                                   [.string(shop), .string(sku), .string(location)]).int(0, 0) == 1
+                    && PushStore(connection: database).status().allSatisfy { $0.dueLevels == 0 }
+            })
+            let patient = try WorkerProcess("reconcile-worker", name: "reconcile-patient",
+                                            environment: ["RECONCILE_SETTLE_SECONDS": "1"])
+            let waiting = try reconcile(.report, worker: patient)
+            #expect(try findings(waiting).isEmpty && waiting.unsettled == 1)
+            patient.signal(SIGTERM)
+            _ = patient.waitForExit(timeout: .seconds(20))
+
+            let strict = try WorkerProcess("reconcile-worker", name: "reconcile-strict",
+                                           environment: ["RECONCILE_HOLDBACK_GRACE_SECONDS": "0"])
+            let report = try reconcile(.report, worker: strict)
+            #expect(try findings(report) == ["drift \(sku) \(location) 47"])  // ATS 48 (50 − buffer 2) less 1 held back
+            _ = try reconcile(.heal, worker: strict)
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(30)) {
+                try simulator.levels(shop).first { $0.sku == sku && $0.locationId == location }?.available == 48
+            })
+        }
+
         @Test("a reconcile-worker killed mid-run: the request runs again elsewhere and completes once")
         func killedMidRunCompletesOnce() throws {
             let (scenario, _) = try settledScenario(seed: 25, skuCount: 100)

@@ -121,8 +121,9 @@ public struct PushStore {
     }
 
     /// Shopify showed these quantities (after a stale refusal, before a first push, or in a
-    /// catalogue sync): each expectation moves as `LevelExpectation.observedStale` says.
-    public func recordObserved(shop: String, _ observations: [Observation]) throws {
+    /// catalogue sync): each expectation moves as `LevelExpectation.observedStale` says, or,
+    /// as a `baseline`, simply becomes what Shopify showed with nothing held back.
+    public func recordObserved(shop: String, _ observations: [Observation], baseline: Bool = false) throws {
         guard !observations.isEmpty else { return }
         try connection.transaction { connection in
             let skus = observations.map(\.sku), locations = observations.map(\.location)
@@ -146,13 +147,15 @@ public struct PushStore {
             var updated: [LevelExpectation] = []
             for observation in observations {
                 let key = observation.sku + "\u{0}" + observation.location
-                var expectation = expectations[key] ?? LevelExpectation()
+                var expectation = baseline ? LevelExpectation() : expectations[key] ?? LevelExpectation()
                 expectation.observedStale(actual: observation.available)
                 expectations[key] = expectation
                 updated.append(expectation)
             }
             try connection.query("""
                 UPDATE shopify_levels l SET expected = o.expected, unreserved_sold = o.unreserved_sold,
+                       unreserved_since = CASE WHEN o.unreserved_sold = 0 THEN NULL
+                                               ELSE coalesce(l.unreserved_since, now()) END,
                        problem = NULL, problem_version = NULL
                 FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[])
                      AS o(sku, location, expected, unreserved_sold)

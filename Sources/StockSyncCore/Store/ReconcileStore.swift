@@ -95,11 +95,15 @@ public struct ReconcileStore {
         public var busy: [BusyLevel] = []
     }
 
-    /// What the ERP says each Shopify level should show: ATS less the units held back as sold
-    /// but not yet reserved. Busy: a push of the level is due or in flight.
+    /// What the ERP says each Shopify level should show: its ATS. Busy (judged only once it
+    /// settles): a push of the level is due or in flight, or units sold on Shopify are held
+    /// back waiting for their order to reach the ERP, for less than the grace period. Units
+    /// held back longer are no order in flight: they show as drift.
     private static let erpLevels = """
-        SELECT a.sku, a.location, greatest(0, a.available - coalesce(x.unreserved_sold, 0)) AS expected,
-               (a.version > a.pushed_version OR EXISTS (
+        SELECT a.sku, a.location, a.available AS expected,
+               (a.version > a.pushed_version
+                OR (x.unreserved_sold > 0 AND x.unreserved_since > now() - make_interval(secs => $3))
+                OR EXISTS (
                    SELECT 1 FROM shopify_push_intents i, jsonb_array_elements(i.quantities) q
                    WHERE i.shop = a.shop AND q->>'sku' = a.sku AND q->>'location' = a.location)) AS busy
         FROM available_to_sell a
@@ -107,9 +111,17 @@ public struct ReconcileStore {
         WHERE a.shop = $1 AND ($2::text[] IS NULL OR a.sku = ANY($2::text[]))
         """
 
+    public var holdBackGrace: Duration = .seconds(900)
+
+    public init(connection: PostgresConnection, holdBackGrace: Duration) {
+        self.connection = connection
+        self.holdBackGrace = holdBackGrace
+    }
+
     /// Compares the snapshot with the ERP, set-based, and classifies every difference.
     public func compare(shop: String, skus: [String]?) throws(StoreError) -> Comparison {
-        let parameters: [PostgresParameter] = [.string(shop), skus.map(PostgresParameter.strings) ?? .null]
+        let parameters: [PostgresParameter] = [.string(shop), skus.map(PostgresParameter.strings) ?? .null,
+                                               .int(Int(holdBackGrace.components.seconds))]
         try connection.execute(script: """
             DROP TABLE IF EXISTS snapshot_items;
             CREATE TEMP TABLE snapshot_items AS
@@ -167,8 +179,9 @@ public struct ReconcileStore {
         let rows = try connection.query("""
             WITH erp AS (\(Self.erpLevels))
             SELECT e.sku, e.location, e.expected, e.busy FROM erp e
-            JOIN unnest($3::text[], $4::text[]) AS k(sku, location) ON k.sku = e.sku AND k.location = e.location
-            """, [.string(shop), .strings(Set(levels.map(\.sku))), .strings(levels.map(\.sku)), .strings(levels.map(\.location))])
+            JOIN unnest($4::text[], $5::text[]) AS k(sku, location) ON k.sku = e.sku AND k.location = e.location
+            """, [.string(shop), .strings(Set(levels.map(\.sku))), .int(Int(holdBackGrace.components.seconds)),
+                  .strings(levels.map(\.sku)), .strings(levels.map(\.location))])
         var byKey: [String: (Int, Bool)] = [:]
         for row in 0..<rows.count {
             byKey[rows.string(row, 0)! + "\u{0}" + rows.string(row, 1)!] = (rows.int(row, 2)!, rows.bool(row, 3)!)
@@ -208,7 +221,8 @@ public struct ReconcileStore {
                 try connection.query("""
                     INSERT INTO shopify_levels (shop, sku, location, expected)
                     SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bigint[]) ORDER BY 1, 2
-                    ON CONFLICT (shop, sku, location) DO UPDATE SET expected = excluded.expected, problem = NULL
+                    ON CONFLICT (shop, sku, location) DO UPDATE
+                    SET expected = excluded.expected, unreserved_sold = 0, unreserved_since = NULL, problem = NULL
                     """, [.string(shop), .strings(skus), .strings(locations), .ints(healable.map { $0.shopifyAvailable! })])
                 try connection.query("""
                     UPDATE available_to_sell a SET version = a.version + 1, changed_at = now(),

@@ -6,10 +6,14 @@ import Logging
 public struct CatalogueSync {
     public let store: PushStore
     public let api: InventoryAPI
+    /// Take Shopify's levels as they are, forgetting units held back as sold but not yet
+    /// reserved (the store was reset, or every order is known to have reached the ERP).
+    public var baseline: Bool
 
-    public init(store: PushStore, api: InventoryAPI) {
+    public init(store: PushStore, api: InventoryAPI, baseline: Bool = false) {
         self.store = store
         self.api = api
+        self.baseline = baseline
     }
 
     public struct Summary: Sendable, Codable {
@@ -45,7 +49,7 @@ public struct CatalogueSync {
         let observations = levels.compactMap { level in
             skuByItem[level.item].map { PushStore.Observation(sku: $0, location: level.location, available: level.available) }
         }
-        try store.recordObserved(shop: shop, observations)
+        try store.recordObserved(shop: shop, observations, baseline: baseline)
         // Whatever was set aside gets another chance against the catalogue just read.
         let retried = try store.retryProblems(shop: shop)
         let mapped = try store.connection.query("SELECT DISTINCT location FROM warehouse_locations WHERE shop = $1",

@@ -96,7 +96,8 @@ public final class ReconcileWorker: Service, Sendable {
         }
         let started = ContinuousClock.now
         do {
-            let reconciler = Reconciler(store: ReconcileStore(connection: session.database),
+            let reconciler = Reconciler(store: ReconcileStore(connection: session.database,
+                                                              holdBackGrace: configuration.holdBackGrace),
                                         api: try InventoryAPI(connection: shop, logger: logger),
                                         settleTimeout: configuration.settleTimeout, logger: logger)
             let summary = try reconciler.run(request)
