@@ -103,7 +103,7 @@ public struct InventoryAPI {
                 for item in page.nodes {
                     try body(.item(id: item.id, sku: item.sku))
                     for level in item.inventoryLevels.nodes {
-                        guard let available = level.quantities.first(where: { $0.name == "available" })?.quantity else { continue }
+                        guard let available = level.quantities.available else { continue }
                         try body(.level(inventoryItemID: item.id, location: level.location.id, available: available))
                     }
                 }
@@ -138,8 +138,7 @@ public struct InventoryAPI {
             let payload = try client.execute(AdminDocuments.availableLevels(count: chunk.count), variables: variables,
                                              returning: [String: LevelAlias?].self)
             for (index, key) in chunk.enumerated() {
-                let quantities = payload["level\(index)"]??.inventoryLevel?.quantities
-                levels[key] = quantities?.first { $0.name == "available" }?.quantity
+                levels[key] = payload["level\(index)"]??.inventoryLevel?.quantities.available
             }
         }
         return levels
@@ -303,13 +302,22 @@ private struct ItemsBySKUPayload: Decodable {
     }
 }
 
+/// `{ name quantity }` of an inventory level, wherever it is read.
+private struct WireQuantity: Decodable {
+    let name: String
+    let quantity: Int
+}
+
+/// `{ id }` of a referenced object.
+private struct WireReference: Decodable { let id: String }
+
+private extension [WireQuantity] {
+    var available: Int? { first { $0.name == "available" }?.quantity }
+}
+
 private struct LevelAlias: Decodable {
     let inventoryLevel: Level?
-    struct Level: Decodable { let quantities: [Quantity] }
-    struct Quantity: Decodable {
-        let name: String
-        let quantity: Int
-    }
+    struct Level: Decodable { let quantities: [WireQuantity] }
 }
 
 private struct LevelsPageVariables: Encodable {
@@ -331,13 +339,8 @@ private struct ItemLevelsPayload: Decodable {
     }
     struct Levels: Decodable { let nodes: [Level] }
     struct Level: Decodable {
-        let location: Reference
-        let quantities: [Quantity]
-    }
-    struct Reference: Decodable { let id: String }
-    struct Quantity: Decodable {
-        let name: String
-        let quantity: Int
+        let location: WireReference
+        let quantities: [WireQuantity]
     }
 }
 
@@ -403,7 +406,7 @@ public enum BulkInventoryLine: Sendable, Equatable {
             }
             if let parent = object.parentID {
                 guard let location = object.location?.id,
-                      let available = object.quantities?.first(where: { $0.name == "available" })?.quantity
+                      let available = object.quantities?.available
                 else { throw ShopifyError.malformedResponse("bulk result line \(lineNumber) is not an inventory level") }
                 try body(.level(inventoryItemID: parent, location: location, available: available))
             } else if let id = object.id {
@@ -425,19 +428,13 @@ public enum BulkInventoryLine: Sendable, Equatable {
     private struct Line: Decodable {
         let id: String?
         let sku: String?
-        let location: Reference?
-        let quantities: [Quantity]?
+        let location: WireReference?
+        let quantities: [WireQuantity]?
         let parentID: String?
 
         enum CodingKeys: String, CodingKey {
             case id, sku, location, quantities
             case parentID = "__parentId"
-        }
-
-        struct Reference: Decodable { let id: String }
-        struct Quantity: Decodable {
-            let name: String
-            let quantity: Int
         }
     }
 }

@@ -12,7 +12,7 @@ import Synchronization
 public final class PushWorker: Service, Sendable {
     private let configuration: PushWorkerConfiguration
     private let logger: Logger
-    private let stopping = Atomic<Bool>(false)
+    private let stopSignal = StopSignal()
     private let owned = Mutex<Set<String>>([])
     /// Shops this process is letting go of, for another worker to take.
     private let releasing = Mutex<Set<String>>([])
@@ -25,22 +25,14 @@ public final class PushWorker: Service, Sendable {
     }
 
     public func run() async throws {
-        try await withGracefulShutdownHandler {
-            try await withTaskCancellationHandler {
-                try await DedicatedThread.run { [self] in claimUntilStopped() }
-            } onCancel: {
-                stop()
-            }
-        } onGracefulShutdown: {
-            self.stop()
-        }
+        try await stopSignal.run { [self] in claimUntilStopped() }
     }
 
     public func stop() {
-        stopping.store(true, ordering: .relaxed)
+        stopSignal.raise()
     }
 
-    private var isStopping: Bool { stopping.load(ordering: .relaxed) }
+    private var isStopping: Bool { stopSignal.isRaised }
 
     /// Shops this process pushes now.
     public var shops: Set<String> { owned.withLock { $0 } }
@@ -63,14 +55,14 @@ public final class PushWorker: Service, Sendable {
                     """, [.string(Self.claimerApplicationName)]).int(0, 0) ?? 1
                 try balance(shops, fairShare: (shops.count + max(workers, 1) - 1) / max(workers, 1))
                 backoff.reset()
-                pause(configuration.claimInterval)
+                stopSignal.pause(configuration.claimInterval)
             } catch {
                 database = nil
                 let wait = backoff.next()
                 logger.error("push-worker cannot read its shops; retrying", metadata: [
                     "error": "\(error)", "retry_in": "\(wait)",
                 ])
-                pause(wait)
+                stopSignal.pause(wait)
             }
         }
         // Each pusher finishes the call in hand before it lets its shop go.
@@ -108,14 +100,6 @@ public final class PushWorker: Service, Sendable {
                 releasing.withLock { _ = $0.remove(name) }
             }
             return
-        }
-    }
-
-    private func pause(_ duration: Duration) {
-        let clock = ContinuousClock()
-        let deadline = clock.now + duration
-        while !isStopping, clock.now < deadline {
-            blockingSleep(min(deadline - clock.now, .milliseconds(100)))
         }
     }
 }

@@ -1,7 +1,6 @@
 import Logging
 import Metrics
 import ServiceLifecycle
-import Synchronization
 
 /// Consumes `reconcile-requested` one request at a time and runs each (`Reconciler`); also
 /// publishes the scheduled runs that came due. Any number of copies may run: runs of one
@@ -9,7 +8,7 @@ import Synchronization
 public final class ReconcileWorker: Service, Sendable {
     private let configuration: ReconcileWorkerConfiguration
     private let logger: Logger
-    private let stopping = Atomic<Bool>(false)
+    private let stopSignal = StopSignal()
     private let queue = QueueTopology.reconcileRequested
 
     private let runs = Counter(label: "stocksync_reconcile_runs_total")
@@ -23,46 +22,26 @@ public final class ReconcileWorker: Service, Sendable {
     }
 
     public func run() async throws {
-        try await withGracefulShutdownHandler {
-            try await withTaskCancellationHandler {
-                try await DedicatedThread.run { [self] in consumeUntilStopped() }
-            } onCancel: {
-                stop()
-            }
-        } onGracefulShutdown: {
-            self.stop()
-        }
+        try await stopSignal.run { [self] in consumeUntilStopped() }
     }
 
     public func stop() {
-        stopping.store(true, ordering: .relaxed)
+        stopSignal.raise()
     }
 
-    private var isStopping: Bool { stopping.load(ordering: .relaxed) }
-
-    private final class Session {
-        let consumer: AMQPConnection
-        let publisher: AMQPConnection
-        let database: PostgresConnection
-
-        init(_ configuration: ReconcileWorkerConfiguration) throws {
-            database = try PostgresConnection(url: configuration.databaseURL)
-            publisher = try AMQPConnection(url: configuration.amqpURL, name: "\(configuration.workerName) publisher")
-            consumer = try AMQPConnection(url: configuration.amqpURL, name: configuration.workerName)
-            try QueueTopology.declare(on: consumer)
-            // One request at a time: a run may take minutes, and others should go to idle workers.
-            try consumer.consume(QueueTopology.reconcileRequested, prefetch: 1)
-        }
-    }
+    private var isStopping: Bool { stopSignal.isRaised }
 
     private func consumeUntilStopped() {
         logger.info("reconcile-worker started", metadata: ["worker": "\(configuration.workerName)"])
-        var session: Session?
+        var session: ConsumerSession?
         var backoff = Backoff()
         var nextScheduleLook = ContinuousClock.now
         while !isStopping {
             do {
-                let current = try session ?? Session(configuration)
+                // One request at a time: a run may take minutes, and others should go to idle workers.
+                let current = try session ?? ConsumerSession(
+                    amqpURL: configuration.amqpURL, databaseURL: configuration.databaseURL,
+                    workerName: configuration.workerName, queue: queue, prefetch: 1)
                 session = current
                 if ContinuousClock.now >= nextScheduleLook {
                     try publishDueSchedules(current)
@@ -77,13 +56,13 @@ public final class ReconcileWorker: Service, Sendable {
                 logger.error("reconcile-worker interrupted; the request will be delivered again", metadata: [
                     "error": "\(error)", "retry_in": "\(wait)",
                 ])
-                blockingSleep(wait)
+                stopSignal.pause(wait)
             }
         }
         logger.info("reconcile-worker stopped")
     }
 
-    private func handle(_ delivery: Delivery, in session: Session) throws {
+    private func handle(_ delivery: Delivery, in session: ConsumerSession) throws {
         let request: ReconcileRequest
         do {
             request = try ReconcileRequest.decode(delivery.body)
@@ -114,7 +93,7 @@ public final class ReconcileWorker: Service, Sendable {
         try session.consumer.ack(delivery.deliveryTag)
     }
 
-    private func deadLetter(_ delivery: Delivery, reason: String, in session: Session) throws {
+    private func deadLetter(_ delivery: Delivery, reason: String, in session: ConsumerSession) throws {
         try session.publisher.publish([DeadLetter.message(for: delivery, from: queue, reason: reason,
                                                           worker: configuration.workerName)])
         try session.consumer.ack(delivery.deliveryTag)
@@ -125,7 +104,7 @@ public final class ReconcileWorker: Service, Sendable {
     /// Publishes a report request for every schedule slot that came due. The slot moves on
     /// only when its request is confirmed; its request id names the slot, so a slot published
     /// twice (by a worker that died before committing) still runs once.
-    private func publishDueSchedules(_ session: Session) throws {
+    private func publishDueSchedules(_ session: ConsumerSession) throws {
         let store = ReconcileStore(connection: session.database)
         try store.scheduleDefaults()
         try session.database.transaction { connection in

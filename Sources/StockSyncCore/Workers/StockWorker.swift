@@ -1,7 +1,6 @@
 import Logging
 import Metrics
 import ServiceLifecycle
-import Synchronization
 
 
 /// Consumes `stock-changed`: validates each delivery, applies the valid ones a batch at a
@@ -10,7 +9,7 @@ import Synchronization
 public final class StockWorker: Service, Sendable {
     private let configuration: StockWorkerConfiguration
     private let logger: Logger
-    private let stopping = Atomic<Bool>(false)
+    private let stopSignal = StopSignal()
     private let queue = QueueTopology.stockChanged
 
     private let eventsApplied = Counter(label: "stocksync_stock_events_applied_total")
@@ -28,49 +27,27 @@ public final class StockWorker: Service, Sendable {
 
     /// Runs until a graceful shutdown: then finishes the batch in hand and returns.
     public func run() async throws {
-        try await withGracefulShutdownHandler {
-            try await withTaskCancellationHandler {
-                try await DedicatedThread.run { [self] in consumeUntilStopped() }
-            } onCancel: {
-                stop()
-            }
-        } onGracefulShutdown: {
-            self.stop()
-        }
+        try await stopSignal.run { [self] in consumeUntilStopped() }
     }
 
     public func stop() {
-        stopping.store(true, ordering: .relaxed)
+        stopSignal.raise()
     }
 
-    private var isStopping: Bool { stopping.load(ordering: .relaxed) }
-
-    /// The connections of one healthy stretch; any broker error discards them all, and the
-    /// broker redelivers whatever was not acknowledged.
-    private final class Session {
-        let consumer: AMQPConnection
-        let publisher: AMQPConnection
-        var database: PostgresConnection
-
-        init(_ configuration: StockWorkerConfiguration) throws {
-            database = try PostgresConnection(url: configuration.databaseURL)
-            publisher = try AMQPConnection(url: configuration.amqpURL, name: "\(configuration.workerName) publisher")
-            consumer = try AMQPConnection(url: configuration.amqpURL, name: configuration.workerName)
-            try QueueTopology.declare(on: consumer)
-            try consumer.consume(QueueTopology.stockChanged, prefetch: configuration.prefetch)
-        }
-    }
+    private var isStopping: Bool { stopSignal.isRaised }
 
     private func consumeUntilStopped() {
         logger.info("stock-worker started", metadata: [
             "worker": "\(configuration.workerName)", "broker": "\(configuration.amqpURL)",
             "batch_size": "\(configuration.batchSize)",
         ])
-        var session: Session?
+        var session: ConsumerSession?
         var backoff = Backoff()
         while !isStopping {
             do {
-                let current = try session ?? Session(configuration)
+                let current = try session ?? ConsumerSession(
+                    amqpURL: configuration.amqpURL, databaseURL: configuration.databaseURL,
+                    workerName: configuration.workerName, queue: queue, prefetch: configuration.prefetch)
                 if session == nil {
                     session = current
                     logger.info("connected", metadata: ["queue": "\(queue)"])
@@ -86,13 +63,13 @@ public final class StockWorker: Service, Sendable {
                 logger.error("stock-worker interrupted; reconnecting", metadata: [
                     "error": "\(error)", "retry_in": "\(wait)",
                 ])
-                pause(wait)
+                stopSignal.pause(wait)
             }
         }
         logger.info("stock-worker stopped")
     }
 
-    private func handle(_ deliveries: [Delivery], in session: Session) throws {
+    private func handle(_ deliveries: [Delivery], in session: ConsumerSession) throws {
         let started = ContinuousClock.now
         var events: [StockEvent] = []
         var origins: [Delivery] = []
@@ -137,7 +114,7 @@ public final class StockWorker: Service, Sendable {
     /// Applies the batch, waiting out database outages with the batch in hand (so a long
     /// outage does not spend the messages' delivery limit). Returns the events the database
     /// refused as data, by index.
-    private func applyRetrying(_ events: [StockEvent], in session: Session) throws
+    private func applyRetrying(_ events: [StockEvent], in session: ConsumerSession) throws
         -> (StockBatchOutcome, [(Int, StoreError)])
     {
         var backoff = Backoff()
@@ -153,7 +130,7 @@ public final class StockWorker: Service, Sendable {
                     "error": "\(error)", "retry_in": "\(wait)",
                 ])
                 try session.consumer.sendHeartbeat()
-                pause(wait)
+                stopSignal.pause(wait)
             }
         }
     }
@@ -171,16 +148,6 @@ public final class StockWorker: Service, Sendable {
             let first = try applyIsolatingRefusals(events[..<middle], on: database)
             let second = try applyIsolatingRefusals(events[middle...], on: database)
             return (first.0 + second.0, first.1 + second.1)
-        }
-    }
-
-    /// Sleeps in short steps so that a shutdown is not kept waiting.
-    private func pause(_ duration: Duration) {
-        let clock = ContinuousClock()
-        let deadline = clock.now + duration
-        while !isStopping, clock.now < deadline {
-            let step = min(deadline - clock.now, .milliseconds(100))
-            blockingSleep(step)
         }
     }
 }
