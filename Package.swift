@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "stock-worker", targets: ["StockWorker"]),
         .executable(name: "push-worker", targets: ["PushWorker"]),
         .executable(name: "reconcile-worker", targets: ["ReconcileWorker"]),
+        .executable(name: "webhook-gateway", targets: ["WebhookGateway"]),
         .executable(name: "stocksync", targets: ["StockSyncCLI"]),
         .executable(name: "stocksync-bench", targets: ["StockSyncBench"]),
         .executable(name: "shopify-simulator", targets: ["ShopifySimulatorServer"]),
@@ -28,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/GraphQLSwift/GraphQL.git", from: "4.3.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // C libraries: each is imported by exactly one folder of StockSyncCore.
@@ -60,12 +63,25 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(name: "StockWorker", dependencies: ["StockSyncCore"], swiftSettings: swiftSettings),
         .executableTarget(name: "PushWorker", dependencies: ["StockSyncCore"], swiftSettings: swiftSettings),
         .executableTarget(name: "ReconcileWorker", dependencies: ["StockSyncCore"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "WebhookGateway",
+            dependencies: [
+                "StockSyncCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "StockSyncCLI",
             dependencies: [
@@ -114,7 +130,12 @@ let package = Package(
         ),
         .testTarget(
             name: "StockSyncCoreTests",
-            dependencies: ["StockSyncCore", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "StockSyncCore",
+                "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -130,7 +151,12 @@ let package = Package(
         // Against real RabbitMQ and PostgreSQL servers (scripts/test starts them).
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["StockSyncCore", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "StockSyncCore",
+                "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

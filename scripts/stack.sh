@@ -15,8 +15,9 @@ export AMQP_URL=${AMQP_URL:-amqp://guest:guest@127.0.0.1:$AMQP_PORT/}
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
+# ensure_packages [extra package …]
 ensure_packages() {
-    local wanted=(postgresql rabbitmq-server librabbitmq-dev libpq-dev libcurl4-openssl-dev procps curl bc)
+    local wanted=(postgresql rabbitmq-server librabbitmq-dev libpq-dev libcurl4-openssl-dev procps curl bc "$@")
     local missing=()
     for package in "${wanted[@]}"; do
         dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -140,11 +141,11 @@ build_release() {
     BIN_DIR=$(cd "$REPO" && swift build -c release --show-bin-path)
 }
 
-# For scripts/bench-*: starts whichever server is not running (and stops it again on
+# For scripts/bench-* (arguments: extra Debian packages): starts whichever server is not running (and stops it again on
 # exit, with the background processes listed in BENCH_PIDS), gives the benchmark its own
 # virtual host and an empty database stocksync_bench, builds, and exports the URLs.
 bench_prepare() {
-    ensure_packages
+    ensure_packages "$@"
     prepare_stack_dir
     BENCH_STARTED=()
     BENCH_PIDS=()

@@ -44,3 +44,10 @@ extension DedicatedThread {
         pthread_detach(thread)
     }
 }
+
+/// Blocking work (libpq, rabbitmq-c) from async code, on a thread of its own.
+public enum BlockingWork {
+    public static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await DedicatedThread.run(body)
+    }
+}

@@ -16,27 +16,28 @@ import Foundation
 
 /// The whole life of a worker executable: settings from the environment (a bad one stops
 /// the process at start, naming it), logging, metrics on `METRICS_PORT`, and the worker
-/// run until SIGTERM or SIGINT, after which it finishes what it has in hand.
+/// services run until SIGTERM or SIGINT, after which each finishes what it has in hand.
 public enum WorkerProcess {
-    public static func run<Worker: Service>(
+    public static func run(
         _ program: String,
-        makeWorker: @Sendable (Environment, Logger) throws(ConfigurationError) -> (worker: Worker, metricsPort: Int?)
+        makeServices: @Sendable (Environment, Logger) throws(ConfigurationError) -> (services: [any Service], metricsPort: Int?)
     ) async -> Never {
         let environment = Environment(ProcessInfo.processInfo.environment)
-        let made: (worker: Worker, metricsPort: Int?)
+        let made: (services: [any Service], metricsPort: Int?)
         let logger: Logger
         do {
             try LoggingSetup.bootstrap(environment: environment)
             logger = Logger(label: "stocksync.\(program)")  // after bootstrap, so that LOG_LEVEL holds
-            made = try makeWorker(environment, logger)
+            made = try makeServices(environment, logger)
         } catch {
             _ = "\(program): \(error)\n".withCString { write(2, $0, strlen($0)) }
             exit(2)
         }
         let registry = MetricsServer.bootstrap()
-        var services = [ServiceGroupConfiguration.ServiceConfiguration(
-            service: made.worker, successTerminationBehavior: .gracefullyShutdownGroup,
-            failureTerminationBehavior: .gracefullyShutdownGroup)]
+        var services = made.services.map {
+            ServiceGroupConfiguration.ServiceConfiguration(service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
+                                                           failureTerminationBehavior: .gracefullyShutdownGroup)
+        }
         if let port = made.metricsPort {
             services.append(.init(service: MetricsServer(registry: registry, port: port, logger: logger)))
         }
