@@ -141,6 +141,16 @@ struct AdminGraphQLClientTests {
         #expect(refusals.map(\.isStale) == [true, false, false])
     }
 
+    @Test("a bulk query waits while another bulk query of the shop runs")
+    func bulkQueryWaitsForTheRunningOne() throws {
+        let busy = #"{"data":{"bulkOperationRunQuery":{"bulkOperation":null,"userErrors":[{"code":"OPERATION_IN_PROGRESS","field":["query"],"message":"A bulk query operation for this app and shop is already in progress"}]}},"# + Self.cost + "}"
+        let started = #"{"data":{"bulkOperationRunQuery":{"bulkOperation":{"id":"gid://shopify/BulkOperation/7","status":"CREATED"},"userErrors":[]}},"# + Self.cost + "}"
+        let transport = ScriptedTransport([Self.answer(200, busy), Self.answer(200, started)])
+        #expect(try api(transport).startBulkQuery("{ shop { id } }") == "gid://shopify/BulkOperation/7")
+        let refused = ScriptedTransport([Self.answer(200, busy)])
+        #expect(throws: ShopifyError.self) { try api(refused).startBulkQuery("{ shop { id } }", patience: .zero) }
+    }
+
     @Test("a bulk result's JSON lines become items and their levels, read from the file line by line")
     func catalogueFromJSONLines() throws {
         let jsonl = """

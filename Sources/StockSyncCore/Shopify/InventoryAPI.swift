@@ -167,11 +167,20 @@ public struct InventoryAPI {
     // MARK: Bulk operations
 
     /// Starts a bulk query; returns its id. Shopify runs one bulk query per shop at a time.
-    public func startBulkQuery(_ query: String) throws(ShopifyError) -> String {
-        let payload = try client.execute(AdminDocuments.runBulkQuery, variables: ["query": query],
-                                         returning: RunBulkPayload.self).bulkOperationRunQuery
-        if let operation = payload?.bulkOperation, payload?.userErrors.isEmpty ?? true { return operation.id }
-        throw .graphQL(payload?.userErrors.map(\.message) ?? ["bulkOperationRunQuery returned nothing"])
+    /// If another bulk query of the shop is running (a catalogue sync beside a
+    /// reconciliation), waits for it to end, up to `patience`.
+    public func startBulkQuery(_ query: String, patience: Duration = .seconds(900)) throws(ShopifyError) -> String {
+        let deadline = ContinuousClock.now + patience
+        while true {
+            let payload = try client.execute(AdminDocuments.runBulkQuery, variables: ["query": query],
+                                             returning: RunBulkPayload.self).bulkOperationRunQuery
+            if let operation = payload?.bulkOperation, payload?.userErrors.isEmpty ?? true { return operation.id }
+            let errors = payload?.userErrors ?? []
+            guard errors.contains(where: { $0.code == "OPERATION_IN_PROGRESS" }), ContinuousClock.now < deadline else {
+                throw .graphQL(errors.isEmpty ? ["bulkOperationRunQuery returned nothing"] : errors.map(\.message))
+            }
+            blockingSleep(.seconds(1))
+        }
     }
 
     public struct BulkOperation: Sendable, Decodable, Equatable {

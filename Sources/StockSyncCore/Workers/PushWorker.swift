@@ -91,9 +91,13 @@ public final class PushWorker: Service, Sendable {
                 do {
                     try pusher.run()
                 } catch {
+                    // Still holding the shop, wait before anyone tries again: a refused token or
+                    // a long outage must not become a loop of failing calls.
+                    let wait: Duration = (error as? ShopifyError)?.isRetriable == false ? .seconds(60) : .seconds(5)
                     logger.error("stopped pushing shop; it will be taken again", metadata: [
-                        "shop": "\(name)", "error": "\(error)",
+                        "shop": "\(name)", "error": "\(error)", "retry_in": "\(wait)",
                     ])
+                    stopSignal.pause(wait)
                 }
                 // The pusher's connection closes with it, releasing the shop's lock.
                 owned.withLock { _ = $0.remove(name) }

@@ -24,6 +24,7 @@ final class ShopPusher: @unchecked Sendable {
     /// Pushes written down and not known to be answered: replayed before anything new.
     private var intentsMayBePending = true
     private var storeLocations: Set<String>?
+    private var locationsLoadedAt = ContinuousClock.now
 
     private let levelsPushed: Counter
     private let batchSize: Recorder
@@ -113,7 +114,13 @@ final class ShopPusher: @unchecked Sendable {
 
     /// Leaves out levels at locations the store does not have, recording why.
     private func plan(_ due: PushStore.DueBatch) throws -> PushPlan {
-        let locations = storeLocations ?? []
+        var locations = storeLocations ?? []
+        if due.levels.contains(where: { !locations.contains($0.location) }),
+           ContinuousClock.now - locationsLoadedAt > .seconds(60) {
+            // The store may have gained the location since it was last read.
+            try loadLocations()
+            locations = storeLocations ?? []
+        }
         let foreign = due.levels.filter { !locations.contains($0.location) }
         if !foreign.isEmpty {
             refusedLevels.increment(by: foreign.count)
@@ -131,6 +138,7 @@ final class ShopPusher: @unchecked Sendable {
     private func loadLocations() throws {
         let locations = try api.locations()
         storeLocations = Set(locations.map(\.id))
+        locationsLoadedAt = ContinuousClock.now
         logger.info("store locations", metadata: [
             "shop": "\(shop.shop)", "locations": "\(locations.map { "\($0.id) \($0.name)" })",
         ])
