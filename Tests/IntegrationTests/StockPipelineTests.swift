@@ -120,6 +120,20 @@ extension IntegrationTests {
             #expect(try database.query("SELECT count(*) FROM stock_adjustments").int(0, 0)! == distinctAdjustments)
         }
 
+        @Test("the worker's Prometheus endpoint counts the events it applied")
+        func metricsCountAppliedEvents() throws {
+            let scenario = StockScenario(seed: 5, skuCount: 20, eventCount: 100, duplicateShare: 0)
+            let port = Int.random(in: 40_000..<50_000)
+            let worker = try WorkerProcess("stock-worker", name: "metered-worker", environment: ["METRICS_PORT": "\(port)"])
+            try scenario.publish(to: IntegrationEnvironment.broker())
+            let http = try CurlTransport()
+            var text = ""
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(30)) {
+                text = (try? http.get("http://127.0.0.1:\(port)/metrics", headers: [])).map { String(decoding: $0.body, as: UTF8.self) } ?? ""
+                return text.contains("stocksync_stock_events_applied_total 100")
+            }, "\(text.prefix(2_000))\n\(worker.log)")
+        }
+
         @Test("SIGTERM finishes the batch in hand and exits 0")
         func sigtermStopsGracefully() throws {
             let worker = try WorkerProcess("stock-worker", name: "graceful-worker")

@@ -1,4 +1,5 @@
 import Logging
+import Prometheus
 import ServiceLifecycle
 import UnixSignals
 
@@ -25,15 +26,17 @@ public enum WorkerProcess {
         let environment = Environment(ProcessInfo.processInfo.environment)
         let made: (services: [any Service], metricsPort: Int?)
         let logger: Logger
+        let registry: PrometheusCollectorRegistry
         do {
             try LoggingSetup.bootstrap(environment: environment)
             logger = Logger(label: "stocksync.\(program)")  // after bootstrap, so that LOG_LEVEL holds
+            // Before the services exist: their counters bind to the metrics system when made.
+            registry = MetricsServer.bootstrap()
             made = try makeServices(environment, logger)
         } catch {
             _ = "\(program): \(error)\n".withCString { write(2, $0, strlen($0)) }
             exit(2)
         }
-        let registry = MetricsServer.bootstrap()
         var services = made.services.map {
             ServiceGroupConfiguration.ServiceConfiguration(service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
                                                            failureTerminationBehavior: .gracefullyShutdownGroup)
