@@ -63,17 +63,24 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(name: "StockWorker", dependencies: ["StockSyncCore"], swiftSettings: swiftSettings),
         .executableTarget(name: "PushWorker", dependencies: ["StockSyncCore"], swiftSettings: swiftSettings),
         .executableTarget(name: "ReconcileWorker", dependencies: ["StockSyncCore"], swiftSettings: swiftSettings),
+        // Shopify webhook verification: apart from the core, because swift-crypto brings all
+        // of Foundation, which the workers do without (about 10 MB of memory each).
+        .target(
+            name: "ShopifyWebhooks",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "WebhookGateway",
             dependencies: [
                 "StockSyncCore",
+                "ShopifyWebhooks",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -132,6 +139,7 @@ let package = Package(
             name: "StockSyncCoreTests",
             dependencies: [
                 "StockSyncCore",
+                "ShopifyWebhooks",
                 "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),

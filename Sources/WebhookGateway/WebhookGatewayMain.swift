@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import ShopifyWebhooks
 import StockSyncCore
 
 /// `webhook-gateway`: verifies Shopify's order webhooks and hands them to `order-placed`,

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import Metrics
 import NIOCore
+import ShopifyWebhooks
 import StockSyncCore
 
 /// `POST /webhooks/shopify`: the URL Shopify's webhook subscriptions point at.

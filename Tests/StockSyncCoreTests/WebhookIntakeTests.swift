@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ShopifyWebhooks
 import StockSyncCore
 import Testing
 

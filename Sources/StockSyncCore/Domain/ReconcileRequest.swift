@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A request to compare one shop's Shopify levels with the ERP (`reconcile-requested/1`,
 /// `Schemas/messages/reconcile-requested.schema.json`).
@@ -45,41 +49,77 @@ public struct ReconcileRequest: Sendable, Equatable, Encodable {
 
     /// Reads and validates a message; every refusal says which field and why.
     public static func decode(_ body: [UInt8]) throws(ContractViolation) -> ReconcileRequest {
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else {
+        guard let wire = try? JSONDecoder().decode(Wire.self, from: Data(body)) else {
             throw ContractViolation("body is not a JSON object")
         }
-        func string(_ field: String, maximumBytes: Int = StockChangedContract.maximumIdentifierBytes) throws(ContractViolation) -> String {
-            guard let value = object[field] as? String else { throw ContractViolation("field `\(field)` must be a string") }
-            guard !value.isEmpty, value.utf8.count <= maximumBytes else {
-                throw ContractViolation("field `\(field)` must be 1 to \(maximumBytes) bytes")
+        func string(_ field: Wire.Member<String>, _ name: String) throws(ContractViolation) -> String {
+            guard case .value(let value) = field else { throw ContractViolation("field `\(name)` must be a string") }
+            guard !value.isEmpty, value.utf8.count <= StockChangedContract.maximumIdentifierBytes else {
+                throw ContractViolation("field `\(name)` must be 1 to \(StockChangedContract.maximumIdentifierBytes) bytes")
             }
             return value
         }
-        guard object["schema"] as? String == schema else {
-            throw ContractViolation("unknown schema `\(object["schema"] as? String ?? "none")` (this worker reads `\(schema)`)")
+        guard case .value(schema) = wire.schema else {
+            let named = if case .value(let other) = wire.schema { other } else { "none" }
+            throw ContractViolation("unknown schema `\(named)` (this worker reads `\(schema)`)")
         }
-        let requestID = try string("request_id")
-        let shop = try string("shop")
+        let requestID = try string(wire.request_id, "request_id")
+        let shop = try string(wire.shop, "shop")
         guard shop.hasSuffix(".myshopify.com"), shop.utf8.allSatisfy({ $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-")
             || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) })
         else { throw ContractViolation("field `shop` must be a <name>.myshopify.com domain") }
-        guard let mode = Mode(rawValue: try string("mode")) else {
+        guard let mode = Mode(rawValue: try string(wire.mode, "mode")) else {
             throw ContractViolation("field `mode` must be `report` or `heal`")
         }
         var skus: [String]?
-        if let value = object["skus"], !(value is NSNull) {
-            guard let list = value as? [Any], let texts = list as? [String] else {
-                throw ContractViolation("field `skus` must be a list of strings")
-            }
-            guard (1...maximumSKUs).contains(texts.count) else {
+        switch wire.skus {
+        case .absent: break
+        case .wrongType: throw ContractViolation("field `skus` must be a list of strings")
+        case .value(let list):
+            guard (1...maximumSKUs).contains(list.count) else {
                 throw ContractViolation("field `skus` must hold 1 to \(maximumSKUs) SKUs")
             }
-            guard texts.allSatisfy({ !$0.isEmpty && $0.utf8.count <= StockChangedContract.maximumIdentifierBytes }) else {
+            guard list.allSatisfy({ !$0.isEmpty && $0.utf8.count <= StockChangedContract.maximumIdentifierBytes }) else {
                 throw ContractViolation("every SKU in `skus` must be 1 to \(StockChangedContract.maximumIdentifierBytes) bytes")
             }
-            skus = texts
+            skus = list
         }
         return ReconcileRequest(requestID: requestID, shop: shop, mode: mode, skus: skus)
+    }
+
+    /// The message's members, each told apart as absent (or null), of the wrong type, or a value.
+    private struct Wire: Decodable {
+        enum Member<T: Decodable>: Decodable {
+            case absent, wrongType, value(T)
+
+            init(from decoder: any Decoder) throws {
+                let container = try decoder.singleValueContainer()
+                if container.decodeNil() {
+                    self = .absent
+                } else if let value = try? container.decode(T.self) {
+                    self = .value(value)
+                } else {
+                    self = .wrongType
+                }
+            }
+        }
+
+        var schema: Member<String> = .absent
+        var request_id: Member<String> = .absent
+        var shop: Member<String> = .absent
+        var mode: Member<String> = .absent
+        var skus: Member<[String]> = .absent
+
+        enum CodingKeys: String, CodingKey { case schema, request_id, shop, mode, skus }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            schema = try container.decodeIfPresent(Member<String>.self, forKey: .schema) ?? .absent
+            request_id = try container.decodeIfPresent(Member<String>.self, forKey: .request_id) ?? .absent
+            shop = try container.decodeIfPresent(Member<String>.self, forKey: .shop) ?? .absent
+            mode = try container.decodeIfPresent(Member<String>.self, forKey: .mode) ?? .absent
+            skus = try container.decodeIfPresent(Member<[String]>.self, forKey: .skus) ?? .absent
+        }
     }
 }
 

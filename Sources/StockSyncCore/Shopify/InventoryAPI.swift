@@ -1,6 +1,16 @@
 import Logging
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The inventory operations stocksync performs, typed, over one shop's client.
 public struct InventoryAPI {
@@ -397,12 +407,13 @@ public enum BulkInventoryLine: Sendable, Equatable {
 
     /// Reads the file a chunk at a time: a result of millions of lines is never in memory.
     public static func read(_ path: String, _ body: (BulkInventoryLine) throws -> Void) throws {
-        guard let file = FileHandle(forReadingAtPath: path) else {
+        guard let file = fopen(path, "rb") else {
             throw ShopifyError.malformedResponse("cannot read the bulk result at \(path)")
         }
-        defer { try? file.close() }
+        defer { fclose(file) }
         let decoder = JSONDecoder()
         var pending: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
         var lineNumber = 0
         func parse(_ line: ArraySlice<UInt8>) throws {
             lineNumber += 1
@@ -414,16 +425,18 @@ public enum BulkInventoryLine: Sendable, Equatable {
                 throw ShopifyError.malformedResponse("bulk result line \(lineNumber): \(error)")
             }
             if let parent = object.parentID {
-                guard let location = object.location?.id,
-                      let available = object.quantities?.available
-                else { throw ShopifyError.malformedResponse("bulk result line \(lineNumber) is not an inventory level") }
+                guard let location = object.location?.id, let available = object.quantities?.available else {
+                    throw ShopifyError.malformedResponse("bulk result line \(lineNumber) is not an inventory level")
+                }
                 try body(.level(inventoryItemID: parent, location: location, available: available))
             } else if let id = object.id {
                 try body(.item(id: id, sku: object.sku))
             }
         }
-        while let chunk = try file.read(upToCount: 1 << 20), !chunk.isEmpty {
-            pending.append(contentsOf: chunk)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
+            if count == 0 { break }
+            pending.append(contentsOf: chunk[..<count])
             var start = pending.startIndex
             while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
                 try parse(pending[start..<newline])
