@@ -104,6 +104,7 @@ let package = Package(
             name: "ShopifySimulator",
             dependencies: [
                 "StockSyncCore",
+                "ShopifyWebhooks",
                 .product(name: "GraphQL", package: "GraphQL"),
                 .product(name: "OrderedCollections", package: "swift-collections"),
             ],

@@ -19,6 +19,8 @@ extension ShopifySimulator {
             public var sku: String?
             /// `available` per location id; the item is stocked at exactly these locations.
             public var levels: [String: Int]
+            /// `deny` (the default: orders beyond `available` are refused) or `continue` (oversold).
+            public var inventoryPolicy: String?
 
             public init(sku: String?, levels: [String: Int]) {
                 self.sku = sku
@@ -59,7 +61,7 @@ extension ShopifySimulator {
         var ids: [String] = []
         for item in seed.items {
             let id = shop.newID()
-            shop.items[id] = .init(id: id, sku: item.sku)
+            shop.items[id] = .init(id: id, sku: item.sku, oversells: item.inventoryPolicy == "continue")
             shop.itemOrder.append(id)
             for (location, available) in item.levels {
                 guard let locationID = Int(location), shop.locations[locationID] != nil else {
@@ -101,12 +103,18 @@ extension ShopifySimulator {
         public var bucketSize: Double
         /// Server errors, lost answers and stalls injected, over every shop.
         public var faultsInjected: Int
+        /// Webhook deliveries answered 2xx, attempts that were not, and deliveries given up.
+        public var webhooksDelivered: Int
+        public var webhookAttemptsFailed: Int
+        public var webhooksAbandoned: Int
     }
 
     public func stats(shop domain: String) throws -> Stats {
         let shop = try shop(domain)
         return Stats(calls: shop.calls, throttled: shop.throttled, costCharged: shop.costCharged,
-                     restoreRate: shop.plan.restoreRate, bucketSize: shop.plan.bucketSize, faultsInjected: faultsInjected)
+                     restoreRate: shop.plan.restoreRate, bucketSize: shop.plan.bucketSize, faultsInjected: faultsInjected,
+                     webhooksDelivered: shop.webhooksDelivered, webhookAttemptsFailed: shop.webhookAttemptsFailed,
+                     webhooksAbandoned: shop.webhooksAbandoned)
     }
 
     public struct Sale: Codable, Sendable {

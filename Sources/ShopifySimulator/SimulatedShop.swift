@@ -12,6 +12,36 @@ public struct SimulatedShop {
     struct Item {
         var id: Int
         var sku: String?
+        /// `continue` lets a storefront order take the level below zero; `deny` refuses it.
+        var oversells = false
+    }
+
+    struct OrderLine {
+        var id: Int
+        var item: Int
+        var quantity: Int
+    }
+
+    struct Order {
+        var id: Int
+        var number: Int
+        var lines: [OrderLine]
+        /// Where Shopify deducted the stock: the fulfillment order's assigned location.
+        var location: Int
+        var createdAt: Date
+        var updatedAt: Date
+        var cancelledAt: Date?
+    }
+
+    /// Where Shopify delivers webhooks for this store (`/_simulator`, not Shopify's API).
+    struct WebhookSubscription {
+        var address: String
+        var secret: String
+        var apiVersion: String
+        /// Share of deliveries sent twice, and the most a delivery is held back, so that
+        /// later ones may overtake it.
+        var duplicateRate: Double
+        var reorderMilliseconds: Int
     }
 
     struct LevelKey: Hashable {
@@ -76,6 +106,11 @@ public struct SimulatedShop {
     var idempotency: [String: (fingerprint: String, answer: any Sendable)] = [:]
     var history: [Change] = []
     var bulkOperations: [Int: BulkOperation] = [:]
+    var orders: [Int: Order] = [:]
+    var webhooks: WebhookSubscription?
+    var webhooksDelivered = 0
+    var webhookAttemptsFailed = 0
+    var webhooksAbandoned = 0
     var currentBulkOperation: Int?
     var nextID = 1
     var calls = 0

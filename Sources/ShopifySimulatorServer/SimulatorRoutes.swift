@@ -70,6 +70,32 @@ enum SimulatorRoutes {
                 return try json(.notFound, ["error": error.description])
             }
         }
+        router.post("/_simulator/shops/:shop/webhooks") { request, context -> Response in
+            let subscription = try await request.decode(as: ShopifySimulator.Subscription.self, context: context)
+            try await simulator.subscribe(shop: context.parameters.require("shop"), subscription)
+            return try json(.ok, ["address": subscription.address])
+        }
+        router.post("/_simulator/shops/:shop/orders") { request, context -> Response in
+            let order = try await request.decode(as: ShopifySimulator.OrderRequest.self, context: context)
+            do {
+                let resource = try await simulator.placeOrder(shop: context.parameters.require("shop"), order)
+                return bytes(.ok, Array(try JSONSerialization.data(withJSONObject: resource)), contentType: "application/json")
+            } catch let refusal as ShopifySimulator.OrderRefused {
+                return try json(.unprocessableContent, ["error": refusal.description])
+            }
+        }
+        router.post("/_simulator/shops/:shop/orders/:order/cancel") { request, context -> Response in
+            struct Cancel: Decodable { var restock: Bool? }
+            let cancel = try await request.decode(as: Cancel.self, context: context)
+            do {
+                try await simulator.cancelOrder(shop: context.parameters.require("shop"),
+                                                id: context.parameters.require("order", as: Int.self),
+                                                restock: cancel.restock ?? true)
+                return try json(.ok, ["cancelled": true])
+            } catch let refusal as ShopifySimulator.OrderRefused {
+                return try json(.notFound, ["error": refusal.description])
+            }
+        }
         router.get("/_simulator/faults") { _, _ in try json(.ok, await simulator.faults) }
         router.get("/_simulator/health") { _, _ in "ok\n" }
         return router

@@ -66,6 +66,11 @@ public struct WebhookIntake: Sendable {
         return .publish(messageID: values[2].1, headers: values.map { ($0.0.lowercased(), $0.1) })
     }
 
+    /// The `X-Shopify-Hmac-Sha256` Shopify sends with `body`: base64(HMAC-SHA256(secret, body)).
+    public static func signature(of body: [UInt8], secret: String) -> String {
+        Data(HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Array(secret.utf8)))).base64EncodedString()
+    }
+
     /// base64(HMAC-SHA256(secret, body)), compared in constant time, for each secret in turn.
     public func isSigned(_ body: [UInt8], signature: String) -> Bool {
         guard let code = Data(base64Encoded: signature), code.count == SHA256.byteCount else { return false }

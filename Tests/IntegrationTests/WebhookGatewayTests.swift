@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import StockSyncCore
+import TestSupport
 import Testing
 
 /// The webhook gateway as Shopify meets it, against real RabbitMQ and PostgreSQL.
@@ -17,8 +18,9 @@ extension IntegrationTests {
             try PushStore(connection: database).connect(shop: Self.shop, apiVersion: .default, adminURL: nil, accessToken: "shpat_x")
         }
 
-        private func start(_ environment: [String: String] = [:]) throws -> (WorkerProcess, String) {
-            let port = Int.random(in: 30_000..<40_000)
+        private func start(_ environment: [String: String] = [:], port: Int = Int.random(in: 30_000..<40_000)) throws
+            -> (WorkerProcess, String)
+        {
             let gateway = try WorkerProcess("webhook-gateway", name: "webhook-gateway", environment: [
                 "WEBHOOK_SECRET": Self.secret, "GATEWAY_PORT": "\(port)", "WEBHOOK_MAX_BODY_BYTES": "2048",
                 "GATEWAY_SHOP_REFRESH_SECONDS": "1",
@@ -92,6 +94,36 @@ extension IntegrationTests {
                                                  environment: ["WEBHOOK_SECRET": ""])
             #expect(unconfigured.waitForExit(timeout: .seconds(10)) == 2)
             #expect(unconfigured.log.contains("WEBHOOK_SECRET"))
+        }
+
+        @Test("orders placed in the simulated store reach order-placed through the gateway: retried while it is down, duplicates kept as one webhook id")
+        func simulatedStoreOrders() throws {
+            let simulator = try SimulatorProcess()
+            try simulator.client.seed(Self.shop, .init(
+                token: "shpat_x", plan: "standard", locations: [.init(id: 1, name: "East"), .init(id: 2, name: "West")],
+                items: [.init(sku: "TEE", levels: ["1": 1, "2": 5]), .init(sku: "CAP", levels: ["2": 3])]))
+            let port = Int.random(in: 30_000..<40_000)
+            try simulator.client.subscribe(Self.shop, address: "http://127.0.0.1:\(port)/webhooks/shopify", secret: Self.secret,
+                                           duplicateRate: 1)
+            // Placed while no gateway listens: Shopify keeps retrying.
+            let order = try simulator.client.placeOrder(Self.shop, lines: [("TEE", 2), ("CAP", 1)])
+            #expect(throws: SimulatorClient.Failure.self) { try simulator.client.placeOrder(Self.shop, lines: [("CAP", 10)]) }
+            let levels = try simulator.client.levels(Self.shop).map { "\($0.sku!)@\($0.locationId.split(separator: "/").last!)=\($0.available)" }
+            #expect(Set(levels) == ["TEE@1=1", "TEE@2=3", "CAP@2=2"], "routed to the one location that covers both lines")
+            let (gateway, _) = try start(port: port)
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(30)) { try queued() == 2 },
+                    "\(gateway.log)\n\(simulator.server.log)")
+            let broker = try IntegrationEnvironment.broker()
+            let deliveries = try (0..<2).map { _ in try #require(try broker.get(QueueTopology.orderPlaced)) }
+            #expect(Set(deliveries.map(\.messageID)).count == 1, "a duplicate carries the same webhook id")
+            #expect(deliveries.allSatisfy { $0.headers["x-shopify-topic"] == "orders/create" })
+            let body = try JSONSerialization.jsonObject(with: Data(deliveries[0].body)) as? [String: Any]
+            #expect(body?["id"] as? Int == order)
+            #expect((body?["line_items"] as? [[String: Any]])?.compactMap { $0["sku"] as? String } == ["TEE", "CAP"])
+
+            try simulator.client.cancelOrder(Self.shop, id: order, restock: true)
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(30)) { try queued() == 4 })
+            #expect(Set(try simulator.client.levels(Self.shop).map(\.available)) == [1, 5, 3])
         }
     }
 }

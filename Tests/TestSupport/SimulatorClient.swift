@@ -83,6 +83,9 @@ public final class SimulatorClient {
         public var restoreRate: Double
         public var bucketSize: Double
         public var faultsInjected: Int
+        public var webhooksDelivered: Int
+        public var webhookAttemptsFailed: Int
+        public var webhooksAbandoned: Int
     }
 
     public struct Faults: Codable, Sendable {
@@ -101,6 +104,34 @@ public final class SimulatorClient {
     public func history(_ shop: String) throws -> [Change] { try get("/_simulator/shops/\(shop)/history") }
     public func stats(_ shop: String) throws -> Stats { try get("/_simulator/shops/\(shop)/stats") }
     public func setFaults(_ faults: Faults) throws { try post("/_simulator/faults", faults) }
+
+    /// Where the store delivers its order webhooks, signed with `secret`.
+    public func subscribe(_ shop: String, address: String, secret: String, duplicateRate: Double = 0,
+                          reorderMilliseconds: Int = 0) throws {
+        struct Subscription: Codable {
+            var address: String; var secret: String; var duplicateRate: Double; var reorderMilliseconds: Int
+        }
+        try post("/_simulator/shops/\(shop)/webhooks", Subscription(address: address, secret: secret, duplicateRate: duplicateRate,
+                                                                     reorderMilliseconds: reorderMilliseconds))
+    }
+
+    /// A storefront order; returns its id.
+    public func placeOrder(_ shop: String, lines: [(sku: String, quantity: Int)]) throws -> Int {
+        struct Line: Codable { var sku: String; var quantity: Int }
+        struct Order: Codable { var lines: [Line] }
+        struct Placed: Codable { var id: Int }
+        let response = try http.post(baseURL + "/_simulator/shops/\(shop)/orders", headers: [("Content-Type", "application/json")],
+                                     body: Array(try JSONEncoder().encode(Order(lines: lines.map { Line(sku: $0.sku, quantity: $0.quantity) }))))
+        guard response.status == 200 else {
+            throw Failure("order refused: HTTP \(response.status) \(String(decoding: response.body, as: UTF8.self))")
+        }
+        return try JSONDecoder().decode(Placed.self, from: Data(response.body)).id
+    }
+
+    public func cancelOrder(_ shop: String, id: Int, restock: Bool) throws {
+        struct Cancel: Codable { var restock: Bool }
+        try post("/_simulator/shops/\(shop)/orders/\(id)/cancel", Cancel(restock: restock))
+    }
 
     /// A merchant setting a level in Shopify's admin, behind stocksync's back.
     public func edit(_ shop: String, sku: String, location: String, available: Int) throws {

@@ -1,0 +1,157 @@
+import Foundation
+import ShopifyWebhooks
+import StockSyncCore
+
+/// The storefront side of a simulated store: orders placed and cancelled, with stock
+/// deducted the way Shopify does it and order webhooks delivered, signed, to the subscribed
+/// address (at least once: retried until answered 2xx, sometimes twice, sometimes late).
+extension ShopifySimulator {
+    public struct Subscription: Codable, Sendable {
+        public var address: String
+        public var secret: String
+        public var apiVersion: String?
+        public var duplicateRate: Double?
+        public var reorderMilliseconds: Int?
+    }
+
+    public func subscribe(shop domain: String, _ subscription: Subscription) throws {
+        try withShop(domain) { shop in
+            shop.webhooks = .init(address: subscription.address, secret: subscription.secret,
+                                  apiVersion: subscription.apiVersion ?? ShopifyAPIVersion.default.description,
+                                  duplicateRate: subscription.duplicateRate ?? 0,
+                                  reorderMilliseconds: subscription.reorderMilliseconds ?? 0)
+        }
+    }
+
+    public struct OrderRequest: Codable, Sendable {
+        public struct Line: Codable, Sendable {
+            public var sku: String
+            public var quantity: Int
+        }
+        public var lines: [Line]
+    }
+
+    public struct OrderRefused: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Places an order. Shopify's routing, simplified: the first location (by id) that
+    /// stocks every line and can cover it; failing that, with every line's item allowed to
+    /// oversell, the first location that stocks them all. Returns the order resource.
+    public func placeOrder(shop domain: String, _ request: OrderRequest) throws -> [String: any Sendable] {
+        let (order, subscription, body) = try withShop(domain) { shop -> (Int, SimulatedShop.WebhookSubscription?, [UInt8]) in
+            var items: [Int] = []
+            for line in request.lines {
+                guard line.quantity > 0, let item = shop.itemOrder.first(where: { shop.items[$0]?.sku == line.sku }) else {
+                    throw OrderRefused(description: "no product with SKU \(line.sku) (or a quantity below 1)")
+                }
+                items.append(item)
+            }
+            let stocking = shop.locations.keys.sorted().filter { location in
+                items.allSatisfy { shop.levels[.init(item: $0, location: location)] != nil }
+            }
+            let covering = stocking.first { location in
+                zip(items, request.lines).allSatisfy { shop.levels[.init(item: $0, location: location)]!.available >= $1.quantity }
+            }
+            guard let location = covering ?? (items.allSatisfy({ shop.items[$0]!.oversells }) ? stocking.first : nil) else {
+                throw OrderRefused(description: "not enough stock for this order at any location")
+            }
+            let now = Date()
+            var order = SimulatedShop.Order(id: 820_982_911_946_154_000 + shop.newID(), number: 1_000 + shop.orders.count + 1,
+                                            lines: [], location: location, createdAt: now, updatedAt: now)
+            for (item, line) in zip(items, request.lines) {
+                let key = SimulatedShop.LevelKey(item: item, location: location)
+                shop.setAvailable(key, to: shop.levels[key]!.available - line.quantity, now: wallClock)
+                shop.levels[key]!.onHand += line.quantity  // committed, not yet shipped
+                order.lines.append(.init(id: 466_157_049_000 + shop.newID(), item: item, quantity: line.quantity))
+            }
+            shop.orders[order.id] = order
+            return (order.id, shop.webhooks, Array(try JSONSerialization.data(withJSONObject: Self.resource(order, in: shop))))
+        }
+        if let subscription { deliver(shop: domain, topic: "orders/create", body: body, to: subscription) }
+        return try withShop(domain) { shop in Self.resource(shop.orders[order]!, in: shop) }
+    }
+
+    /// Cancels an order; with `restock`, its units go back to where they were taken.
+    public func cancelOrder(shop domain: String, id: Int, restock: Bool) throws {
+        let (subscription, body) = try withShop(domain) { shop -> (SimulatedShop.WebhookSubscription?, [UInt8]) in
+            guard var order = shop.orders[id], order.cancelledAt == nil else {
+                throw OrderRefused(description: "no open order \(id)")
+            }
+            if restock {
+                for line in order.lines {
+                    let key = SimulatedShop.LevelKey(item: line.item, location: order.location)
+                    shop.setAvailable(key, to: shop.levels[key]!.available + line.quantity, now: wallClock)
+                    shop.levels[key]!.onHand -= line.quantity
+                }
+            }
+            order.cancelledAt = Date()
+            order.updatedAt = order.cancelledAt!
+            shop.orders[id] = order
+            return (shop.webhooks, Array(try JSONSerialization.data(withJSONObject: Self.resource(order, in: shop))))
+        }
+        if let subscription {
+            deliver(shop: domain, topic: "orders/cancelled", body: body, to: subscription)
+            deliver(shop: domain, topic: "orders/updated", body: body, to: subscription)
+        }
+    }
+
+    /// The order as Shopify's REST resource (and `orders/*` webhook body) has it, with the
+    /// fields stocksync reads.
+    static func resource(_ order: SimulatedShop.Order, in shop: SimulatedShop) -> [String: any Sendable] {
+        let formatter = ISO8601DateFormatter()
+        return [
+            "id": order.id, "admin_graphql_api_id": "gid://shopify/Order/\(order.id)", "name": "#\(order.number)",
+            "order_number": order.number, "created_at": formatter.string(from: order.createdAt),
+            "updated_at": formatter.string(from: order.updatedAt), "currency": "USD", "financial_status": "paid",
+            "cancelled_at": order.cancelledAt.map { formatter.string(from: $0) } ?? NSNull(),
+            "location_id": NSNull(),
+            "line_items": order.lines.map { line -> [String: any Sendable] in
+                [
+                    "id": line.id, "admin_graphql_api_id": "gid://shopify/LineItem/\(line.id)",
+                    "sku": shop.items[line.item]?.sku ?? NSNull(), "variant_id": 39_072_856_000 + line.item,
+                    "quantity": line.quantity, "current_quantity": order.cancelledAt == nil ? line.quantity : 0,
+                    "fulfillable_quantity": order.cancelledAt == nil ? line.quantity : 0, "requires_shipping": true,
+                ]
+            },
+        ]
+    }
+
+    /// Delivers in the background, as Shopify does: signed, retried with growing pauses until
+    /// answered 2xx (up to 8 attempts), sometimes twice, sometimes held back.
+    nonisolated func deliver(shop: String, topic: String, body: [UInt8], to subscription: SimulatedShop.WebhookSubscription) {
+        let webhookID = UUID().uuidString.lowercased()
+        let headers = [
+            ("Content-Type", "application/json"), ("X-Shopify-Topic", topic), ("X-Shopify-Shop-Domain", shop),
+            ("X-Shopify-Webhook-Id", webhookID), ("X-Shopify-Event-Id", UUID().uuidString.lowercased()),
+            ("X-Shopify-Triggered-At", ISO8601DateFormatter().string(from: Date())),
+            ("X-Shopify-API-Version", subscription.apiVersion),
+            ("X-Shopify-Hmac-Sha256", WebhookIntake.signature(of: body, secret: subscription.secret)),
+        ]
+        let copies = Double.random(in: 0..<1) < subscription.duplicateRate ? 2 : 1
+        for _ in 0..<copies {
+            Task {
+                if subscription.reorderMilliseconds > 0 {
+                    try? await Task.sleep(for: .milliseconds(Int.random(in: 0...subscription.reorderMilliseconds)))
+                }
+                var pause = Duration.milliseconds(200)
+                for attempt in 1...8 {
+                    let status = try? await BlockingWork.run {
+                        try CurlTransport(totalTimeout: .seconds(5)).post(subscription.address, headers: headers, body: body).status
+                    }
+                    await self.recordDelivery(shop: shop, delivered: (200..<300).contains(status ?? 0), final: attempt == 8)
+                    if let status, (200..<300).contains(status) { return }
+                    try? await Task.sleep(for: pause)
+                    pause *= 2
+                }
+            }
+        }
+    }
+
+    private func recordDelivery(shop domain: String, delivered: Bool, final: Bool) {
+        _ = try? withShop(domain) { shop in
+            if delivered { shop.webhooksDelivered += 1 } else { shop.webhookAttemptsFailed += 1 }
+            if final && !delivered { shop.webhooksAbandoned += 1 }
+        }
+    }
+}
