@@ -346,11 +346,7 @@ private struct LevelsPageVariables: Encodable {
 }
 
 private struct ItemLevelsPayload: Decodable {
-    let inventoryItems: Page
-    struct Page: Decodable {
-        let nodes: [Item]
-        let pageInfo: PageInfo
-    }
+    let inventoryItems: WirePage<Item>
     struct Item: Decodable {
         let id: String
         let sku: String?
@@ -368,17 +364,19 @@ private struct PageVariables: Encodable {
     let after: String?
 }
 
-private struct PageInfo: Decodable {
-    let hasNextPage: Bool
-    let endCursor: String?
+/// One page of a connection: `{ nodes { … } pageInfo { hasNextPage endCursor } }`.
+private struct WirePage<Node: Decodable>: Decodable {
+    let nodes: [Node]
+    let pageInfo: PageInfo
+
+    struct PageInfo: Decodable {
+        let hasNextPage: Bool
+        let endCursor: String?
+    }
 }
 
 private struct LocationsPayload: Decodable {
-    let locations: Page
-    struct Page: Decodable {
-        let nodes: [Node]
-        let pageInfo: PageInfo
-    }
+    let locations: WirePage<Node>
     struct Node: Decodable {
         let id: String
         let name: String
