@@ -33,6 +33,7 @@ enum AdminSchema {
           location(id: ID): Location
           locations(first: Int, after: String, last: Int, before: String, reverse: Boolean, query: String, includeLegacy: Boolean, includeInactive: Boolean): LocationConnection!
           currentBulkOperation(type: BulkOperationType): BulkOperation
+          order(id: ID!): Order
         }
 
         type Mutation {
@@ -108,6 +109,74 @@ enum AdminSchema {
         type LocationEdge {
           cursor: String!
           node: Location!
+        }
+
+        type Order {
+          cancelledAt: DateTime
+          fulfillmentOrders(first: Int, after: String): FulfillmentOrderConnection!
+          id: ID!
+          legacyResourceId: UnsignedInt64!
+          name: String!
+          updatedAt: DateTime!
+        }
+
+        type FulfillmentOrder {
+          assignedLocation: FulfillmentOrderAssignedLocation!
+          id: ID!
+          lineItems(first: Int, after: String): FulfillmentOrderLineItemConnection!
+          status: FulfillmentOrderStatus!
+        }
+
+        type FulfillmentOrderAssignedLocation {
+          location: Location
+          name: String!
+        }
+
+        type FulfillmentOrderConnection {
+          edges: [FulfillmentOrderEdge!]!
+          nodes: [FulfillmentOrder!]!
+          pageInfo: PageInfo!
+        }
+
+        type FulfillmentOrderEdge {
+          cursor: String!
+          node: FulfillmentOrder!
+        }
+
+        type FulfillmentOrderLineItem {
+          id: ID!
+          lineItem: LineItem!
+          remainingQuantity: Int!
+          sku: String
+          totalQuantity: Int!
+        }
+
+        type FulfillmentOrderLineItemConnection {
+          edges: [FulfillmentOrderLineItemEdge!]!
+          nodes: [FulfillmentOrderLineItem!]!
+          pageInfo: PageInfo!
+        }
+
+        type FulfillmentOrderLineItemEdge {
+          cursor: String!
+          node: FulfillmentOrderLineItem!
+        }
+
+        enum FulfillmentOrderStatus {
+          OPEN
+          IN_PROGRESS
+          CANCELLED
+          INCOMPLETE
+          CLOSED
+          SCHEDULED
+          ON_HOLD
+        }
+
+        type LineItem {
+          currentQuantity: Int!
+          id: ID!
+          quantity: Int!
+          sku: String
         }
 
         input InventorySetQuantitiesInput {

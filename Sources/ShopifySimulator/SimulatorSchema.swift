@@ -37,6 +37,9 @@ enum SimulatorSchema {
             "location": { _, args, context, _ in
                 try await context.simulator.location(context.shop, id: args["id"].string)
             },
+            "order": { _, args, context, _ in
+                try await context.simulator.order(context.shop, id: args["id"].string ?? "")
+            },
             "currentBulkOperation": { _, _, context, _ in
                 try await context.simulator.currentBulkOperation(context.shop, baseURL: context.baseURL)
             },

@@ -27,8 +27,17 @@ extension ShopifySimulator {
         public struct Line: Codable, Sendable {
             public var sku: String
             public var quantity: Int
+
+            public init(sku: String, quantity: Int) {
+                self.sku = sku
+                self.quantity = quantity
+            }
         }
         public var lines: [Line]
+
+        public init(lines: [Line]) {
+            self.lines = lines
+        }
     }
 
     public struct OrderRefused: Error, CustomStringConvertible {
@@ -115,6 +124,37 @@ extension ShopifySimulator {
                 ]
             },
         ]
+    }
+
+    /// `QueryRoot.order`: the order with its fulfillment order, assigned to the location
+    /// whose stock was deducted (one per order here; Shopify may split an order).
+    func order(_ domain: String, id: String) throws -> Object? {
+        let shop = try shop(domain)
+        guard let number = Gid.number(id, type: "Order"), let order = shop.orders[number] else { return nil }
+        let formatter = ISO8601DateFormatter()
+        let cancelled = order.cancelledAt != nil
+        let lines: [Object] = order.lines.map { line in
+            let item: Object = ["id": "gid://shopify/LineItem/\(line.id)", "sku": shop.items[line.item]?.sku,
+                                "quantity": line.quantity, "currentQuantity": cancelled ? 0 : line.quantity]
+            return ["id": "gid://shopify/FulfillmentOrderLineItem/\(line.id)", "lineItem": item,
+                    "sku": shop.items[line.item]?.sku, "totalQuantity": line.quantity,
+                    "remainingQuantity": cancelled ? 0 : line.quantity]
+        }
+        let location = shop.locations[order.location].map(Self.locationObject)
+        let fulfillmentOrder: Object = [
+            "id": "gid://shopify/FulfillmentOrder/\(order.id)", "status": cancelled ? "CANCELLED" : "OPEN",
+            "assignedLocation": ["location": location, "name": shop.locations[order.location]?.name ?? ""] as Object,
+            "lineItems": Self.connection(lines, cursors: order.lines.map { String($0.id) }, hasNextPage: false,
+                                         hasPreviousPage: false),
+        ]
+        var object: Object = [
+            "id": "gid://shopify/Order/\(order.id)", "legacyResourceId": String(order.id), "name": "#\(order.number)",
+            "updatedAt": formatter.string(from: order.updatedAt),
+            "fulfillmentOrders": Self.connection([fulfillmentOrder], cursors: [String(order.id)], hasNextPage: false,
+                                                 hasPreviousPage: false),
+        ]
+        if let cancelledAt = order.cancelledAt { object["cancelledAt"] = formatter.string(from: cancelledAt) }
+        return object
     }
 
     /// Delivers in the background, as Shopify does: signed, retried with growing pauses until

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Logging
 import StockSyncCore
 import TestSupport
 import Testing
@@ -120,6 +121,12 @@ extension IntegrationTests {
             let body = try JSONSerialization.jsonObject(with: Data(deliveries[0].body)) as? [String: Any]
             #expect(body?["id"] as? Int == order)
             #expect((body?["line_items"] as? [[String: Any]])?.compactMap { $0["sku"] as? String } == ["TEE", "CAP"])
+            // Where Shopify took the stock, as the Admin API tells it.
+            let connection = ShopConnection(shop: Self.shop, adminBaseURL: simulator.client.adminURL(Self.shop), accessToken: "shpat_x")
+            let lines = try InventoryAPI(connection: connection, logger: Logger(label: "test"))
+                .fulfillmentLines(orderID: "gid://shopify/Order/\(order)")
+            #expect(lines?.map { "\($0.sku ?? "-")×\($0.quantity)@\($0.location)" }
+                    == ["TEE×2@gid://shopify/Location/2", "CAP×1@gid://shopify/Location/2"])
 
             try simulator.client.cancelOrder(Self.shop, id: order, restock: true)
             #expect(try IntegrationEnvironment.eventually(timeout: .seconds(30)) { try queued() == 4 })

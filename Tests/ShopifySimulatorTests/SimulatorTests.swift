@@ -103,7 +103,7 @@ struct SimulatorTests {
         let errors = try #require(reply.value("inventorySetQuantities", "userErrors") as? [[String: Any]])
         #expect(errors.map { $0["code"] as? String } == ["CHANGE_FROM_QUANTITY_STALE"])
         #expect(errors.first?["field"] as? [String] == ["input", "quantities", "1", "changeFromQuantity"])
-        #expect(try await available(0, at: 1) == 5)
+        #expect(try await simulator.levels(shop: Self.shop).first { $0.inventoryItemId == items[0] && $0.locationId.hasSuffix("/1") }?.available == 5)
         #expect(try await available(0, at: 2) == 3)
     }
 
@@ -218,6 +218,29 @@ struct SimulatorTests {
         #expect(lines.compactMap { if case .item(_, let sku) = $0 { sku } else { nil } } == ["A", "B", "C \"quoted\""])
         #expect(lines.filter { if case .level = $0 { true } else { false } }.count == 4)
         #expect(lines[1] == .level(inventoryItemID: items[0], location: "gid://shopify/Location/1", available: 5))
+    }
+
+    @Test("an order's fulfillment order names the location whose stock it took, at the cost the client expects")
+    func orderFulfillment() async throws {
+        // The query asks for 528 points: more than this suite's small bucket, so the store gets a Standard one.
+        let items = try await simulator.seed(shop: Self.shop, .init(
+            token: Self.token, plan: "standard", locations: [.init(id: 1, name: "East"), .init(id: 2, name: "West")],
+            items: [.init(sku: "A", levels: ["1": 5, "2": 3]), .init(sku: "C \"quoted\"", levels: ["2": 1])]))
+        let placed = try await simulator.placeOrder(shop: Self.shop, .init(lines: [.init(sku: "A", quantity: 2), .init(sku: "C \"quoted\"", quantity: 1)]))
+        let id = try #require(placed["admin_graphql_api_id"] as? String)
+        let reply = try await call(AdminDocuments.orderFulfillment.document, ["id": id])
+        #expect(reply.errors.isEmpty, "\(reply.errors)")
+        #expect(reply.cost?["requestedQueryCost"] as? Int == Int(AdminDocuments.orderFulfillment.requestedCost))
+        #expect(reply.value("order", "fulfillmentOrders", "nodes", "0", "assignedLocation", "location", "id") as? String
+                == "gid://shopify/Location/2", "the only location stocking both SKUs")
+        let lines = try #require(reply.value("order", "fulfillmentOrders", "nodes", "0", "lineItems", "nodes") as? [[String: Any]])
+        #expect(lines.map { $0["totalQuantity"] as? Int } == [2, 1])
+        #expect(try await simulator.levels(shop: Self.shop).first { $0.inventoryItemId == items[0] && $0.locationId.hasSuffix("/2") }?.available == 1)
+        // More than any location holds, with no overselling allowed: refused, nothing taken.
+        await #expect(throws: ShopifySimulator.OrderRefused.self) {
+            try await simulator.placeOrder(shop: Self.shop, .init(lines: [.init(sku: "A", quantity: 6)]))
+        }
+        #expect(try await simulator.levels(shop: Self.shop).first { $0.inventoryItemId == items[0] && $0.locationId.hasSuffix("/1") }?.available == 5)
     }
 
     @Test("a storefront sale lowers available, which a push comparing against the old quantity finds stale")

@@ -87,6 +87,29 @@ public enum AdminDocuments {
         """,
         requestedCost: Double(2 + itemsPerLevelsPage * (1 + 2 + levelsPerItem * 3)))
 
+    /// Where Shopify deducted an order's stock: each fulfillment order's assigned location
+    /// and its line items (for the order-worker).
+    public static let orderFulfillment = GraphQLOperation(
+        name: "OrderFulfillment",
+        document: """
+        query OrderFulfillment($id: ID!) {
+          order(id: $id) {
+            id
+            updatedAt
+            fulfillmentOrders(first: 5) {
+              nodes {
+                status
+                assignedLocation { location { id } }
+                lineItems(first: 50) {
+                  nodes { totalQuantity lineItem { id sku } }
+                }
+              }
+            }
+          }
+        }
+        """,
+        requestedCost: Double(1 + 2 + 5 * (1 + 1 + 1 + 2 + 50 * 2)))
+
     static let locationsPerPage = 250
 
     public static let locations = GraphQLOperation(
@@ -146,7 +169,7 @@ public enum AdminDocuments {
 
     /// Every document, for schema validation; `availableLevels` at a small size.
     public static func all(_ version: ShopifyAPIVersion) -> [GraphQLOperation] {
-        [setAvailable(version), inventoryItemsBySKU, inventoryItemLevelsBySKU, availableLevels(count: 2), locations, runBulkQuery,
+        [setAvailable(version), inventoryItemsBySKU, inventoryItemLevelsBySKU, orderFulfillment, availableLevels(count: 2), locations, runBulkQuery,
          currentBulkOperation, GraphQLOperation(name: "CatalogueBulkQuery", document: catalogueBulkQuery, requestedCost: 0)]
     }
 }

@@ -122,6 +122,29 @@ public struct InventoryAPI {
         }
     }
 
+    /// One line of an order as fulfilled from one location.
+    public struct FulfillmentLine: Sendable, Equatable {
+        public var lineItemID: String
+        public var sku: String?
+        public var quantity: Int
+        /// The Shopify location whose stock the line took.
+        public var location: String
+    }
+
+    /// The order's lines by the location Shopify assigned (and deducted) them at; nil for an
+    /// order the store does not know.
+    public func fulfillmentLines(orderID: String) throws(ShopifyError) -> [FulfillmentLine]? {
+        let payload = try client.execute(AdminDocuments.orderFulfillment, variables: ["id": orderID],
+                                         returning: OrderFulfillmentPayload.self)
+        guard let order = payload.order else { return nil }
+        return order.fulfillmentOrders.nodes.flatMap { fulfillment -> [FulfillmentLine] in
+            guard let location = fulfillment.assignedLocation.location?.id else { return [] }
+            return fulfillment.lineItems.nodes.map {
+                FulfillmentLine(lineItemID: $0.lineItem.id, sku: $0.lineItem.sku, quantity: $0.totalQuantity, location: location)
+            }
+        }
+    }
+
     public struct LevelKey: Sendable, Hashable {
         public var inventoryItemID: String
         public var location: String
@@ -381,6 +404,25 @@ private struct LocationsPayload: Decodable {
         let id: String
         let name: String
         let isActive: Bool
+    }
+}
+
+private struct OrderFulfillmentPayload: Decodable {
+    let order: Order?
+    struct Order: Decodable { let fulfillmentOrders: Nodes<FulfillmentOrder> }
+    struct Nodes<Node: Decodable>: Decodable { let nodes: [Node] }
+    struct FulfillmentOrder: Decodable {
+        let assignedLocation: AssignedLocation
+        let lineItems: Nodes<Line>
+    }
+    struct AssignedLocation: Decodable { let location: WireReference? }
+    struct Line: Decodable {
+        let totalQuantity: Int
+        let lineItem: LineItem
+    }
+    struct LineItem: Decodable {
+        let id: String
+        let sku: String?
     }
 }
 
