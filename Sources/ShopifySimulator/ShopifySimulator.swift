@@ -85,7 +85,3 @@ public actor ShopifySimulator {
         }
     }
 }
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
-}

@@ -176,7 +176,7 @@ extension ShopifySimulator {
                 }
                 var pause = Duration.milliseconds(200)
                 for attempt in 1...8 {
-                    let status = try? await BlockingWork.run {
+                    let status = try? await DedicatedThread.run {
                         try CurlTransport(totalTimeout: .seconds(5)).post(subscription.address, headers: headers, body: body).status
                     }
                     await self.recordDelivery(shop: shop, delivered: (200..<300).contains(status ?? 0), final: attempt == 8)

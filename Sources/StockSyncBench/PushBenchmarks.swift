@@ -275,7 +275,3 @@ struct BenchReconcile: ParsableCommand {
                      run?.drift ?? -1, seeded, (run?.discrepancies ?? 0) - (run?.drift ?? 0)))
     }
 }
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
-}

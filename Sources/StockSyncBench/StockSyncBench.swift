@@ -69,8 +69,7 @@ struct AckDrain: ParsableCommand {
             try connection.ack(last.deliveryTag, multiple: true)
             drained += deliveries.count
         }
-        let elapsed = ContinuousClock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = (ContinuousClock.now - started).seconds
         print(String(format: "ack-only drained %d messages in %.2f s: %.0f msg/s", drained, seconds,
                      Double(drained) / seconds))
     }

@@ -25,7 +25,7 @@ final class KnownShops: Service, Sendable {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 let url = databaseURL
-                let current = try await BlockingWork.run {
+                let current = try await DedicatedThread.run {
                     Set(try PushStore(connection: PostgresConnection(url: url)).connectedShops().map(\.shop))
                 }
                 shops.withLock { $0 = current }

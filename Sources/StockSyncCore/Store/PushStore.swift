@@ -46,10 +46,6 @@ public struct PushStore {
                              [.int(Self.shopLockNamespace), .string(shop)]).bool(0, 0) ?? false
     }
 
-    public func release(shop: String) throws(StoreError) {
-        try connection.query("SELECT pg_advisory_unlock($1, hashtext($2))",
-                             [.int(Self.shopLockNamespace), .string(shop)])
-    }
 
     // MARK: The outbox
 

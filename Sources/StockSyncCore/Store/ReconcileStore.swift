@@ -3,8 +3,11 @@
 public struct ReconcileStore {
     public let connection: PostgresConnection
 
-    public init(connection: PostgresConnection) {
+    /// - Parameter holdBackGrace: how long units held back as sold may wait for their order
+    ///   before they count as drift.
+    public init(connection: PostgresConnection, holdBackGrace: Duration = .seconds(900)) {
         self.connection = connection
+        self.holdBackGrace = holdBackGrace
     }
 
     static let shopLockNamespace = 4
@@ -111,12 +114,7 @@ public struct ReconcileStore {
         WHERE a.shop = $1 AND ($2::text[] IS NULL OR a.sku = ANY($2::text[]))
         """
 
-    public var holdBackGrace: Duration = .seconds(900)
-
-    public init(connection: PostgresConnection, holdBackGrace: Duration) {
-        self.connection = connection
-        self.holdBackGrace = holdBackGrace
-    }
+    public let holdBackGrace: Duration
 
     /// Compares the snapshot with the ERP, set-based, and classifies every difference.
     public func compare(shop: String, skus: [String]?) throws(StoreError) -> Comparison {

@@ -13,7 +13,8 @@ extension Duration {
         components.seconds * 1_000 + components.attoseconds / 1_000_000_000_000_000
     }
 
-    var seconds: Double {
+    /// The duration in seconds, for arithmetic with rates and clocks in seconds.
+    public var seconds: Double {
         Double(components.seconds) + Double(components.attoseconds) * 1e-18
     }
 }

@@ -6,13 +6,13 @@ import Darwin
 
 /// Runs blocking work (rabbitmq-c and libpq calls) on a thread of its own, so that it
 /// never occupies a thread of Swift's cooperative pool.
-enum DedicatedThread {
+public enum DedicatedThread {
     private final class Job {
         let body: () -> Void
         init(_ body: @escaping () -> Void) { self.body = body }
     }
 
-    static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    public static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             do {
                 try detach { continuation.resume(with: Result { try body() }) }
@@ -45,9 +45,3 @@ extension DedicatedThread {
     }
 }
 
-/// Blocking work (libpq, rabbitmq-c) from async code, on a thread of its own.
-public enum BlockingWork {
-    public static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await DedicatedThread.run(body)
-    }
-}
