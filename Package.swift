@@ -11,6 +11,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "stock-worker", targets: ["StockWorker"]),
+        .executable(name: "order-worker", targets: ["OrderWorker"]),
         .executable(name: "push-worker", targets: ["PushWorker"]),
         .executable(name: "reconcile-worker", targets: ["ReconcileWorker"]),
         .executable(name: "webhook-gateway", targets: ["WebhookGateway"]),
@@ -67,6 +68,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(name: "StockWorker", dependencies: ["StockSyncCore"], swiftSettings: swiftSettings),
+        .executableTarget(name: "OrderWorker", dependencies: ["StockSyncCore"], swiftSettings: swiftSettings),
         .executableTarget(name: "PushWorker", dependencies: ["StockSyncCore"], swiftSettings: swiftSettings),
         .executableTarget(name: "ReconcileWorker", dependencies: ["StockSyncCore"], swiftSettings: swiftSettings),
         // Shopify webhook verification: apart from the core, because swift-crypto brings all
@@ -130,6 +132,7 @@ let package = Package(
             name: "StockSyncBench",
             dependencies: [
                 "StockSyncCore",
+                "ShopifyWebhooks",
                 "TestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -20,6 +20,15 @@ public struct SimulatedShop {
         var id: Int
         var item: Int
         var quantity: Int
+        /// `quantity` after edits and refunds.
+        var current: Int
+    }
+
+    struct Refund {
+        var id: Int
+        var createdAt: Date
+        /// (line id, units, restock type)
+        var lines: [(line: Int, quantity: Int, restockType: String)]
     }
 
     struct Order {
@@ -31,6 +40,7 @@ public struct SimulatedShop {
         var createdAt: Date
         var updatedAt: Date
         var cancelledAt: Date?
+        var refunds: [Refund] = []
     }
 
     /// Where Shopify delivers webhooks for this store (`/_simulator`, not Shopify's API).

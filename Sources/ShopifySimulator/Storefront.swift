@@ -72,7 +72,8 @@ extension ShopifySimulator {
                 let key = SimulatedShop.LevelKey(item: item, location: location)
                 shop.setAvailable(key, to: shop.levels[key]!.available - line.quantity, now: wallClock)
                 shop.levels[key]!.onHand += line.quantity  // committed, not yet shipped
-                order.lines.append(.init(id: 466_157_049_000 + shop.newID(), item: item, quantity: line.quantity))
+                order.lines.append(.init(id: 466_157_049_000 + shop.newID(), item: item, quantity: line.quantity,
+                                         current: line.quantity))
             }
             shop.orders[order.id] = order
             return (order.id, shop.webhooks, Array(try JSONSerialization.data(withJSONObject: Self.resource(order, in: shop))))
@@ -87,15 +88,19 @@ extension ShopifySimulator {
             guard var order = shop.orders[id], order.cancelledAt == nil else {
                 throw OrderRefused(description: "no open order \(id)")
             }
-            if restock {
-                for line in order.lines {
-                    let key = SimulatedShop.LevelKey(item: line.item, location: order.location)
-                    shop.setAvailable(key, to: shop.levels[key]!.available + line.quantity, now: wallClock)
-                    shop.levels[key]!.onHand -= line.quantity
-                }
+            // Shopify cancels with a refund of what is left on the order, restocked or not.
+            let now = Date()
+            let open = order.lines.filter { $0.current > 0 }
+            if !open.isEmpty {
+                order.refunds.append(.init(id: 929_361_469_000 + shop.newID(), createdAt: now,
+                                           lines: open.map { ($0.id, $0.current, restock ? "cancel" : "no_restock") }))
             }
-            order.cancelledAt = Date()
-            order.updatedAt = order.cancelledAt!
+            for index in order.lines.indices where order.lines[index].current > 0 {
+                if restock { Self.restock(order.lines[index].item, order.lines[index].current, at: order.location, in: &shop, now: wallClock) }
+                order.lines[index].current = 0
+            }
+            order.cancelledAt = now
+            order.updatedAt = now
             shop.orders[id] = order
             return (shop.webhooks, Array(try JSONSerialization.data(withJSONObject: Self.resource(order, in: shop))))
         }
@@ -103,6 +108,91 @@ extension ShopifySimulator {
             deliver(shop: domain, topic: "orders/cancelled", body: body, to: subscription)
             deliver(shop: domain, topic: "orders/updated", body: body, to: subscription)
         }
+    }
+
+    public struct LineChange: Codable, Sendable {
+        /// The line, by SKU.
+        public var sku: String
+        public var quantity: Int
+
+        public init(sku: String, quantity: Int) {
+            self.sku = sku
+            self.quantity = quantity
+        }
+    }
+
+    public enum LineAction: String, CaseIterable, Sendable {
+        case edit, refund
+    }
+
+    /// Edits or refunds lines of an order (`/_simulator/shops/:shop/orders/:order/edit|refund`).
+    public func change(_ action: LineAction, shop domain: String, id: Int, _ lines: [LineChange], restock: Bool) throws {
+        switch action {
+        case .edit: try editOrder(shop: domain, id: id, lines, restock: restock)
+        case .refund: try refundOrder(shop: domain, id: id, lines, restock: restock)
+        }
+    }
+
+    /// An order edit: each named line's quantity becomes `quantity`. More units are deducted
+    /// where the order took its stock; fewer are put back there when `restock` (Shopify's
+    /// `orderEditSetQuantity(restock:)`). Sends `orders/updated`.
+    public func editOrder(shop domain: String, id: Int, _ changes: [LineChange], restock: Bool) throws {
+        let (subscription, body) = try withShop(domain) { shop -> (SimulatedShop.WebhookSubscription?, [UInt8]) in
+            guard var order = shop.orders[id], order.cancelledAt == nil else { throw OrderRefused(description: "no open order \(id)") }
+            for change in changes {
+                guard change.quantity >= 0,
+                      let index = order.lines.firstIndex(where: { shop.items[$0.item]?.sku == change.sku }) else {
+                    throw OrderRefused(description: "order \(id) has no line with SKU \(change.sku)")
+                }
+                let line = order.lines[index]
+                let key = SimulatedShop.LevelKey(item: line.item, location: order.location)
+                if change.quantity > line.current {
+                    shop.setAvailable(key, to: shop.levels[key]!.available - (change.quantity - line.current), now: wallClock)
+                    shop.levels[key]!.onHand += change.quantity - line.current
+                } else if restock {
+                    Self.restock(line.item, line.current - change.quantity, at: order.location, in: &shop, now: wallClock)
+                }
+                order.lines[index].current = change.quantity
+            }
+            order.updatedAt = Date()
+            shop.orders[id] = order
+            return (shop.webhooks, Array(try JSONSerialization.data(withJSONObject: Self.resource(order, in: shop))))
+        }
+        if let subscription { deliver(shop: domain, topic: "orders/updated", body: body, to: subscription) }
+    }
+
+    /// A refund of units of lines, restocked (`return`) or not. Sends `refunds/create` and
+    /// `orders/updated`, as Shopify does.
+    public func refundOrder(shop domain: String, id: Int, _ lines: [LineChange], restock: Bool) throws {
+        let (subscription, refundBody, orderBody) = try withShop(domain) {
+            shop -> (SimulatedShop.WebhookSubscription?, [UInt8], [UInt8]) in
+            guard var order = shop.orders[id] else { throw OrderRefused(description: "no order \(id)") }
+            var refund = SimulatedShop.Refund(id: 929_361_469_000 + shop.newID(), createdAt: Date(), lines: [])
+            for change in lines {
+                guard change.quantity > 0, let index = order.lines.firstIndex(where: { shop.items[$0.item]?.sku == change.sku }),
+                      order.lines[index].current >= change.quantity else {
+                    throw OrderRefused(description: "order \(id) has no \(change.quantity) unit(s) of \(change.sku) to refund")
+                }
+                if restock { Self.restock(order.lines[index].item, change.quantity, at: order.location, in: &shop, now: wallClock) }
+                order.lines[index].current -= change.quantity
+                refund.lines.append((order.lines[index].id, change.quantity, restock ? "return" : "no_restock"))
+            }
+            order.refunds.append(refund)
+            order.updatedAt = refund.createdAt
+            shop.orders[id] = order
+            return (shop.webhooks, Array(try JSONSerialization.data(withJSONObject: Self.refundResource(refund, of: order, in: shop))),
+                    Array(try JSONSerialization.data(withJSONObject: Self.resource(order, in: shop))))
+        }
+        if let subscription {
+            deliver(shop: domain, topic: "refunds/create", body: refundBody, to: subscription)
+            deliver(shop: domain, topic: "orders/updated", body: orderBody, to: subscription)
+        }
+    }
+
+    private static func restock(_ item: Int, _ units: Int, at location: Int, in shop: inout SimulatedShop, now: Double) {
+        let key = SimulatedShop.LevelKey(item: item, location: location)
+        shop.setAvailable(key, to: shop.levels[key]!.available + units, now: now)
+        shop.levels[key]!.onHand -= units
     }
 
     /// The order as Shopify's REST resource (and `orders/*` webhook body) has it, with the
@@ -119,8 +209,28 @@ extension ShopifySimulator {
                 [
                     "id": line.id, "admin_graphql_api_id": "gid://shopify/LineItem/\(line.id)",
                     "sku": shop.items[line.item]?.sku ?? NSNull(), "variant_id": 39_072_856_000 + line.item,
-                    "quantity": line.quantity, "current_quantity": order.cancelledAt == nil ? line.quantity : 0,
-                    "fulfillable_quantity": order.cancelledAt == nil ? line.quantity : 0, "requires_shipping": true,
+                    "quantity": line.quantity, "current_quantity": line.current,
+                    "fulfillable_quantity": line.current, "requires_shipping": true,
+                ]
+            },
+            "refunds": order.refunds.map { refundResource($0, of: order, in: shop) },
+        ]
+    }
+
+    /// The refund as Shopify's REST resource (and `refunds/create` body) has it.
+    static func refundResource(_ refund: SimulatedShop.Refund, of order: SimulatedShop.Order,
+                               in shop: SimulatedShop) -> [String: any Sendable] {
+        [
+            "id": refund.id, "admin_graphql_api_id": "gid://shopify/Refund/\(refund.id)", "order_id": order.id,
+            "created_at": ISO8601DateFormatter().string(from: refund.createdAt),
+            "restock": refund.lines.contains { $0.restockType != "no_restock" }, "transactions": [] as [any Sendable],
+            "refund_line_items": refund.lines.enumerated().map { index, entry -> [String: any Sendable] in
+                let item = order.lines.first { $0.id == entry.line }?.item
+                return [
+                    "id": refund.id * 10 + index, "line_item_id": entry.line, "quantity": entry.quantity,
+                    "restock_type": entry.restockType,
+                    "location_id": entry.restockType == "no_restock" ? NSNull() : order.location,
+                    "line_item": ["id": entry.line, "sku": item.flatMap { shop.items[$0]?.sku } ?? NSNull()] as [String: any Sendable],
                 ]
             },
         ]
@@ -135,10 +245,10 @@ extension ShopifySimulator {
         let cancelled = order.cancelledAt != nil
         let lines: [Object] = order.lines.map { line in
             let item: Object = ["id": "gid://shopify/LineItem/\(line.id)", "sku": shop.items[line.item]?.sku,
-                                "quantity": line.quantity, "currentQuantity": cancelled ? 0 : line.quantity]
+                                "quantity": line.quantity, "currentQuantity": line.current]
             return ["id": "gid://shopify/FulfillmentOrderLineItem/\(line.id)", "lineItem": item,
                     "sku": shop.items[line.item]?.sku, "totalQuantity": line.quantity,
-                    "remainingQuantity": cancelled ? 0 : line.quantity]
+                    "remainingQuantity": line.current]
         }
         let location = shop.locations[order.location].map(Self.locationObject)
         let fulfillmentOrder: Object = [
@@ -164,7 +274,7 @@ extension ShopifySimulator {
         let headers = [
             ("Content-Type", "application/json"), ("X-Shopify-Topic", topic), ("X-Shopify-Shop-Domain", shop),
             ("X-Shopify-Webhook-Id", webhookID), ("X-Shopify-Event-Id", UUID().uuidString.lowercased()),
-            ("X-Shopify-Triggered-At", ISO8601DateFormatter().string(from: Date())),
+            ("X-Shopify-Triggered-At", Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))),
             ("X-Shopify-API-Version", subscription.apiVersion),
             ("X-Shopify-Hmac-Sha256", WebhookIntake.signature(of: body, secret: subscription.secret)),
         ]

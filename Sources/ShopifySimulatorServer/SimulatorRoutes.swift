@@ -84,6 +84,21 @@ enum SimulatorRoutes {
                 return try json(.unprocessableContent, ["error": refusal.description])
             }
         }
+        // Many orders at once (benchmarks): {"orders": [{"lines": …}, …]} → one order resource a line.
+        router.post("/_simulator/shops/:shop/orders/bulk") { request, context -> Response in
+            struct Orders: Decodable { var orders: [ShopifySimulator.OrderRequest] }
+            let orders = try await request.decode(as: Orders.self, context: context)
+            var lines: [UInt8] = []
+            do {
+                for order in orders.orders {
+                    let resource = try await simulator.placeOrder(shop: context.parameters.require("shop"), order)
+                    lines += try JSONSerialization.data(withJSONObject: resource) + [UInt8(ascii: "\n")]
+                }
+            } catch let refusal as ShopifySimulator.OrderRefused {
+                return try json(.unprocessableContent, ["error": refusal.description])
+            }
+            return bytes(.ok, lines, contentType: "application/x-ndjson")
+        }
         router.post("/_simulator/shops/:shop/orders/:order/cancel") { request, context -> Response in
             struct Cancel: Decodable { var restock: Bool? }
             let cancel = try await request.decode(as: Cancel.self, context: context)
@@ -94,6 +109,21 @@ enum SimulatorRoutes {
                 return try json(.ok, ["cancelled": true])
             } catch let refusal as ShopifySimulator.OrderRefused {
                 return try json(.notFound, ["error": refusal.description])
+            }
+        }
+        // Order edits and refunds: {"lines": [{"sku", "quantity"}], "restock": true}.
+        struct LineChanges: Decodable { var lines: [ShopifySimulator.LineChange]; var restock: Bool? }
+        for action in ShopifySimulator.LineAction.allCases {
+            router.post("/_simulator/shops/:shop/orders/:order/\(action.rawValue)") { request, context -> Response in
+                let changes = try await request.decode(as: LineChanges.self, context: context)
+                do {
+                    try await simulator.change(action, shop: context.parameters.require("shop"),
+                                               id: context.parameters.require("order", as: Int.self), changes.lines,
+                                               restock: changes.restock ?? true)
+                    return try json(.ok, [action.rawValue: true])
+                } catch let refusal as ShopifySimulator.OrderRefused {
+                    return try json(.unprocessableContent, ["error": refusal.description])
+                }
             }
         }
         router.get("/_simulator/faults") { _, _ in try json(.ok, await simulator.faults) }

@@ -25,7 +25,8 @@ struct BenchShop {
 
     /// The shop in the database and in the simulator: `skus` items stocked at
     /// locations 1…`locations` (each fed by warehouse WH-n), showing `available(sku, location)`.
-    func create(skus: Int, locations: Int, plan: String, available: (Int, Int) -> Int = { _, _ in 0 }) throws {
+    func create(skus: Int, locations: Int, plan: String, bucketSize: Double? = nil,
+                available: (Int, Int) -> Int = { _, _ in 0 }) throws {
         try ShopConfigurationStore(connection: database).upsertShop(shop, defaultSafetyBuffer: 0)
         for location in 1...locations {
             try ShopConfigurationStore(connection: database)
@@ -34,7 +35,7 @@ struct BenchShop {
         try PushStore(connection: database).connect(shop: shop, apiVersion: .default,
                                                     adminURL: simulator.adminURL(shop), accessToken: Self.token)
         try simulator.seed(shop, .init(
-            token: Self.token, plan: plan, locations: (1...locations).map { .init(id: $0, name: "Location \($0)") },
+            token: Self.token, plan: plan, bucketSize: bucketSize, locations: (1...locations).map { .init(id: $0, name: "Location \($0)") },
             items: (0..<skus).map { sku in
                 .init(sku: Self.sku(sku), levels: Dictionary(uniqueKeysWithValues: (1...locations).map { ("\($0)", available(sku, $0)) }))
             }))

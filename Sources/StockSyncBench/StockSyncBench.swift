@@ -9,7 +9,8 @@ struct StockSyncBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stocksync-bench",
         abstract: "Workload generation and baselines for scripts/bench-*.",
-        subcommands: [GenerateStock.self, AckDrain.self, BenchPush.self, BenchLatency.self, BenchReconcile.self])
+        subcommands: [GenerateStock.self, AckDrain.self, BenchPush.self, BenchLatency.self, BenchReconcile.self,
+                      PrepareOrders.self, AwaitOrders.self, BenchOversell.self])
 }
 
 /// Snapshot and adjustment events over SKUs × warehouses, as JSON lines.

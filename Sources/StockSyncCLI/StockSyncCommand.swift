@@ -9,7 +9,7 @@ struct StockSyncCommand: ParsableCommand {
         commandName: "stocksync",
         abstract: "Operate stocksync: schema, shops, stock events, ATS and dead letters.",
         discussion: "Connects with DATABASE_URL and AMQP_URL (defaults: the local dev stack).",
-        subcommands: [Migrate.self, Shop.self, Map.self, Buffer.self, Publish.self, Show.self, Queues.self,
+        subcommands: [Migrate.self, Shop.self, Map.self, Buffer.self, Publish.self, Show.self, Orders.self, Queues.self,
                       DeadLetters.self, Shopify.self, Reconcile.self, Drift.self, GoLiveCheck.self]
     )
 }
@@ -127,6 +127,8 @@ struct Map: ParsableCommand {
     @Option var shop: String
     @Option var warehouse: String
     @Option(help: "The Shopify location (e.g. gid://shopify/Location/1).") var location: String?
+    @Option(help: "Routing: order lines at the location are reserved in its warehouses by ascending priority.")
+    var priority = 0
     @Flag(help: "Remove the warehouse's mapping instead.") var remove = false
 
     func validate() throws {
@@ -136,8 +138,8 @@ struct Map: ParsableCommand {
     func run() throws {
         let store = ShopConfigurationStore(connection: try Connect.database())
         if let location {
-            let changed = try store.map(shop: shop, warehouse: warehouse, location: location)
-            print("\(warehouse) feeds \(location) of \(shop); \(changed) ATS changed")
+            let changed = try store.map(shop: shop, warehouse: warehouse, location: location, priority: priority)
+            print("\(warehouse) feeds \(location) of \(shop) (priority \(priority)); \(changed) ATS changed")
         } else {
             let changed = try store.unmap(shop: shop, warehouse: warehouse)
             print("\(warehouse) feeds nothing of \(shop); \(changed) ATS changed")
@@ -207,10 +209,12 @@ struct Show: ParsableCommand {
         if json { return try printJSON(reports) }
         for report in reports {
             print("SKU \(report.sku)")
-            var levels = TextTable(header: ["WAREHOUSE", "ON_HAND", "ALLOCATED", "RESERVED", "NET", "SNAPSHOT"])
+            var levels = TextTable(header: ["WAREHOUSE", "ON_HAND", "ALLOCATED", "RESERVED", "ORDERS", "NET", "SNAPSHOT"])
             for level in report.warehouses {
                 levels.rows.append([level.warehouse, "\(level.onHand)", "\(level.allocated)", "\(level.reserved)",
-                                    "\(level.onHand - level.allocated - level.reserved)", "\(level.snapshotVersion)"])
+                                    "\(level.orderReserved)",
+                                    "\(level.onHand - level.allocated - level.reserved - level.orderReserved)",
+                                    "\(level.snapshotVersion)"])
             }
             print(report.warehouses.isEmpty ? "  no ERP levels" : levels.render())
             var availability = TextTable(header: ["SHOP", "LOCATION", "ATS", "VERSION", "PUSH"])
@@ -236,7 +240,9 @@ struct Queues: ParsableCommand {
 
     func run() throws {
         let broker = try Connect.broker()
+        try QueueTopology.declareReservations(on: broker)
         let queues = QueueTopology.workQueues.flatMap { [$0, QueueTopology.deadLetterQueue(for: $0)] }
+            + [QueueTopology.erpReservations]
         let depths = try queues.map { queue in
             let status = try broker.status(of: queue)
             return Depth(queue: queue, ready: status.messageCount, consumers: status.consumerCount)

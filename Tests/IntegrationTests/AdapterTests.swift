@@ -23,6 +23,48 @@ extension IntegrationTests {
             return Dictionary(uniqueKeysWithValues: (0..<rows.count).map { (rows.string($0, 0)!, rows.int($0, 1)!) })
         }
 
+        @Test("the push side folds the order-worker's deductions and restocks in SQL exactly as LevelExpectation does")
+        func pendingDeductionsFoldLikeLevelExpectation() throws {
+            let database = try IntegrationEnvironment.database()
+            var cases: [(sku: String, start: LevelExpectation, deducted: Int, restocked: Int)] = []
+            for expected in [nil, 0, 7] as [Int?] {
+                for unreserved in [0, 2, 5] {
+                    for deducted in [0, 1, 3, 6] {
+                        for restocked in [0, 2] {
+                            cases.append(("S\(cases.count)", LevelExpectation(expected: expected, unreservedSold: unreserved),
+                                          deducted, restocked))
+                        }
+                    }
+                }
+            }
+            try database.query("""
+                INSERT INTO shopify_levels (shop, sku, location, expected, unreserved_sold, unreserved_since,
+                                            pending_deducted, pending_restocked)
+                SELECT $1, sku, 'L', expected, unreserved, CASE WHEN unreserved > 0 THEN now() END, deducted, restocked
+                FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[])
+                     AS c(sku, expected, unreserved, deducted, restocked)
+                """, [.string(Self.shop), .strings(cases.map(\.sku)), .optionalInts(cases.map(\.start.expected)),
+                      .ints(cases.map(\.start.unreservedSold)), .ints(cases.map(\.deducted)), .ints(cases.map(\.restocked))])
+            _ = try PushStore(connection: database).due(shop: Self.shop, limit: 1)
+            let rows = try database.query("""
+                SELECT sku, expected, unreserved_sold, unreserved_since IS NULL, pending_deducted + pending_restocked
+                FROM shopify_levels WHERE shop = $1
+                """, [.string(Self.shop)])
+            let folded = Dictionary(uniqueKeysWithValues: (0..<rows.count).map {
+                (rows.string($0, 0)!, (LevelExpectation(expected: rows.int($0, 1), unreservedSold: rows.int($0, 2)!),
+                                       sinceCleared: rows.bool($0, 3)!, pending: rows.int($0, 4)!))
+            })
+            for test in cases {
+                var want = test.start
+                want.orderDeducted(test.deducted)
+                want.restocked(test.restocked)
+                let got = try #require(folded[test.sku])
+                #expect(got.0 == want, "\(test)")
+                #expect(got.sinceCleared == (want.unreservedSold == 0), "\(test)")
+                #expect(got.pending == 0)
+            }
+        }
+
         @Test func configurationChangesRecomputeAvailability() throws {
             let database = try IntegrationEnvironment.database()
             let configuration = ShopConfigurationStore(connection: database)

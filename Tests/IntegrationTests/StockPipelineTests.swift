@@ -143,7 +143,7 @@ extension IntegrationTests {
             })
             worker.signal(SIGTERM)
             #expect(worker.waitForExit(timeout: .seconds(20)) == 0, "\(worker.log)")
-            #expect(worker.log.contains("stock-worker stopped"))
+            #expect(worker.log.contains("worker stopped"))
         }
 
         @Test("a bad setting stops the worker at start, naming the setting, never the password")

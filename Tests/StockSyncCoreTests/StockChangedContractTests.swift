@@ -38,6 +38,33 @@ struct StockChangedContractTests {
         }
     }
 
+    static let fulfilment: Fields = [
+        "schema": #""stock-changed/1""#, "kind": #""fulfilment""#, "event_id": #""ship-1""#, "sku": #""TEE-BLK-M""#,
+        "warehouse": #""WH-EAST""#, "occurred_at": #""2026-11-28T06:00:00Z""#, "shop": #""brand.myshopify.com""#,
+        "order_id": #""820982911946154508""#, "line_id": #""466157049""#, "quantity": "2",
+    ]
+
+    @Test("a fulfilment lowers on_hand as an adjustment and names the order line it ships")
+    func decodesFulfilment() throws {
+        let event = try StockChangedContract.decode(Self.body(Self.fulfilment, ["version": "12"]))
+        #expect(event.change == .adjustment(StockQuantities(onHand: -2, allocated: 0, reserved: 0), version: 12))
+        #expect(event.fulfilment == StockEvent.Fulfilment(
+            line: OrderLineKey(shop: "brand.myshopify.com", orderID: "820982911946154508", lineID: "466157049"), quantity: 2))
+        #expect(try StockChangedContract.decode(Self.body(Self.adjustment)).fulfilment == nil)
+    }
+
+    @Test("a fulfilment without its order line or with a bad quantity is refused", arguments: [
+        (["order_id": nil], "missing field `order_id`"),
+        (["line_id": nil], "missing field `line_id`"),
+        (["shop": "\"\""], "field `shop` is empty"),
+        (["quantity": "0"], "field `quantity` must be at least 1, not 0"),
+        (["quantity": nil], "missing field `quantity`"),
+        (["on_hand_delta": "-2"], "field `on_hand_delta` is not allowed in a fulfilment"),
+    ] as [([String: String?], String)])
+    func refusesBadFulfilment(changes: [String: String?], reason: String) {
+        #expect(Self.reason(Self.body(Self.fulfilment, changes)) == reason)
+    }
+
     @Test func decodesSnapshot() throws {
         let event = try StockChangedContract.decode(Self.body(Self.snapshot))
         #expect(event.eventID == "evt-1")
@@ -94,7 +121,7 @@ struct StockChangedContractTests {
     @Test(arguments: [
         ("schema", #""stock-changed/2""#, "unknown schema `stock-changed/2` (this worker reads `stock-changed/1`)"),
         ("schema", "1", "field `schema` must be a string"),
-        ("kind", #""transfer""#, "field `kind` must be `snapshot` or `adjustment`, not `transfer`"),
+        ("kind", #""transfer""#, "field `kind` must be `snapshot`, `adjustment` or `fulfilment`, not `transfer`"),
         ("event_id", #""""#, "field `event_id` is empty"),
         ("sku", #""""#, "field `sku` is empty"),
         ("sku", "42", "field `sku` must be a string"),

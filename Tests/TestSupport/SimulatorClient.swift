@@ -51,11 +51,14 @@ public final class SimulatorClient {
     public struct Seed: Codable, Sendable {
         public var token: String
         public var plan: String
+        /// Points the store's bucket holds; nil: Shopify's size for the plan (20× its rate).
+        public var bucketSize: Double?
         public var locations: [Location]
         public var items: [Item]
-        public init(token: String, plan: String, locations: [Location], items: [Item]) {
+        public init(token: String, plan: String, bucketSize: Double? = nil, locations: [Location], items: [Item]) {
             self.token = token
             self.plan = plan
+            self.bucketSize = bucketSize
             self.locations = locations
             self.items = items
         }
@@ -131,6 +134,26 @@ public final class SimulatorClient {
     public func cancelOrder(_ shop: String, id: Int, restock: Bool) throws {
         struct Cancel: Codable { var restock: Bool }
         try post("/_simulator/shops/\(shop)/orders/\(id)/cancel", Cancel(restock: restock))
+    }
+
+    private struct LineChanges: Codable {
+        struct Line: Codable { var sku: String; var quantity: Int }
+        var lines: [Line]
+        var restock: Bool
+        init(_ lines: [(sku: String, quantity: Int)], restock: Bool) {
+            self.lines = lines.map { Line(sku: $0.sku, quantity: $0.quantity) }
+            self.restock = restock
+        }
+    }
+
+    /// An order edit: each named line's quantity becomes the one given.
+    public func editOrder(_ shop: String, id: Int, lines: [(sku: String, quantity: Int)], restock: Bool) throws {
+        try post("/_simulator/shops/\(shop)/orders/\(id)/edit", LineChanges(lines, restock: restock))
+    }
+
+    /// A refund of units of the named lines.
+    public func refundOrder(_ shop: String, id: Int, lines: [(sku: String, quantity: Int)], restock: Bool) throws {
+        try post("/_simulator/shops/\(shop)/orders/\(id)/refund", LineChanges(lines, restock: restock))
     }
 
     /// A merchant setting a level in Shopify's admin, behind stocksync's back.

@@ -93,6 +93,23 @@ public final class AMQPConnection {
                            consumerCount: Int(declared.pointee.consumer_count))
     }
 
+    /// Declares a durable topic exchange.
+    public func declareTopicExchange(_ name: String) throws(BrokerError) {
+        let arena = CStringArena()
+        guard amqp_exchange_declare(state, channel, arena.bytes(name), arena.bytes("topic"), 0, 1, 0, 0,
+                                    amqp_empty_table) != nil else {
+            throw failure("declare exchange \(name)")
+        }
+    }
+
+    public func bind(queue: String, to exchange: String, routingKey: String) throws(BrokerError) {
+        let arena = CStringArena()
+        guard amqp_queue_bind(state, channel, arena.bytes(queue), arena.bytes(exchange), arena.bytes(routingKey),
+                              amqp_empty_table) != nil else {
+            throw failure("bind \(queue) to \(exchange)")
+        }
+    }
+
     /// The queue's depth; throws if it does not exist.
     public func status(of queue: String) throws(BrokerError) -> QueueStatus {
         try declareQueue(queue, passive: true)

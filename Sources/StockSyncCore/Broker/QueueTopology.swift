@@ -19,6 +19,19 @@ public enum QueueTopology {
         public static let queue = "x-stocksync-queue"
     }
 
+    /// The topic exchange of reservation events (`reservation.created`, `.changed`,
+    /// `.released`, `.fulfilled`): the ERP binds its own queues.
+    public static let reservationExchange = "stocksync.reservations"
+    /// Bound to every reservation event, so that none is dropped before the ERP binds its own.
+    public static let erpReservations = "erp-reservations"
+
+    /// Declares the reservation exchange and its default queue.
+    public static func declareReservations(on connection: AMQPConnection) throws(BrokerError) {
+        try connection.declareTopicExchange(reservationExchange)
+        try connection.declareQueue(erpReservations, arguments: [.string("x-queue-type", "quorum")])
+        try connection.bind(queue: erpReservations, to: reservationExchange, routingKey: "reservation.*")
+    }
+
     /// Declares every work queue and its dead-letter queue.
     public static func declare(on connection: AMQPConnection) throws(BrokerError) {
         for queue in workQueues {

@@ -106,10 +106,21 @@ public enum StockChangedContract {
             )
             let version = try wire.integer("version").map { v throws(ContractViolation) in try positive(v, field: "version") }
             change = .adjustment(delta, version: version)
+        case "fulfilment":
+            try wire.forbid(["on_hand", "allocated", "reserved", "on_hand_delta", "allocated_delta", "reserved_delta"],
+                            in: "a fulfilment")
+            let line = OrderLineKey(shop: try identifier(wire.string("shop"), field: "shop"),
+                                    orderID: try identifier(wire.string("order_id"), field: "order_id"),
+                                    lineID: try identifier(wire.string("line_id"), field: "line_id"))
+            let shipped = try positive(quantity(wire.integer("quantity"), field: "quantity"), field: "quantity")
+            let version = try wire.integer("version").map { v throws(ContractViolation) in try positive(v, field: "version") }
+            return StockEvent(eventID: eventID, key: key, occurredAt: occurredAt,
+                              change: .adjustment(StockQuantities(onHand: -shipped, allocated: 0, reserved: 0), version: version),
+                              fulfilment: StockEvent.Fulfilment(line: line, quantity: shipped))
         case nil:
             throw ContractViolation("missing field `kind`")
         case let other?:
-            throw ContractViolation("field `kind` must be `snapshot` or `adjustment`, not `\(other.prefix(64))`")
+            throw ContractViolation("field `kind` must be `snapshot`, `adjustment` or `fulfilment`, not `\(other.prefix(64))`")
         }
         return StockEvent(eventID: eventID, key: key, occurredAt: occurredAt, change: change)
     }

@@ -56,15 +56,29 @@ public struct StockEvent: Hashable, Sendable {
         case adjustment(StockQuantities, version: Int?)
     }
 
+    /// The ERP shipped units of a Shopify order line (`kind: fulfilment`): on_hand falls
+    /// by `quantity` as an adjustment, and the line's reservation gives up as many units.
+    public struct Fulfilment: Hashable, Sendable {
+        public var line: OrderLineKey
+        public var quantity: Int
+
+        public init(line: OrderLineKey, quantity: Int) {
+            self.line = line
+            self.quantity = quantity
+        }
+    }
+
     public var eventID: String
     public var key: StockKey
     public var occurredAt: Date
     public var change: Change
+    public var fulfilment: Fulfilment?
 
-    public init(eventID: String, key: StockKey, occurredAt: Date, change: Change) {
+    public init(eventID: String, key: StockKey, occurredAt: Date, change: Change, fulfilment: Fulfilment? = nil) {
         self.eventID = eventID
         self.key = key
         self.occurredAt = occurredAt
         self.change = change
+        self.fulfilment = fulfilment
     }
 }

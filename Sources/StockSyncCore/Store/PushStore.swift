@@ -61,6 +61,13 @@ public struct PushStore {
     /// cannot be pushed are handled too (set aside with their problem), so none of them
     /// holds this window up.
     public func due(shop: String, limit: Int, itemRecheckSeconds: Int = 600) throws(StoreError) -> DueBatch {
+        // No push of the shop is in flight now (one thread pushes it): every deduction the
+        // order-worker recorded so far happened after the expectations were last set.
+        try connection.query(Self.foldPending + """
+            WHERE (l.shop, l.sku, l.location) IN (
+                SELECT shop, sku, location FROM shopify_levels
+                WHERE shop = $1 AND (pending_deducted <> 0 OR pending_restocked <> 0) FOR UPDATE SKIP LOCKED)
+            """, [.string(shop)])
         // The window is taken first, alone on the outbox's partial index, so the plan does
         // not depend on how stale the statistics of a fast-changing outbox are.
         let rows = try connection.query("""
@@ -86,6 +93,30 @@ public struct PushStore {
             batch.oldestAge = max(batch.oldestAge, rows.double(row, 9) ?? 0)
         }
         return batch
+    }
+
+    /// Folds the deductions and restocks the order-worker recorded (`pending_*`) into the
+    /// expectations, as `LevelExpectation.orderDeducted` then `restocked` do. Run only after
+    /// `expected` was last set from Shopify (a confirmed push, a read) and with no push of
+    /// the level in flight: then each pending deduction is one Shopify made after that
+    /// quantity (an order taken before a compare-and-set push would have made it fail), so
+    /// folding it once is right.
+    static let foldPending = """
+        UPDATE shopify_levels l SET
+            unreserved_sold = l.unreserved_sold - least(l.pending_deducted, l.unreserved_sold),
+            unreserved_since = CASE WHEN l.unreserved_sold <= l.pending_deducted THEN NULL ELSE l.unreserved_since END,
+            expected = l.expected - (l.pending_deducted - least(l.pending_deducted, l.unreserved_sold)) + l.pending_restocked,
+            pending_deducted = 0, pending_restocked = 0
+
+        """
+
+    /// `foldPending` for these levels, whose `expected` was just set (under their SKUs' locks).
+    private func foldPending(_ connection: PostgresConnection, shop: String, skus: [String], locations: [String]) throws(StoreError) {
+        try connection.query(Self.foldPending + """
+            FROM unnest($2::text[], $3::text[]) AS k(sku, location)
+            WHERE l.shop = $1 AND l.sku = k.sku AND l.location = k.location
+              AND (l.pending_deducted <> 0 OR l.pending_restocked <> 0)
+            """, [.string(shop), .strings(skus), .strings(locations)])
     }
 
     // MARK: Items
@@ -123,6 +154,7 @@ public struct PushStore {
         guard !observations.isEmpty else { return }
         try connection.transaction { connection in
             let skus = observations.map(\.sku), locations = observations.map(\.location)
+            try StockStore(connection: connection).lock(skus: skus)
             try connection.query("""
                 INSERT INTO shopify_levels (shop, sku, location)
                 SELECT $1, sku, location FROM unnest($2::text[], $3::text[]) AS o(sku, location)
@@ -158,6 +190,7 @@ public struct PushStore {
                 WHERE l.shop = $1 AND l.sku = o.sku AND l.location = o.location
                 """, [.string(shop), .strings(skus), .strings(locations),
                       .optionalInts(updated.map(\.expected)), .ints(updated.map(\.unreservedSold))])
+            try foldPending(connection, shop: shop, skus: skus, locations: locations)
         }
     }
 
@@ -279,6 +312,7 @@ public struct PushStore {
                 SET expected = excluded.expected, pushed_available = excluded.pushed_available,
                     pushed_at = excluded.pushed_at, problem = NULL, problem_version = NULL
                 """, [.string(shop), .strings(skus), .strings(locations), .ints(quantities.map(\.quantity))])
+            try foldPending(connection, shop: shop, skus: skus, locations: locations)
             try markHandled(connection, shop: shop, skus: skus, locations: locations, versions: quantities.map(\.version))
             if let idempotencyKey {
                 try discardIntent(shop: shop, idempotencyKey: idempotencyKey)

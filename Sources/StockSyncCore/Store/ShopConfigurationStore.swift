@@ -18,13 +18,15 @@ public struct ShopConfigurationStore {
     }
 
     /// Makes `warehouse` feed `location` of `shop` (replacing the location it fed before).
+    /// `priority` is the shop's routing rule: order lines taken at the location are reserved
+    /// in its warehouses by ascending priority.
     @discardableResult
-    public func map(shop: String, warehouse: String, location: String) throws -> Int {
+    public func map(shop: String, warehouse: String, location: String, priority: Int = 0) throws -> Int {
         try requireShop(shop)
         try connection.query("""
-            INSERT INTO warehouse_locations (shop, warehouse, location) VALUES ($1, $2, $3)
-            ON CONFLICT (shop, warehouse) DO UPDATE SET location = excluded.location
-            """, [.string(shop), .string(warehouse), .string(location)])
+            INSERT INTO warehouse_locations (shop, warehouse, location, priority) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (shop, warehouse) DO UPDATE SET location = excluded.location, priority = excluded.priority
+            """, [.string(shop), .string(warehouse), .string(location), .int(priority)])
         return try recompute(skusOf: shop)
     }
 

@@ -11,6 +11,8 @@ public struct StockQueries {
         public var onHand: Int
         public var allocated: Int
         public var reserved: Int
+        /// Units held by open Shopify order reservations.
+        public var orderReserved: Int
         public var snapshotVersion: Int
     }
 
@@ -31,7 +33,7 @@ public struct StockQueries {
 
     public func report(skus: [String]) throws -> [SKUReport] {
         let levels = try connection.query("""
-            SELECT sku, warehouse, on_hand, allocated, reserved, snapshot_version
+            SELECT sku, warehouse, on_hand, allocated, reserved, snapshot_version, order_reserved
             FROM stock_levels WHERE sku = ANY($1::text[]) ORDER BY sku, warehouse
             """, [.strings(skus)])
         let availability = try connection.query("""
@@ -42,7 +44,7 @@ public struct StockQueries {
         for row in 0..<levels.count {
             reports[levels.string(row, 0)!]?.warehouses.append(WarehouseLevel(
                 warehouse: levels.string(row, 1)!, onHand: levels.int(row, 2)!, allocated: levels.int(row, 3)!,
-                reserved: levels.int(row, 4)!, snapshotVersion: levels.int(row, 5)!))
+                reserved: levels.int(row, 4)!, orderReserved: levels.int(row, 6)!, snapshotVersion: levels.int(row, 5)!))
         }
         for row in 0..<availability.count {
             let version = availability.int(row, 4)!, pushed = availability.int(row, 5)!

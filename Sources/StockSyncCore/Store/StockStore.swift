@@ -48,10 +48,11 @@ public struct StockStore {
             """, [.strings(keys.map(\.sku)), .strings(keys.map(\.warehouse))]))
     }
 
-    /// Every stored level of these SKUs, in every warehouse.
-    public func levels(skus: some Collection<String>) throws(StoreError) -> [StockKey: StockLevel] {
+    /// Every stored level of these SKUs, in every warehouse, as ATS sees it: `reserved`
+    /// counts the ERP's reservations and the open order reservations.
+    public func levelsForAvailability(skus: some Collection<String>) throws(StoreError) -> [StockKey: StockLevel] {
         try levels(from: connection.query("""
-            SELECT sku, warehouse, on_hand, allocated, reserved, snapshot_version
+            SELECT sku, warehouse, on_hand, allocated, reserved + order_reserved, snapshot_version
             FROM stock_levels WHERE sku = ANY($1::text[])
             """, [.strings(skus)]))
     }

@@ -47,6 +47,9 @@ public struct StockBatchApplier {
             let changed = StockLedger.apply(events, to: stored, priorAdjustments: prior,
                                             newAdjustmentIDs: newAdjustments)
             try store.saveLevels(changed)
+            var unseen = newAdjustments  // a fulfilment delivered twice in one batch counts once
+            try consumeReservations(of: events.filter { $0.fulfilment != nil && unseen.remove($0.eventID) != nil },
+                                    on: connection)
             return changed
         }
         var eventTimes: [String: Date] = [:]
@@ -55,6 +58,21 @@ public struct StockBatchApplier {
         }
         let availability = try recompute(skus: Set(events.map(\.key.sku)), dueSince: eventTimes)
         return StockBatchOutcome(events: events.count, levelsChanged: changed.count, availabilityChanged: availability)
+    }
+
+    /// Shipped order lines give up their reservations, once (only fulfilments recorded now
+    /// for the first time come here). The ATS step after this sees both the lower on_hand
+    /// and the lower reservation.
+    private func consumeReservations(of fulfilments: [StockEvent], on connection: PostgresConnection) throws {
+        guard !fulfilments.isEmpty else { return }
+        let store = OrderStore(connection: connection)
+        var book = try store.lockAndLoad(orders: Set(fulfilments.map { $0.fulfilment!.line.order }),
+                                         skus: Set(fulfilments.map(\.key.sku)))
+        for event in fulfilments {
+            book.fulfil(event.fulfilment!.line, warehouse: event.key.warehouse, sku: event.key.sku,
+                        quantity: event.fulfilment!.quantity)
+        }
+        try store.save(book)
     }
 
     /// Recomputes the ATS of these SKUs after a change of mappings or buffers, in
@@ -74,16 +92,15 @@ public struct StockBatchApplier {
         try connection.transaction { connection in
             let store = StockStore(connection: connection)
             try store.lock(skus: skus)
-            return try refreshAvailability(skus: skus, levels: store.levels(skus: skus), dueSince: dueSince,
-                                           store: store)
+            return try Self.refreshAvailability(skus: skus, dueSince: dueSince, store: store)
         }
     }
 
-    /// Computes the ATS of `skus` from `levels` (all of their warehouses, and no other
-    /// SKU's) and stores the values that differ from what is stored. Returns how many changed.
-    private func refreshAvailability(skus: Set<String>, levels: [StockKey: StockLevel], dueSince: [String: Date],
-                                     store: StockStore) throws -> Int {
+    /// Computes the ATS of `skus` from every warehouse's level and stores the values that
+    /// differ from what is stored. Returns how many changed. Call under the SKUs' locks.
+    static func refreshAvailability(skus: Set<String>, dueSince: [String: Date], store: StockStore) throws -> Int {
         guard !skus.isEmpty else { return 0 }
+        let levels = try store.levelsForAvailability(skus: skus)
         let calculator = try store.availabilityCalculator(skus: skus)
         let stored = try store.availability(skus: skus)
         var shownAt: [String: [ShopLocation]] = [:]

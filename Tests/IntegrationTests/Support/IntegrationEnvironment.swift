@@ -45,6 +45,8 @@ enum IntegrationEnvironment {
             try broker.purge(queue)
             try broker.purge(QueueTopology.deadLetterQueue(for: queue))
         }
+        try QueueTopology.declareReservations(on: broker)
+        try broker.purge(QueueTopology.erpReservations)
         let database = try database()
         try database.execute(script: "DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
         try Migrator(directory: repository.appendingPathComponent("Schemas/migrations").path).run(on: database)

@@ -1,0 +1,16 @@
+import StockSyncCore
+
+/// `order-worker`: consumes `order-placed` into ERP reservations, and relays reservation
+/// events to the ERP.
+@main
+struct OrderWorkerMain {
+    static func main() async {
+        await WorkerProcess.run("order-worker") { environment, logger throws(ConfigurationError) in
+            let configuration = try OrderWorkerConfiguration(environment: environment)
+            let relay = OutboxRelay(amqpURL: configuration.amqpURL, databaseURL: configuration.databaseURL,
+                                    name: configuration.workerName, poll: configuration.outboxPoll, logger: logger)
+            return ([OrderWorker(configuration: configuration, relay: relay, logger: logger), relay],
+                    configuration.metricsPort)
+        }
+    }
+}

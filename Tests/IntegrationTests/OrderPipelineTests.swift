@@ -1,0 +1,303 @@
+import Foundation
+import Logging
+import StockSyncCore
+import TestSupport
+import Testing
+
+/// Storefront orders in the Shopify simulator, through the webhook gateway and the
+/// order-worker into reservations, ATS and pushes, against real RabbitMQ and PostgreSQL.
+extension IntegrationTests {
+    @Suite("Order pipeline (simulator → gateway → order-worker → reservations → push)")
+    struct OrderPipelineTests {
+        static let shop = "orders.myshopify.com"
+        static let secret = "order-pipeline-secret"
+        static let token = "shpat_orders"
+        static let east = "gid://shopify/Location/1", west = "gid://shopify/Location/2", popUp = "gid://shopify/Location/3"
+
+        let simulator: SimulatorProcess
+        let database: PostgresConnection
+        let gatewayPort = Int.random(in: 40_000..<50_000)
+        var client: SimulatorClient { simulator.client }
+
+        /// The ERP: TEE at WH-A 5 and WH-B 10 (both feed East, WH-A first), at WH-C 4 (West);
+        /// CAP at WH-C 3; MUG at WH-A 2 (Shopify stocks it only at the unmapped Pop-up).
+        /// Shopify also sells GHOST, which the ERP does not know.
+        init() throws {
+            try IntegrationEnvironment.reset()
+            simulator = try SimulatorProcess()
+            database = try IntegrationEnvironment.database()
+            try simulator.client.seed(Self.shop, .init(
+                token: Self.token, plan: "plus",
+                locations: [.init(id: 1, name: "East"), .init(id: 2, name: "West"), .init(id: 3, name: "Pop-up")],
+                items: [.init(sku: "TEE", levels: ["1": 0, "2": 0]), .init(sku: "CAP", levels: ["2": 0]),
+                        .init(sku: "MUG", levels: ["3": 5]), .init(sku: "GHOST", levels: ["1": 5])]))
+            let configuration = ShopConfigurationStore(connection: database)
+            try configuration.upsertShop(Self.shop, defaultSafetyBuffer: 0)
+            try configuration.map(shop: Self.shop, warehouse: "WH-A", location: Self.east, priority: 1)
+            try configuration.map(shop: Self.shop, warehouse: "WH-B", location: Self.east, priority: 2)
+            try configuration.map(shop: Self.shop, warehouse: "WH-C", location: Self.west)
+            try StockBatchApplier(connection: database).apply([
+                snapshot("TEE", "WH-A", 5), snapshot("TEE", "WH-B", 10), snapshot("TEE", "WH-C", 4),
+                snapshot("CAP", "WH-C", 3), snapshot("MUG", "WH-A", 2),
+            ])
+            let store = PushStore(connection: database)
+            try store.connect(shop: Self.shop, apiVersion: .default, adminURL: simulator.client.adminURL(Self.shop),
+                              accessToken: Self.token)
+            _ = try CatalogueSync(store: store, api: InventoryAPI(connection: store.connectedShops()[0], logger: Logger(label: "test"))).run()
+        }
+
+        private func snapshot(_ sku: String, _ warehouse: String, _ onHand: Int) -> StockEvent {
+            StockEvent(eventID: "\(sku)-\(warehouse)", key: StockKey(sku: sku, warehouse: warehouse), occurredAt: Date(),
+                       change: .snapshot(StockQuantities(onHand: onHand, allocated: 0, reserved: 0), version: 1))
+        }
+
+        /// The gateway, the workers, and the store's webhooks pointed at the gateway.
+        private func startPipeline(orderWorker: Bool = true, duplicateRate: Double = 0, reorderMilliseconds: Int = 0)
+            throws -> [String: WorkerProcess]
+        {
+            var processes = [
+                "gateway": try startGateway(),
+                "push": try WorkerProcess("push-worker", name: "push-worker", environment: ["PUSH_LINGER_MS": "20"]),
+                "stock": try WorkerProcess("stock-worker", name: "stock-worker"),
+            ]
+            if orderWorker { processes["order"] = try startOrderWorker() }
+            try client.subscribe(Self.shop, address: "http://127.0.0.1:\(gatewayPort)/webhooks/shopify", secret: Self.secret,
+                                 duplicateRate: duplicateRate, reorderMilliseconds: reorderMilliseconds)
+            try expectConverged(processes)
+            return processes
+        }
+
+        private func startGateway(amqpURL: String? = nil) throws -> WorkerProcess {
+            try WorkerProcess("webhook-gateway", name: "webhook-gateway", environment: [
+                "WEBHOOK_SECRET": Self.secret, "GATEWAY_PORT": "\(gatewayPort)",
+            ].merging(amqpURL.map { ["AMQP_URL": $0] } ?? [:]) { $1 })
+        }
+
+        private func startOrderWorker(name: String = "order-worker", batchSize: Int = 50) throws -> WorkerProcess {
+            try WorkerProcess("order-worker", name: name, environment: ["ORDER_BATCH_SIZE": "\(batchSize)", "OUTBOX_POLL_MS": "50"])
+        }
+
+        /// Shopify shows every level's ATS, nothing is due or in flight, no units are held back.
+        private func expectConverged(_ processes: [String: WorkerProcess], _ comment: String = "") throws {
+            var last: [String] = []
+            let converged = try IntegrationEnvironment.eventually(timeout: .seconds(60), every: .milliseconds(200)) {
+                last = try differences()
+                return last.isEmpty
+            }
+            #expect(converged, "\(comment) \(last)\n\(processes.values.map(\.log).joined().suffix(4_000))")
+        }
+
+        private func differences() throws -> [String] {
+            let ats = try database.query("SELECT sku, location, available, version > pushed_version FROM available_to_sell WHERE shop = $1",
+                                         [.string(Self.shop)])
+            var want: [String: Int] = [:]
+            var differences: [String] = []
+            for row in 0..<ats.count {
+                want["\(ats.string(row, 0)!)@\(ats.string(row, 1)!)"] = ats.int(row, 2)!
+                if ats.bool(row, 3)! { differences.append("\(ats.string(row, 0)!)@\(ats.string(row, 1)!) due") }
+            }
+            for level in try client.levels(Self.shop) where want["\(level.sku!)@\(level.locationId)"] != nil {
+                let key = "\(level.sku!)@\(level.locationId)"
+                if want[key] != level.available { differences.append("\(key): Shopify \(level.available), ATS \(want[key]!)") }
+            }
+            let queued = try IntegrationEnvironment.broker().status(of: QueueTopology.orderPlaced).messageCount
+            if queued > 0 { differences.append("\(queued) order messages queued") }
+            let held = try database.query("SELECT count(*) FROM shopify_levels WHERE unreserved_sold > 0").int(0, 0)!
+            if held > 0 { differences.append("\(held) levels hold units back") }
+            return differences
+        }
+
+        private func ats(_ sku: String, _ location: String) throws -> Int? {
+            try database.query("SELECT available FROM available_to_sell WHERE shop = $1 AND sku = $2 AND location = $3",
+                               [.string(Self.shop), .string(sku), .string(location)]).int(0, 0)
+        }
+
+        private func shopify(_ sku: String, _ location: String) throws -> Int? {
+            try client.levels(Self.shop).first { $0.sku == sku && $0.locationId == location }?.available
+        }
+
+        /// "order:warehouse=reserved(+backordered)/fulfilled" for every reservation row.
+        private func reservations() throws -> Set<String> {
+            let rows = try database.query("SELECT order_id, warehouse, reserved, backordered, fulfilled FROM order_reservations")
+            return Set((0..<rows.count).map {
+                "\(rows.string($0, 0)!):\(rows.string($0, 1)!)=\(rows.int($0, 2)!)+\(rows.int($0, 3)!)/\(rows.int($0, 4)!)"
+            })
+        }
+
+        /// Every level's order reservations equal the sum of its open reservation rows.
+        private func expectLevelsCarryReservations() throws {
+            let mismatched = try database.query("""
+                SELECT count(*) FROM stock_levels s LEFT JOIN (
+                    SELECT sku, warehouse, sum(reserved) AS held FROM order_reservations GROUP BY sku, warehouse) r
+                USING (sku, warehouse) WHERE s.order_reserved <> coalesce(r.held, 0)
+                """).int(0, 0)
+            #expect(mismatched == 0)
+        }
+
+        /// The reservation events on `erp-reservations`, by message id (a relay may repeat one).
+        private func erpEvents(count: Int) throws -> [String: [String: Any]] {
+            let broker = try IntegrationEnvironment.broker("erp")
+            var events: [String: [String: Any]] = [:]
+            _ = try IntegrationEnvironment.eventually(timeout: .seconds(20), every: .milliseconds(100)) {
+                while let delivery = try broker.get(QueueTopology.erpReservations) {
+                    events[delivery.messageID!] = try JSONSerialization.jsonObject(with: Data(delivery.body)) as? [String: Any]
+                }
+                return events.count >= count
+            }
+            return events
+        }
+
+        private func publishStock(_ messages: [String]) throws {
+            try IntegrationEnvironment.broker().publish(messages.map {
+                OutgoingMessage(routingKey: QueueTopology.stockChanged, body: Array($0.utf8))
+            })
+        }
+
+        private static func fulfilment(id: String, order: Int, line: String, warehouse: String, quantity: Int) -> String {
+            #"{"schema":"stock-changed/1","kind":"fulfilment","event_id":"\#(id)","sku":"TEE","warehouse":"\#(warehouse)","occurred_at":"2026-11-28T09:00:00Z","shop":"\#(shop)","order_id":"\#(order)","line_id":"\#(line)","quantity":\#(quantity)}"#
+        }
+
+        @Test("orders become reservations once, split by priority, whatever the duplicates and reordering; pushes keep Shopify's deductions; cancellation releases")
+        func ordersToReservations() throws {
+            let processes = try startPipeline(duplicateRate: 0.5, reorderMilliseconds: 300)
+            #expect(try shopify("TEE", Self.east) == 15)
+
+            let first = try client.placeOrder(Self.shop, lines: [("TEE", 3)])
+            #expect(try shopify("TEE", Self.east) == 12, "Shopify deducted the order at East")
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(20)) { try reservations() == ["\(first):WH-A=3+0/0"] })
+            let second = try client.placeOrder(Self.shop, lines: [("TEE", 4)])
+            try expectConverged(processes)
+            #expect(try reservations() == ["\(first):WH-A=3+0/0", "\(second):WH-A=2+0/0", "\(second):WH-B=2+0/0"])
+            #expect(try ats("TEE", Self.east) == 8)
+            try expectLevelsCarryReservations()
+
+            // A receipt at WH-B: the push raises Shopify from what it holds after the orders.
+            try publishStock([StockMessages.adjustment(id: "receipt-1", sku: "TEE", warehouse: "WH-B", onHandDelta: 10, version: 2)])
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(20)) { try ats("TEE", Self.east) == 18 })
+            try expectConverged(processes)
+            #expect(try shopify("TEE", Self.east) == 18)
+            // Shopify never showed more than it could sell once an order had been taken.
+            let tee = try #require(try client.levels(Self.shop).first { $0.sku == "TEE" }?.inventoryItemId)
+            let east = try client.history(Self.shop).filter { $0.locationId == Self.east && $0.inventoryItemId == tee }.map(\.available)
+            let firstDeduction = try #require(east.firstIndex(of: 12))
+            #expect(east[firstDeduction...].allSatisfy { $0 <= 18 } && !east[firstDeduction...].contains(15), "\(east)")
+
+            try client.cancelOrder(Self.shop, id: second, restock: true)
+            try expectConverged(processes)
+            #expect(try reservations() == ["\(first):WH-A=3+0/0", "\(second):WH-A=0+0/0", "\(second):WH-B=0+0/0"])
+            #expect(try shopify("TEE", Self.east) == 22)
+            try expectLevelsCarryReservations()
+
+            let events = try erpEvents(count: 5)
+            let summary = Set(events.values.map { "\($0["event"]!) \($0["order_id"]!) \($0["warehouse"]!) \($0["reserved"]!)" })
+            #expect(summary == ["created \(first) WH-A 3", "created \(second) WH-A 2", "created \(second) WH-B 2",
+                                "released \(second) WH-A 0", "released \(second) WH-B 0"])
+            #expect(events.count == 5)
+        }
+
+        @Test("an edit, a refund with restock, and partial then full fulfilment from the ERP each move the reservation once")
+        func editsRefundsAndFulfilment() throws {
+            let processes = try startPipeline(duplicateRate: 1)
+            let order = try client.placeOrder(Self.shop, lines: [("TEE", 5)])
+            try expectConverged(processes)
+            #expect(try reservations() == ["\(order):WH-A=5+0/0"])
+
+            try client.editOrder(Self.shop, id: order, lines: [("TEE", 3)], restock: true)
+            try expectConverged(processes)
+            #expect(try reservations() == ["\(order):WH-A=3+0/0"])
+            try client.refundOrder(Self.shop, id: order, lines: [("TEE", 1)], restock: true)
+            try expectConverged(processes)
+            #expect(try reservations() == ["\(order):WH-A=2+0/0"])
+            #expect(try shopify("TEE", Self.east) == 13)
+
+            let line = try #require(try database.query("SELECT line_id FROM order_lines WHERE order_id = $1", [.string("\(order)")]).string(0, 0))
+            let ship = Self.fulfilment(id: "ship-1", order: order, line: line, warehouse: "WH-A", quantity: 1)
+            try publishStock([ship, ship])
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(20)) { try reservations() == ["\(order):WH-A=1+0/1"] })
+            try expectConverged(processes)
+            #expect(try reservations() == ["\(order):WH-A=1+0/1"])
+            #expect(try database.query("SELECT on_hand FROM stock_levels WHERE sku = 'TEE' AND warehouse = 'WH-A'").int(0, 0) == 4)
+            try publishStock([Self.fulfilment(id: "ship-2", order: order, line: line, warehouse: "WH-A", quantity: 1)])
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(20)) { try reservations() == ["\(order):WH-A=0+0/2"] })
+            try expectConverged(processes)
+            #expect(try reservations() == ["\(order):WH-A=0+0/2"])
+            #expect(try ats("TEE", Self.east) == 13, "shipping reserved units changes nothing for sale")
+            try expectLevelsCarryReservations()
+            let kinds = try erpEvents(count: 5).values.map { $0["event"] as! String }.sorted()
+            #expect(kinds == ["changed", "changed", "created", "fulfilled", "fulfilled"])
+        }
+
+        @Test("unknown SKU, unmapped location and stock the ERP lacks are incidents; the order is recorded; a malformed delivery is dead-lettered")
+        func incidents() throws {
+            let processes = try startPipeline()
+            try client.edit(Self.shop, sku: "CAP", location: Self.west, available: 10)  // a merchant, behind stocksync's back
+            let ghost = try client.placeOrder(Self.shop, lines: [("GHOST", 1)])
+            let mug = try client.placeOrder(Self.shop, lines: [("MUG", 2)])
+            let cap = try client.placeOrder(Self.shop, lines: [("CAP", 6)])
+            try IntegrationEnvironment.broker().publish([OutgoingMessage(
+                routingKey: QueueTopology.orderPlaced, messageID: "broken",
+                headers: [("x-shopify-topic", "orders/create"), ("x-shopify-shop-domain", Self.shop), ("x-shopify-event-id", "e-broken")],
+                body: Array(#"{"id":1,"updated_at":"2026-11-28T07:00:00Z","line_items":"none"}"#.utf8))])
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(30)) {
+                try database.query("SELECT count(*) FROM order_incidents").int(0, 0) == 3
+            }, "\(processes["order"]!.log.suffix(3_000))")
+            let rows = try database.query("SELECT order_id, kind, sku, quantity FROM order_incidents ORDER BY kind")
+            #expect(Set((0..<rows.count).map { "\(rows.string($0, 0)!) \(rows.string($0, 1)!) \(rows.string($0, 2) ?? "-") \(rows.int($0, 3)!)" })
+                    == ["\(cap) backorder CAP 3", "\(ghost) unknown_sku GHOST 1", "\(mug) unmapped_location MUG 2"])
+            #expect(try database.query("SELECT count(*) FROM shopify_orders").int(0, 0) == 3, "every order is recorded")
+            #expect(try reservations() == ["\(cap):WH-C=6+3/0"])
+            let broker = try IntegrationEnvironment.broker()
+            let deadQueue = QueueTopology.deadLetterQueue(for: QueueTopology.orderPlaced)
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(10)) { try broker.status(of: deadQueue).messageCount == 1 })
+            let dead = try #require(try broker.get(deadQueue))
+            #expect(dead.headers[QueueTopology.DeadLetterHeader.reason] == "order body has the wrong type at `line_items`")
+            #expect(try ats("CAP", Self.west) == 0)
+        }
+
+        @Test("deliveries refused while RabbitMQ is unreachable are retried by Shopify; SIGKILLed order-workers lose and double nothing")
+        func crashesLoseNothing() throws {
+            // WH-B can take every order.
+            try StockBatchApplier(connection: database).apply([StockEvent(
+                eventID: "big", key: StockKey(sku: "TEE", warehouse: "WH-B"), occurredAt: Date(),
+                change: .snapshot(StockQuantities(onHand: 1_000, allocated: 0, reserved: 0), version: 2))])
+            var processes = try startPipeline(orderWorker: false)
+            // A gateway that cannot reach RabbitMQ answers 503, so the store keeps retrying.
+            processes["gateway"]!.signal(SIGKILL)
+            _ = processes["gateway"]!.waitForExit(timeout: .seconds(5))
+            let unreachable = try startGateway(amqpURL: "amqp://guest:guest@127.0.0.1:1/")
+            Thread.sleep(forTimeInterval: 1)
+            let early = try client.placeOrder(Self.shop, lines: [("TEE", 2)])
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(10)) { try client.stats(Self.shop).webhookAttemptsFailed > 0 },
+                    "\(unreachable.log)")
+            unreachable.signal(SIGKILL)
+            _ = unreachable.waitForExit(timeout: .seconds(5))
+            processes["gateway"] = try startGateway()
+            var ordered = [early: 2]
+            for index in 0..<150 {
+                ordered[try client.placeOrder(Self.shop, lines: [("TEE", 1 + index % 3)])] = 1 + index % 3
+            }
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(60)) {
+                try IntegrationEnvironment.broker().status(of: QueueTopology.orderPlaced).messageCount >= ordered.count
+            }, "\((try? client.stats(Self.shop)).map { "\($0)" } ?? "")")
+            for round in 0..<3 {
+                let worker = try startOrderWorker(name: "order-worker-\(round)", batchSize: 7)
+                _ = try IntegrationEnvironment.eventually(timeout: .seconds(20), every: .milliseconds(20)) {
+                    try database.query("SELECT count(*) FROM shopify_orders").int(0, 0)! > (round + 1) * 30
+                }
+                worker.signal(SIGKILL)
+                _ = worker.waitForExit(timeout: .seconds(5))
+            }
+            processes["order"] = try startOrderWorker()
+            try expectConverged(processes)
+            let rows = try database.query("SELECT order_id, sum(reserved) FROM order_reservations GROUP BY order_id")
+            let reserved = Dictionary(uniqueKeysWithValues: (0..<rows.count).map { (Int(rows.string($0, 0)!)!, rows.int($0, 1)!) })
+            #expect(reserved == ordered)
+            try expectLevelsCarryReservations()
+            #expect(try ats("TEE", Self.east) == 1_005 - ordered.values.reduce(0, +))
+            let created = try erpEvents(count: ordered.count).values.filter { $0["event"] as? String == "created" }
+            #expect(Set(created.map { "\($0["order_id"]!)" }).count == ordered.count)
+            #expect(created.count == ordered.count, "each reservation announced once")
+            #expect(try database.query("SELECT count(*) FROM reservation_outbox").int(0, 0) == 0)
+        }
+    }
+}
