@@ -151,7 +151,14 @@ public struct PushStore {
     /// catalogue sync): each expectation moves as `LevelExpectation.observedStale` says, or,
     /// as a `baseline`, simply becomes what Shopify showed with nothing held back.
     public func recordObserved(shop: String, _ observations: [Observation], baseline: Bool = false) throws {
-        guard !observations.isEmpty else { return }
+        // A transaction per 1,000 levels: each holds its SKUs' locks, and a catalogue of a
+        // million levels must not need a million locks at once.
+        for start in stride(from: 0, to: observations.count, by: 1_000) {
+            try recordObserved(shop: shop, observations[start..<min(start + 1_000, observations.count)], baseline: baseline)
+        }
+    }
+
+    private func recordObserved(shop: String, _ observations: ArraySlice<Observation>, baseline: Bool) throws {
         try connection.transaction { connection in
             let skus = observations.map(\.sku), locations = observations.map(\.location)
             try StockStore(connection: connection).lock(skus: skus)
