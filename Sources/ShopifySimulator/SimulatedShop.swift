@@ -135,6 +135,10 @@ public struct SimulatedShop {
         availableAt = now
     }
 
+    /// Orders, their lines and refunds are numbered from the time the store was seeded, so
+    /// that a restarted simulator never reuses an id a database downstream still holds.
+    let storefrontIDBase = Int(Date().timeIntervalSince1970) * 1_000_000
+
     mutating func newID() -> Int {
         defer { nextID += 1 }
         return nextID

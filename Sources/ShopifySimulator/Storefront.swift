@@ -66,13 +66,13 @@ extension ShopifySimulator {
                 throw OrderRefused(description: "not enough stock for this order at any location")
             }
             let now = Date()
-            var order = SimulatedShop.Order(id: 820_982_911_946_154_000 + shop.newID(), number: 1_000 + shop.orders.count + 1,
+            var order = SimulatedShop.Order(id: shop.storefrontIDBase + shop.newID(), number: 1_000 + shop.orders.count + 1,
                                             lines: [], location: location, createdAt: now, updatedAt: now)
             for (item, line) in zip(items, request.lines) {
                 let key = SimulatedShop.LevelKey(item: item, location: location)
                 shop.setAvailable(key, to: shop.levels[key]!.available - line.quantity, now: wallClock)
                 shop.levels[key]!.onHand += line.quantity  // committed, not yet shipped
-                order.lines.append(.init(id: 466_157_049_000 + shop.newID(), item: item, quantity: line.quantity,
+                order.lines.append(.init(id: shop.storefrontIDBase + shop.newID(), item: item, quantity: line.quantity,
                                          current: line.quantity))
             }
             shop.orders[order.id] = order
@@ -92,7 +92,7 @@ extension ShopifySimulator {
             let now = Date()
             let open = order.lines.filter { $0.current > 0 }
             if !open.isEmpty {
-                order.refunds.append(.init(id: 929_361_469_000 + shop.newID(), createdAt: now,
+                order.refunds.append(.init(id: shop.storefrontIDBase + shop.newID(), createdAt: now,
                                            lines: open.map { ($0.id, $0.current, restock ? "cancel" : "no_restock") }))
             }
             for index in order.lines.indices where order.lines[index].current > 0 {
@@ -167,7 +167,7 @@ extension ShopifySimulator {
         let (subscription, refundBody, orderBody) = try withShop(domain) {
             shop -> (SimulatedShop.WebhookSubscription?, [UInt8], [UInt8]) in
             guard var order = shop.orders[id] else { throw OrderRefused(description: "no order \(id)") }
-            var refund = SimulatedShop.Refund(id: 929_361_469_000 + shop.newID(), createdAt: Date(), lines: [])
+            var refund = SimulatedShop.Refund(id: shop.storefrontIDBase + shop.newID(), createdAt: Date(), lines: [])
             for change in lines {
                 guard change.quantity > 0, let index = order.lines.firstIndex(where: { shop.items[$0.item]?.sku == change.sku }),
                       order.lines[index].current >= change.quantity else {
