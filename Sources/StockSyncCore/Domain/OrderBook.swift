@@ -255,21 +255,14 @@ public struct OrderBook: Sendable {
 
     /// Applies a refund (once per refund and line, whichever message brings it).
     public mutating func apply(_ refund: Refund, shop: String) {
-        let key = OrderKey(shop: shop, orderID: refund.orderID)
-        if orders[key] == nil {
-            orders[key] = OrderRecord()
-            changedOrders.insert(key)
-        }
+        recordOrderIfNew(OrderKey(shop: shop, orderID: refund.orderID))
         record(refund, shop: shop)
     }
 
     /// The ERP shipped `quantity` units of the line from `warehouse`: they leave the
     /// reservation (the ERP lowers on_hand by the same units).
     public mutating func fulfil(_ line: OrderLineKey, warehouse: String, sku: String, quantity: Int) {
-        if orders[line.order] == nil {
-            orders[line.order] = OrderRecord()
-            changedOrders.insert(line.order)
-        }
+        recordOrderIfNew(line.order)
         var reservation = reservations[line]?[warehouse] ?? WarehouseReservation(sku: sku)
         let consumed = min(reservation.reserved, quantity)
         reservation.reserved -= consumed
@@ -383,6 +376,13 @@ public struct OrderBook: Sendable {
     }
 
     // MARK: Helpers
+
+    /// An order first heard of through a refund or a fulfilment, before any of its states.
+    private mutating func recordOrderIfNew(_ key: OrderKey) {
+        guard orders[key] == nil else { return }
+        orders[key] = OrderRecord()
+        changedOrders.insert(key)
+    }
 
     private mutating func record(_ refund: Refund, shop: String) {
         for line in refund.lines {

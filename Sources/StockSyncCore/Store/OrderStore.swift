@@ -51,7 +51,9 @@ public struct OrderStore {
             FROM (SELECT DISTINCT hashtext(shop || chr(31) || order_id) AS key
                   FROM unnest($1::text[], $2::text[]) AS o(shop, order_id) ORDER BY key) AS keys
             """, [.strings(shops), .strings(ids), .int(Self.orderLockNamespace)])
-        var book = OrderBook()
+        var orders: [OrderKey: OrderRecord] = [:]
+        var lines: [OrderLineKey: OrderLineRecord] = [:]
+        var reservations: [OrderLineKey: [String: WarehouseReservation]] = [:]
         let orderRows = try connection.query("""
             SELECT s.shop, s.order_id, s.name, extract(epoch FROM s.updated_at)::float8, s.cancelled,
                    extract(epoch FROM s.triggered_at)::float8
@@ -59,7 +61,7 @@ public struct OrderStore {
             JOIN shopify_orders s ON s.shop = o.shop AND s.order_id = o.order_id
             """, [.strings(shops), .strings(ids)])
         for row in 0..<orderRows.count {
-            book.orders[OrderKey(shop: orderRows.string(row, 0)!, orderID: orderRows.string(row, 1)!)] = OrderRecord(
+            orders[OrderKey(shop: orderRows.string(row, 0)!, orderID: orderRows.string(row, 1)!)] = OrderRecord(
                 name: orderRows.string(row, 2)!, updatedAt: orderRows.double(row, 3).map(Date.init(timeIntervalSince1970:)),
                 triggeredAt: orderRows.double(row, 5).map(Date.init(timeIntervalSince1970:)), cancelled: orderRows.bool(row, 4)!)
         }
@@ -74,7 +76,7 @@ public struct OrderStore {
                                          stateQuantity: lineRows.int(row, 5)!, stateRefunded: lineRows.int(row, 6)!,
                                          deducted: lineRows.int(row, 7)!)
             if let sku = record.sku { touched.insert(sku) }
-            book.lines[OrderLineKey(shop: lineRows.string(row, 0)!, orderID: lineRows.string(row, 1)!,
+            lines[OrderLineKey(shop: lineRows.string(row, 0)!, orderID: lineRows.string(row, 1)!,
                                     lineID: lineRows.string(row, 2)!)] = record
         }
         let reservationRows = try connection.query("""
@@ -87,7 +89,7 @@ public struct OrderStore {
                                    lineID: reservationRows.string(row, 2)!)
             let sku = reservationRows.string(row, 4)!
             touched.insert(sku)
-            book.reservations[key, default: [:]][reservationRows.string(row, 3)!] = WarehouseReservation(
+            reservations[key, default: [:]][reservationRows.string(row, 3)!] = WarehouseReservation(
                 sku: sku, reserved: reservationRows.int(row, 5)!, backordered: reservationRows.int(row, 6)!,
                 fulfilled: reservationRows.int(row, 7)!)
         }
@@ -124,7 +126,7 @@ public struct OrderStore {
         for row in 0..<stockRows.count {
             promisable[StockKey(sku: stockRows.string(row, 0)!, warehouse: stockRows.string(row, 1)!)] = stockRows.int(row, 2)!
         }
-        return OrderBook(orders: book.orders, lines: book.lines, reservations: book.reservations,
+        return OrderBook(orders: orders, lines: lines, reservations: reservations,
                          refundLines: refundLines, routes: routes, promisable: promisable)
     }
 

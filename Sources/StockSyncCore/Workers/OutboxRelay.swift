@@ -50,8 +50,7 @@ public final class OutboxRelay: Service, Sendable {
                 database = currentDatabase
                 // A full batch means more may wait: go on without sleeping.
                 if try relayBatch(broker: currentBroker, database: currentDatabase) < Self.batchSize {
-                    _ = wake.wait(timeout: .now() + .nanoseconds(Int(poll.components.seconds) * 1_000_000_000
-                        + Int(poll.components.attoseconds / 1_000_000_000)))
+                    _ = wake.wait(timeout: .now() + poll.seconds)
                 }
                 backoff.reset()
             } catch {
