@@ -2,6 +2,7 @@ import Foundation
 import GraphQL
 import OrderedCollections
 import StockSyncCore
+import Synchronization
 
 /// `POST /admin/api/{version}/graphql.json` as Shopify answers it: authentication, the
 /// document parsed and validated against the version's schema, its cost charged to the
@@ -15,16 +16,20 @@ extension ShopifySimulator {
 
     public static let maximumQueryCost = 1_000
 
-    public func graphQL(shop domain: String, version versionText: String, accessToken: String?, body: [UInt8],
-                        baseURL: String) async -> Answer {
-        let faults = self.faults
+    /// Parsing, validation, costing and encoding happen outside the actor, so requests use
+    /// every core; only what touches a store (the bucket, the resolvers) runs on it.
+    public nonisolated func graphQL(shop domain: String, version versionText: String, accessToken: String?,
+                                    body: [UInt8], baseURL: String) async -> Answer {
+        let faults = await self.faults
         if faults.latencyMilliseconds > 0 { try? await Task.sleep(for: .milliseconds(faults.latencyMilliseconds)) }
-        if inject("stall", rate: faults.stallRate) { try? await Task.sleep(for: .milliseconds(faults.stallMilliseconds)) }
-        if inject("server error", rate: faults.serverErrorRate) { return Self.text(503, #"{"errors":"Service Unavailable"}"#) }
-        guard let shop = shops[domain], let version = ShopifyAPIVersion(versionText) else {
+        if await inject("stall", rate: faults.stallRate) { try? await Task.sleep(for: .milliseconds(faults.stallMilliseconds)) }
+        if await inject("server error", rate: faults.serverErrorRate) {
+            return Self.text(503, #"{"errors":"Service Unavailable"}"#)
+        }
+        guard let token = await token(of: domain), let version = ShopifyAPIVersion(versionText) else {
             return Self.text(404, #"{"errors":"Not Found"}"#)
         }
-        guard accessToken == shop.token else {
+        guard accessToken == token else {
             return Self.text(401, #"{"errors":"[API] Invalid API key or access token (unrecognized login or wrong password)"}"#)
         }
         guard let request = try? JSONDecoder().decode(Request.self, from: Data(body)) else {
@@ -34,14 +39,14 @@ extension ShopifySimulator {
         let document: Document
         do {
             schema = try self.schema(version)
-            document = try parse(source: request.query)
+            document = try prepared(request.query, version: version, schema: schema)
+        } catch let error as PreparedDocument.Invalid {
+            return Self.json(200, Response(errors: error.errors))
         } catch let error as GraphQLError {
             return Self.json(200, Response(errors: [error]))
         } catch {
             return Self.json(200, Response(errors: [GraphQLError(message: "\(error)")]))
         }
-        let validation = validate(schema: schema, ast: document)
-        guard validation.isEmpty else { return Self.json(200, Response(errors: validation)) }
         let operations = document.definitions.compactMap { $0 as? OperationDefinition }
         guard let operation = request.operationName.map({ name in operations.first { $0.name?.value == name } })
                 ?? (operations.count == 1 ? operations.first : nil)
@@ -55,13 +60,13 @@ extension ShopifySimulator {
                 message: "Query cost is \(requested), which exceeds the single query max cost limit (\(Self.maximumQueryCost)).",
                 extensions: ["code": "MAX_COST_EXCEEDED", "cost": .number(Number(requested)),
                              "maxCost": .number(Number(Self.maximumQueryCost))])],
-                cost: cost(domain, requested: requested, actual: nil)))
+                cost: await cost(domain, requested: requested, actual: nil)))
         }
-        guard charge(domain, Double(requested)) else {
+        guard await charge(domain, Double(requested)) else {
             return Self.json(200, Response(errors: [GraphQLError(
                 message: "Throttled",
                 extensions: ["code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"])],
-                cost: cost(domain, requested: requested, actual: nil)))
+                cost: await cost(domain, requested: requested, actual: nil)))
         }
         let context = RequestContext(simulator: self, shop: domain, version: version, bulk: false, baseURL: baseURL)
         let result: GraphQLResult
@@ -74,10 +79,29 @@ extension ShopifySimulator {
             result = GraphQLResult(errors: [GraphQLError(message: "\(error)")])
         }
         let actual = operation.operation == .mutation ? requested : calculator.cost(of: operation, data: result.data)
-        settle(domain, requested: Double(requested), actual: Double(actual))
-        if inject("lost response", rate: faults.lostResponseRate) { return Self.text(502, #"{"errors":"Bad Gateway"}"#) }
-        return Self.json(200, Response(data: result.data, errors: result.errors,
-                                       cost: cost(domain, requested: requested, actual: actual)))
+        let cost = await settle(domain, requested: requested, actual: actual)
+        if await inject("lost response", rate: faults.lostResponseRate) { return Self.text(502, #"{"errors":"Bad Gateway"}"#) }
+        return Self.json(200, Response(data: result.data, errors: result.errors, cost: cost))
+    }
+
+    /// `query` parsed and validated against `schema`, from the cache after the first time.
+    private nonisolated func prepared(_ query: String, version: ShopifyAPIVersion, schema: GraphQLSchema) throws -> Document {
+        let key = "\(version)\n\(query)"
+        if let cached = documents.withLock({ $0[key] }) { return cached.document }
+        let document = try parse(source: query)
+        let errors = validate(schema: schema, ast: document)
+        guard errors.isEmpty else { throw PreparedDocument.Invalid(errors: errors) }
+        documents.withLock { documents in
+            // A client generating documents endlessly must not grow the simulator without bound.
+            if documents.count >= PreparedDocument.cacheLimit { documents.removeAll() }
+            documents[key] = PreparedDocument(document: document)
+        }
+        return document
+    }
+
+    /// The shop's Admin API token; nil for a shop the simulator does not have.
+    private func token(of domain: String) -> String? {
+        shops[domain]?.token
     }
 
     /// Takes the requested cost from the bucket if it holds that much.
@@ -95,12 +119,13 @@ extension ShopifySimulator {
         }) ?? false
     }
 
-    /// Refunds what the query did not use.
-    private func settle(_ domain: String, requested: Double, actual: Double) {
+    /// Refunds what the query did not use; returns the cost to report.
+    private func settle(_ domain: String, requested: Int, actual: Int) -> Cost? {
         _ = try? withShop(domain) { shop in
-            shop.available = min(shop.plan.bucketSize, shop.available + requested - actual)
-            shop.costCharged += actual
+            shop.available = min(shop.plan.bucketSize, shop.available + Double(requested - actual))
+            shop.costCharged += Double(actual)
         }
+        return cost(domain, requested: requested, actual: actual)
     }
 
     private func cost(_ domain: String, requested: Int, actual: Int?) -> Cost? {
@@ -111,6 +136,16 @@ extension ShopifySimulator {
                         throttleStatus: .init(maximumAvailable: shop.plan.bucketSize,
                                               currentlyAvailable: (shop.available * 10).rounded(.down) / 10,
                                               restoreRate: shop.plan.restoreRate))
+        }
+    }
+
+    /// A document known to be valid against its version's schema.
+    struct PreparedDocument: Sendable {
+        static let cacheLimit = 256
+        let document: Document
+
+        struct Invalid: Error {
+            let errors: [GraphQLError]
         }
     }
 

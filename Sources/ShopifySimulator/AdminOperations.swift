@@ -31,6 +31,20 @@ extension ShopifySimulator {
         return (Array(ids[start..<end]), end < ids.count, start > 0)
     }
 
+    /// A connection nested in an object (an order's fulfillment orders, their lines): its
+    /// resolver pages it by `first`/`after`, as Shopify pages every connection.
+    struct NestedConnection: Sendable {
+        let ids: [Int]
+        let nodes: [Object]
+
+        func page(first: Int?, after: String?, bulk: Bool) throws -> Object {
+            let byID = Dictionary(uniqueKeysWithValues: zip(ids, nodes))
+            let page = try ShopifySimulator.page(ids, first: first, after: after, bulk: bulk)
+            return ShopifySimulator.connection(page.ids.compactMap { byID[$0] }, cursors: page.ids.map(String.init),
+                                               hasNextPage: page.more, hasPreviousPage: page.previous)
+        }
+    }
+
     static func itemObject(_ item: SimulatedShop.Item) -> Object {
         var object: Object = ["id": Gid.item(item.id), "legacyResourceId": String(item.id), "tracked": true, "_item": item.id]
         if let sku = item.sku { object["sku"] = sku }
@@ -182,7 +196,7 @@ extension ShopifySimulator {
                                     "location": Self.locationObject(shop.locations[key.location]!)])
                 }
                 var group: Object = ["id": Gid.adjustmentGroup(shop.newID()), "reason": reason,
-                                     "createdAt": ISO8601DateFormatter().string(from: Date()), "_changes": changes]
+                                     "createdAt": Date().formatted(.iso8601), "_changes": changes]
                 if let referenceDocumentUri { group["referenceDocumentUri"] = referenceDocumentUri }
                 answer = ["inventoryAdjustmentGroup": group, "userErrors": [Object]()]
             }

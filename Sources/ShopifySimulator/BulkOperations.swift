@@ -31,7 +31,7 @@ extension ShopifySimulator {
         }
         let schema = try schema(version)
         // Runs after this call has answered, as Shopify runs bulk operations in the background.
-        Task { await self.finishBulk(domain, id: id, document: document, schema: schema) }
+        Task { self.finishBulk(domain, id: id, document: document, schema: schema) }
         return ["bulkOperation": try bulkObject(domain, id: id, baseURL: baseURL) ?? [:], "userErrors": [Object]()]
     }
 
@@ -63,13 +63,12 @@ extension ShopifySimulator {
 
     private func bulkObject(_ domain: String, id: Int, baseURL: String) throws -> Object? {
         guard let operation = try shop(domain).bulkOperations[id] else { return nil }
-        let formatter = ISO8601DateFormatter()
         var object: Object = [
             "id": Gid.bulkOperation(id), "status": operation.status, "query": operation.query, "type": "QUERY",
-            "createdAt": formatter.string(from: operation.createdAt), "objectCount": String(operation.objectCount),
+            "createdAt": operation.createdAt.formatted(.iso8601), "objectCount": String(operation.objectCount),
             "rootObjectCount": String(operation.rootObjectCount),
         ]
-        if let completedAt = operation.completedAt { object["completedAt"] = formatter.string(from: completedAt) }
+        if let completedAt = operation.completedAt { object["completedAt"] = completedAt.formatted(.iso8601) }
         if let errorCode = operation.errorCode { object["errorCode"] = errorCode }
         if let result = operation.result, !result.isEmpty {
             object["url"] = "\(baseURL)/_simulator/bulk/\(domain)/\(id).jsonl"

@@ -2,6 +2,7 @@ import Foundation
 import GraphQL
 import OrderedCollections
 import StockSyncCore
+import Synchronization
 
 /// A development stand-in for Shopify's Admin GraphQL API: the simulated stores, their
 /// API budgets, and the faults to inject. Every change to a store happens inside this
@@ -9,7 +10,11 @@ import StockSyncCore
 public actor ShopifySimulator {
     var shops: [String: SimulatedShop] = [:]
     public private(set) var faults = Faults()
-    private var schemas: [ShopifyAPIVersion: GraphQLSchema] = [:]
+    /// Built once per API version; read by requests outside the actor.
+    private nonisolated let schemas = Mutex<[ShopifyAPIVersion: GraphQLSchema]>([:])
+    /// Documents already parsed and validated, by API version and text: clients send the
+    /// same few documents again and again, so only the first of each pays for parsing.
+    nonisolated let documents = Mutex<[String: PreparedDocument]>([:])
     private let started = ContinuousClock.now
     /// Per fault: the share owed so far; a fault is injected each time it reaches 1, so a
     /// rate of 5% fails exactly every 20th request, evenly spread and repeatable.
@@ -50,11 +55,14 @@ public actor ShopifySimulator {
     var now: Double { (ContinuousClock.now - started).seconds }
     var wallClock: Double { Date().timeIntervalSince1970 }
 
-    func schema(_ version: ShopifyAPIVersion) throws -> GraphQLSchema {
-        if let schema = schemas[version] { return schema }
+    nonisolated func schema(_ version: ShopifyAPIVersion) throws -> GraphQLSchema {
+        if let schema = schemas.withLock({ $0[version] }) { return schema }
         let schema = try SimulatorSchema.build(version: version)
-        schemas[version] = schema
-        return schema
+        return schemas.withLock { schemas in
+            if let built = schemas[version] { return built }
+            schemas[version] = schema
+            return schema
+        }
     }
 
     func inject(_ fault: String, rate: Double) -> Bool {

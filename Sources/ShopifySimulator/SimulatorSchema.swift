@@ -55,6 +55,14 @@ enum SimulatorSchema {
                                                            location: args["locationId"].string ?? "")
             },
         ])
+        for (type, field) in [("Order", "fulfillmentOrders"), ("FulfillmentOrder", "lineItems")] {
+            try attach(schema, type, [
+                field: { source, args, context, _ in
+                    try (source[field] as? ShopifySimulator.NestedConnection)?
+                        .page(first: args["first"].int, after: args["after"].string, bulk: context.bulk)
+                },
+            ])
+        }
         try attach(schema, "InventoryLevel", [
             "quantities": { source, args, _, _ in
                 try quantities(of: source, names: (args["names"].array ?? []).map { $0.string ?? "" })

@@ -198,12 +198,11 @@ extension ShopifySimulator {
     /// The order as Shopify's REST resource (and `orders/*` webhook body) has it, with the
     /// fields stocksync reads.
     static func resource(_ order: SimulatedShop.Order, in shop: SimulatedShop) -> [String: any Sendable] {
-        let formatter = ISO8601DateFormatter()
         return [
             "id": order.id, "admin_graphql_api_id": "gid://shopify/Order/\(order.id)", "name": "#\(order.number)",
-            "order_number": order.number, "created_at": formatter.string(from: order.createdAt),
-            "updated_at": formatter.string(from: order.updatedAt), "currency": "USD", "financial_status": "paid",
-            "cancelled_at": order.cancelledAt.map { formatter.string(from: $0) } ?? NSNull(),
+            "order_number": order.number, "created_at": order.createdAt.formatted(.iso8601),
+            "updated_at": order.updatedAt.formatted(.iso8601), "currency": "USD", "financial_status": "paid",
+            "cancelled_at": order.cancelledAt.map { $0.formatted(.iso8601) } ?? NSNull(),
             "location_id": NSNull(),
             "line_items": order.lines.map { line -> [String: any Sendable] in
                 [
@@ -222,7 +221,7 @@ extension ShopifySimulator {
                                in shop: SimulatedShop) -> [String: any Sendable] {
         [
             "id": refund.id, "admin_graphql_api_id": "gid://shopify/Refund/\(refund.id)", "order_id": order.id,
-            "created_at": ISO8601DateFormatter().string(from: refund.createdAt),
+            "created_at": refund.createdAt.formatted(.iso8601),
             "restock": refund.lines.contains { $0.restockType != "no_restock" }, "transactions": [] as [any Sendable],
             "refund_line_items": refund.lines.enumerated().map { index, entry -> [String: any Sendable] in
                 let item = order.lines.first { $0.id == entry.line }?.item
@@ -241,7 +240,6 @@ extension ShopifySimulator {
     func order(_ domain: String, id: String) throws -> Object? {
         let shop = try shop(domain)
         guard let number = Gid.number(id, type: "Order"), let order = shop.orders[number] else { return nil }
-        let formatter = ISO8601DateFormatter()
         let cancelled = order.cancelledAt != nil
         let lines: [Object] = order.lines.map { line in
             let item: Object = ["id": "gid://shopify/LineItem/\(line.id)", "sku": shop.items[line.item]?.sku,
@@ -254,16 +252,14 @@ extension ShopifySimulator {
         let fulfillmentOrder: Object = [
             "id": "gid://shopify/FulfillmentOrder/\(order.id)", "status": cancelled ? "CANCELLED" : "OPEN",
             "assignedLocation": ["location": location, "name": shop.locations[order.location]?.name ?? ""] as Object,
-            "lineItems": Self.connection(lines, cursors: order.lines.map { String($0.id) }, hasNextPage: false,
-                                         hasPreviousPage: false),
+            "lineItems": NestedConnection(ids: order.lines.map(\.id), nodes: lines),
         ]
         var object: Object = [
             "id": "gid://shopify/Order/\(order.id)", "legacyResourceId": String(order.id), "name": "#\(order.number)",
-            "updatedAt": formatter.string(from: order.updatedAt),
-            "fulfillmentOrders": Self.connection([fulfillmentOrder], cursors: [String(order.id)], hasNextPage: false,
-                                                 hasPreviousPage: false),
+            "updatedAt": order.updatedAt.formatted(.iso8601),
+            "fulfillmentOrders": NestedConnection(ids: [order.id], nodes: [fulfillmentOrder]),
         ]
-        if let cancelledAt = order.cancelledAt { object["cancelledAt"] = formatter.string(from: cancelledAt) }
+        if let cancelledAt = order.cancelledAt { object["cancelledAt"] = cancelledAt.formatted(.iso8601) }
         return object
     }
 

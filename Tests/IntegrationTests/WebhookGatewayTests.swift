@@ -128,6 +128,10 @@ extension IntegrationTests {
             #expect(lines?.map { "\($0.sku ?? "-")×\($0.quantity)@\($0.location)" }
                     == ["TEE×2@gid://shopify/Location/2", "CAP×1@gid://shopify/Location/2"])
 
+            #expect(try InventoryAPI(connection: connection, logger: Logger(label: "test"))
+                .fulfillmentLines(orderIDs: ["gid://shopify/Order/\(order)", "gid://shopify/Order/1"])
+                == ["gid://shopify/Order/\(order)": lines ?? []], "the batched lookup agrees; an unknown order is left out")
+
             try simulator.client.cancelOrder(Self.shop, id: order, restock: true)
             #expect(try IntegrationEnvironment.eventually(timeout: .seconds(30)) { try queued() == 4 })
             #expect(Set(try simulator.client.levels(Self.shop).map(\.available)) == [1, 5, 3])

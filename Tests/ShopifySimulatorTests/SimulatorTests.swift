@@ -243,6 +243,31 @@ struct SimulatorTests {
         #expect(try await simulator.levels(shop: Self.shop).first { $0.inventoryItemId == items[0] && $0.locationId.hasSuffix("/1") }?.available == 5)
     }
 
+    @Test("many orders' fulfillment orders in one query: its cost as the client expects, an unknown order null, a long order paged")
+    func ordersFulfillment() async throws {
+        let skus = (0..<11).map { "L\($0)" }
+        try await simulator.seed(shop: Self.shop, .init(
+            token: Self.token, plan: "plus", locations: [.init(id: 1, name: "East")],
+            items: skus.map { .init(sku: $0, levels: ["1": 5]) }))
+        let short = try await simulator.placeOrder(shop: Self.shop, .init(lines: [.init(sku: "L0", quantity: 2)]))
+        let long = try await simulator.placeOrder(shop: Self.shop, .init(lines: skus.map { .init(sku: $0, quantity: 1) }))
+        let operation = AdminDocuments.ordersFulfillment(count: 3)
+        let reply = try await call(operation.document, [
+            "o0": try #require(short["admin_graphql_api_id"] as? String), "o1": "gid://shopify/Order/1",
+            "o2": try #require(long["admin_graphql_api_id"] as? String),
+        ])
+        #expect(reply.errors.isEmpty, "\(reply.errors)")
+        #expect(reply.cost?["requestedQueryCost"] as? Int == Int(operation.requestedCost))
+        #expect(Int(AdminDocuments.ordersFulfillment(count: AdminDocuments.ordersPerFulfillmentQuery).requestedCost)
+                <= ShopifySimulator.maximumQueryCost)
+        #expect(reply.value("o0", "fulfillmentOrders", "nodes", "0", "lineItems", "nodes", "0", "totalQuantity") as? Int == 2)
+        #expect(reply.value("o0", "fulfillmentOrders", "nodes", "0", "lineItems", "pageInfo", "hasNextPage") as? Bool == false)
+        #expect(reply.value("o1") is NSNull)
+        #expect(reply.value("o2", "fulfillmentOrders", "nodes", "0", "lineItems", "nodes") as? [Any] != nil)
+        #expect((reply.value("o2", "fulfillmentOrders", "nodes", "0", "lineItems", "nodes") as? [Any])?.count == 10)
+        #expect(reply.value("o2", "fulfillmentOrders", "nodes", "0", "lineItems", "pageInfo", "hasNextPage") as? Bool == true)
+    }
+
     @Test("a storefront sale lowers available, which a push comparing against the old quantity finds stale")
     func saleMakesPushStale() async throws {
         #expect(try await simulator.sell(shop: Self.shop, .init(sku: "A", locationId: "gid://shopify/Location/1", quantity: 2)) == 3)

@@ -171,3 +171,35 @@ struct AdminGraphQLClientTests {
         #expect(throws: ShopifyError.self) { try BulkInventoryLine.read(path) { _ in } }
     }
 }
+
+extension AdminGraphQLClientTests {
+    static func placement(_ lines: [(id: Int, sku: String)], location: Int, more: Bool = false) -> String {
+        let nodes = lines.map { #"{"totalQuantity":1,"lineItem":{"id":"gid://shopify/LineItem/\#($0.id)","sku":"\#($0.sku)"}}"# }
+        return #"{"fulfillmentOrders":{"pageInfo":{"hasNextPage":false},"nodes":[{"assignedLocation":{"location":{"id":"gid://shopify/Location/\#(location)"}},"lineItems":{"pageInfo":{"hasNextPage":\#(more)},"nodes":[\#(nodes.joined(separator: ","))]}}]}}"#
+    }
+
+    @Test("orders' locations are asked 16 orders a call; an unknown order is left out; one whose lines overflow the page is asked alone")
+    func ordersFulfillmentBatches() throws {
+        let ids = (1...17).map { "gid://shopify/Order/\($0)" }
+        var first = (0..<16).map { index in #""o\#(index)":\#(Self.placement([(index, "S\(index)")], location: 1))"# }
+        first[1] = #""o1":null"#
+        first[2] = #""o2":\#(Self.placement([(2, "S2")], location: 1, more: true))"#
+        let whole = #"{"data":{"order":\#(Self.placement([(2, "S2"), (99, "S99")], location: 2))},"# + Self.cost + "}"
+        let transport = ScriptedTransport([
+            Self.answer(200, #"{"data":{\#(first.joined(separator: ","))},"# + Self.cost + "}"),
+            Self.answer(200, whole),
+            Self.answer(200, #"{"data":{"o0":\#(Self.placement([(16, "S16")], location: 3))},"# + Self.cost + "}"),
+        ])
+        let found = try api(transport).fulfillmentLines(orderIDs: ids)
+        #expect(transport.requests.count == 3)
+        #expect(Set(found.keys) == Set(ids).subtracting([ids[1]]))
+        #expect(found[ids[2]]?.map(\.sku) == ["S2", "S99"], "the overflowing order read whole")
+        #expect(found[ids[2]]?.map(\.location) == ["gid://shopify/Location/2", "gid://shopify/Location/2"])
+        #expect(found[ids[16]]?.first?.location == "gid://shopify/Location/3")
+        let batch = try #require(transport.requests.first.flatMap {
+            try JSONSerialization.jsonObject(with: Data($0.body)) as? [String: Any]
+        })
+        #expect((batch["variables"] as? [String: String])?.count == 16)
+        #expect((batch["variables"] as? [String: String])?["o15"] == ids[15])
+    }
+}

@@ -134,15 +134,29 @@ public struct InventoryAPI {
     /// The order's lines by the location Shopify assigned (and deducted) them at; nil for an
     /// order the store does not know.
     public func fulfillmentLines(orderID: String) throws(ShopifyError) -> [FulfillmentLine]? {
-        let payload = try client.execute(AdminDocuments.orderFulfillment, variables: ["id": orderID],
-                                         returning: OrderFulfillmentPayload.self)
-        guard let order = payload.order else { return nil }
-        return order.fulfillmentOrders.nodes.flatMap { fulfillment -> [FulfillmentLine] in
-            guard let location = fulfillment.assignedLocation.location?.id else { return [] }
-            return fulfillment.lineItems.nodes.map {
-                FulfillmentLine(lineItemID: $0.lineItem.id, sku: $0.lineItem.sku, quantity: $0.totalQuantity, location: location)
+        try client.execute(AdminDocuments.orderFulfillment, variables: ["id": orderID],
+                           returning: OrderFulfillmentPayload.self).order?.lines
+    }
+
+    /// `fulfillmentLines(orderID:)` of many orders, `AdminDocuments.ordersPerFulfillmentQuery`
+    /// a call, by order id; orders the store does not know are left out.
+    public func fulfillmentLines(orderIDs: [String]) throws(ShopifyError) -> [String: [FulfillmentLine]] {
+        var result: [String: [FulfillmentLine]] = [:]
+        for start in stride(from: 0, to: orderIDs.count, by: AdminDocuments.ordersPerFulfillmentQuery) {
+            let ids = Array(orderIDs[start..<min(start + AdminDocuments.ordersPerFulfillmentQuery, orderIDs.count)])
+            let variables = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ("o\($0.offset)", $0.element) })
+            let orders = try client.execute(AdminDocuments.ordersFulfillment(count: ids.count), variables: variables,
+                                            returning: [String: OrderFulfillmentPayload.Order?].self)
+            for (index, id) in ids.enumerated() {
+                guard let order = orders["o\(index)"] ?? nil else { continue }
+                if order.isComplete {
+                    result[id] = order.lines
+                } else if let lines = try fulfillmentLines(orderID: id) {
+                    result[id] = lines
+                }
             }
         }
+        return result
     }
 
     public struct LevelKey: Sendable, Hashable {
@@ -409,8 +423,34 @@ private struct LocationsPayload: Decodable {
 
 private struct OrderFulfillmentPayload: Decodable {
     let order: Order?
-    struct Order: Decodable { let fulfillmentOrders: Nodes<FulfillmentOrder> }
-    struct Nodes<Node: Decodable>: Decodable { let nodes: [Node] }
+
+    struct Order: Decodable {
+        let fulfillmentOrders: Nodes<FulfillmentOrder>
+
+        var lines: [InventoryAPI.FulfillmentLine] {
+            fulfillmentOrders.nodes.flatMap { fulfillment -> [InventoryAPI.FulfillmentLine] in
+                guard let location = fulfillment.assignedLocation.location?.id else { return [] }
+                return fulfillment.lineItems.nodes.map {
+                    InventoryAPI.FulfillmentLine(lineItemID: $0.lineItem.id, sku: $0.lineItem.sku,
+                                                 quantity: $0.totalQuantity, location: location)
+                }
+            }
+        }
+
+        /// False when a page of fulfillment orders or of their lines left some out.
+        var isComplete: Bool {
+            !fulfillmentOrders.hasMore && !fulfillmentOrders.nodes.contains { $0.lineItems.hasMore }
+        }
+    }
+
+    /// A connection's nodes; `pageInfo` only where the document asks for it.
+    struct Nodes<Node: Decodable>: Decodable {
+        let nodes: [Node]
+        let pageInfo: PageInfo?
+        struct PageInfo: Decodable { let hasNextPage: Bool }
+        var hasMore: Bool { pageInfo?.hasNextPage ?? false }
+    }
+
     struct FulfillmentOrder: Decodable {
         let assignedLocation: AssignedLocation
         let lineItems: Nodes<Line>

@@ -85,9 +85,9 @@ public final class OrderWorker: Service, Sendable {
     }
 
     /// Where Shopify took the stock of every line not placed before, from the orders'
-    /// fulfillment orders (one Admin API query per order). Shopify unreachable: waits with
-    /// the batch in hand. Shopify refusing (no connection for the shop, no such order): the
-    /// lines stay unplaced and become incidents.
+    /// fulfillment orders (`AdminDocuments.ordersPerFulfillmentQuery` orders an Admin API
+    /// call). Shopify unreachable: waits with the batch in hand. Shopify refusing (no
+    /// connection for the shop, no such order): the lines stay unplaced and become incidents.
     private func placements(for messages: [OrderMessage], in session: ConsumerSession, consumer: BatchConsumer,
                             shops: ShopDirectory) throws -> [OrderKey: [String: LinePlacement]] {
         var unplaced: [OrderKey: Set<String>] = [:]
@@ -99,32 +99,46 @@ public final class OrderWorker: Service, Sendable {
         let placed = try consumer.retryingDatabase(in: session) { database in
             try OrderStore(connection: database).placedLines(of: unplaced.keys)
         }
+        let wanted = unplaced.filter { order, lines in
+            lines.contains { !placed.contains(OrderLineKey(shop: order.shop, orderID: order.orderID, lineID: $0)) }
+        }
         var result: [OrderKey: [String: LinePlacement]] = [:]
-        for (order, lines) in unplaced.sorted(by: { $0.key < $1.key })
-        where lines.contains(where: { !placed.contains(OrderLineKey(shop: order.shop, orderID: order.orderID, lineID: $0)) }) {
-            guard let api = try shops.api(for: order.shop, database: session.database) else { continue }
-            var backoff = Backoff()
-            while true {
-                do {
-                    lookups.increment()
-                    result[order] = try Self.placements(api.fulfillmentLines(orderID: "gid://shopify/Order/\(order.orderID)") ?? [])
-                    break
-                } catch let error where error.isRetriable && !stopSignal.isRaised {
-                    let wait = backoff.next()
-                    logger.warning("Shopify unreachable; retrying the lookup", metadata: [
-                        "shop": "\(order.shop)", "error": "\(error)", "retry_in": "\(wait)",
-                    ])
-                    try session.consumer.sendHeartbeat()
-                    stopSignal.pause(wait)
-                } catch {
-                    logger.error("cannot read the order's fulfillment orders", metadata: [
-                        "shop": "\(order.shop)", "order": "\(order.orderID)", "error": "\(error)",
-                    ])
-                    break
+        for (shop, orders) in Dictionary(grouping: wanted.keys, by: \.shop).sorted(by: { $0.key < $1.key }) {
+            guard let api = try shops.api(for: shop, database: session.database) else { continue }
+            let ids = orders.map(\.orderID).sorted()
+            for start in stride(from: 0, to: ids.count, by: AdminDocuments.ordersPerFulfillmentQuery) {
+                let chunk = ids[start..<min(start + AdminDocuments.ordersPerFulfillmentQuery, ids.count)]
+                let found = try lookUp(chunk.map { "gid://shopify/Order/\($0)" }, shop: shop, api: api, session: session)
+                for id in chunk {
+                    result[OrderKey(shop: shop, orderID: id)] = Self.placements(found["gid://shopify/Order/\(id)"] ?? [])
                 }
             }
         }
         return result
+    }
+
+    /// One call's worth of orders, retried while Shopify is unreachable; empty when Shopify refuses.
+    private func lookUp(_ orderIDs: [String], shop: String, api: InventoryAPI,
+                        session: ConsumerSession) throws -> [String: [InventoryAPI.FulfillmentLine]] {
+        var backoff = Backoff()
+        while true {
+            do {
+                lookups.increment()
+                return try api.fulfillmentLines(orderIDs: orderIDs)
+            } catch let error where error.isRetriable && !stopSignal.isRaised {
+                let wait = backoff.next()
+                logger.warning("Shopify unreachable; retrying the lookup", metadata: [
+                    "shop": "\(shop)", "error": "\(error)", "retry_in": "\(wait)",
+                ])
+                try session.consumer.sendHeartbeat()
+                stopSignal.pause(wait)
+            } catch {
+                logger.error("cannot read the orders' fulfillment orders", metadata: [
+                    "shop": "\(shop)", "orders": "\(orderIDs.count)", "error": "\(error)",
+                ])
+                return [:]
+            }
+        }
     }
 
     /// By line id: the location holding the most of the line (Shopify may split a line
