@@ -86,6 +86,14 @@ struct WebhookIntakeTests {
         #expect(decide(Self.order, Self.headers(Self.order, topic: "products/update")) == .ignore(topic: "products/update"))
     }
 
+    @Test("a body that is not one whole JSON object is a 400, wherever the fault lies",
+          arguments: ["[1]", #""order""#, #"{"id":1"#, #"{"id":1} x"#, #"{"line_items":[{"sku":"A"]}"#,
+                      #"{"note":"\u12"}"#, #"{"a":{"b":[1,2}}"#])
+    func malformedBodies(_ text: String) {
+        let body = Array(text.utf8)
+        #expect(decide(body, Self.headers(body)) == .reject(status: 400, reason: "body is not a JSON object"))
+    }
+
     @Test("the real order resource from Shopify's fixtures is accepted as it comes")
     func realOrderPayload() throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -4,8 +4,11 @@ import ServiceLifecycle
 import Synchronization
 
 /// Publishes messages handed in from any task, each `publish` returning only once RabbitMQ
-/// confirmed it. A dedicated thread owns the connection and sends whatever arrived together
-/// as one batch with one confirm round trip, so many concurrent callers cost few round trips.
+/// confirmed it. Each of two lanes (a dedicated thread owning a connection) sends whatever
+/// arrived together as one batch with one confirm round trip, so many concurrent callers cost
+/// few round trips; while one lane waits for RabbitMQ's confirms, the other gathers and sends
+/// the next batch, so no message waits for a round trip it is not part of. Messages from
+/// concurrent callers carry no order between them.
 public final class ConfirmedPublisher: Service, Sendable {
     private struct Pending {
         let message: OutgoingMessage
@@ -19,6 +22,7 @@ public final class ConfirmedPublisher: Service, Sendable {
     private let arrived = DispatchSemaphore(value: 0)
     private let stopSignal = StopSignal()
     static let maximumBatch = 500
+    static let lanes = 2
 
     public init(amqpURL: AMQPURL, name: String, logger: Logger) {
         self.amqpURL = amqpURL
@@ -35,7 +39,12 @@ public final class ConfirmedPublisher: Service, Sendable {
     }
 
     public func run() async throws {
-        try await stopSignal.run { [self] in publishUntilStopped() }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<Self.lanes {
+                group.addTask { try await self.stopSignal.run { [self] in publishUntilStopped() } }
+            }
+            try await group.waitForAll()
+        }
     }
 
     private func publishUntilStopped() {
