@@ -104,10 +104,14 @@ start_rabbitmq() {
     local base=$STACK_DIR/rabbitmq
     mkdir -p "$base/mnesia" "$base/log"
     [ -f "$base/enabled_plugins" ] || echo '[].' >"$base/enabled_plugins"
+    # Quorum queues write to a shared log (WAL) and move it into segment files each time it
+    # fills: at the default 512 MB, every move is a burst of disk writes that holds back
+    # publisher confirms for tens of milliseconds. 64 MB makes the bursts small.
     cat >"$base/rabbitmq.conf" <<CONF
 listeners.tcp.default = 127.0.0.1:$AMQP_PORT
 loopback_users.guest = true
 disk_free_limit.absolute = 50MB
+raft.wal_max_size_bytes = 67108864
 CONF
     chown -R rabbitmq:rabbitmq "$base"
     rabbit_running && return 0
@@ -178,6 +182,19 @@ bench_reset_database() {
 }
 
 # Starts a Shopify simulator of the benchmark's own on BENCH_SIMULATOR_URL.
+# cpu_seconds PID...: the user and system CPU seconds those processes have used so far.
+cpu_seconds() {
+    local pid jiffies=0
+    for pid in "$@"; do
+        [ -r "/proc/$pid/stat" ] && jiffies=$((jiffies + $(awk '{ print $14 + $15 }' "/proc/$pid/stat")))
+    done
+    echo "scale=1; $jiffies / $(getconf CLK_TCK)" | bc
+}
+# user_cpu_seconds USER: the same over every process of USER (the database's or broker's).
+user_cpu_seconds() { cpu_seconds $(pgrep -u "$1"); }
+# machine_busy_jiffies: CPU time the machine spent not idle, in jiffies (/proc/stat).
+machine_busy_jiffies() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
+
 bench_start_simulator() {
     BENCH_SIMULATOR_PORT=${BENCH_SIMULATOR_PORT:-9390}
     BENCH_SIMULATOR_URL=http://127.0.0.1:$BENCH_SIMULATOR_PORT
