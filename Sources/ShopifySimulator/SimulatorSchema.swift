@@ -83,7 +83,23 @@ enum SimulatorSchema {
                                                          version: context.version, baseURL: context.baseURL)
             },
         ])
+        try freezeFields(of: schema)
         return schema
+    }
+
+    /// A type built from SDL derives its fields anew on every `fields()` call, and the cost
+    /// calculator asks for them at every field of every query: each type keeps the map it
+    /// derived once.
+    private static func freezeFields(of schema: GraphQLSchema) throws {
+        for type in schema.typeMap.values {
+            if let object = type as? GraphQLObjectType {
+                let fields = try object.fields()
+                object.fields = { fields }
+            } else if let interface = type as? GraphQLInterfaceType {
+                let fields = try interface.fields()
+                interface.fields = { fields }
+            }
+        }
     }
 
     /// `InventoryLevel.quantities(names:)` of a level object.
