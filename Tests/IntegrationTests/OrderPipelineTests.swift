@@ -227,6 +227,33 @@ extension IntegrationTests {
             #expect(kinds == ["changed", "changed", "created", "fulfilled", "fulfilled"])
         }
 
+        @Test("while Shopify answers 503 the order-worker holds its batch; SIGTERM then leaves it queued, not committed unplaced")
+        func shopifyOutage() throws {
+            let processes = try startPipeline(orderWorker: false)
+            let order = try client.placeOrder(Self.shop, lines: [("TEE", 2)])
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(30)) {
+                try IntegrationEnvironment.broker().status(of: QueueTopology.orderPlaced).messageCount == 1
+            })
+            try client.setFaults(.init(serverErrorRate: 1))
+            let patient = try startOrderWorker(name: "patient-order-worker")
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(30)) {
+                patient.log.contains("Shopify unreachable; retrying the lookup")
+            }, "\(patient.log)")
+            patient.signal(SIGTERM)
+            #expect(patient.waitForExit(timeout: .seconds(30)) == 0, "\(patient.log)")
+            #expect(try database.query("SELECT count(*) FROM order_incidents").int(0, 0) == 0, "no line committed unplaced")
+            #expect(try database.query("SELECT count(*) FROM shopify_orders").int(0, 0) == 0)
+            #expect(try IntegrationEnvironment.broker().status(of: QueueTopology.orderPlaced).messageCount == 1)
+
+            try client.setFaults(.init())
+            let worker = try startOrderWorker()
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(30)) {
+                try reservations().map { $0.hasPrefix("\(order):") && $0.hasSuffix("=2+0/0") } == [true]
+            }, "\(worker.log)")
+            #expect(try database.query("SELECT count(*) FROM order_incidents").int(0, 0) == 0)
+            try expectConverged(processes.merging(["order": worker]) { $1 })
+        }
+
         @Test("unknown SKU, unmapped location and stock the ERP lacks are incidents; the order is recorded; a malformed delivery is dead-lettered")
         func incidents() throws {
             let processes = try startPipeline()

@@ -117,7 +117,9 @@ public final class OrderWorker: Service, Sendable {
         return result
     }
 
-    /// One call's worth of orders, retried while Shopify is unreachable; empty when Shopify refuses.
+    /// One call's worth of orders, retried while Shopify is unreachable; empty when Shopify
+    /// refuses. Told to stop while Shopify is unreachable, it throws: the batch then stays
+    /// unacknowledged for the next worker rather than committed with its lines unplaced.
     private func lookUp(_ orderIDs: [String], shop: String, api: InventoryAPI,
                         session: ConsumerSession) throws -> [String: [InventoryAPI.FulfillmentLine]] {
         var backoff = Backoff()
@@ -125,7 +127,8 @@ public final class OrderWorker: Service, Sendable {
             do {
                 lookups.increment()
                 return try api.fulfillmentLines(orderIDs: orderIDs)
-            } catch let error where error.isRetriable && !stopSignal.isRaised {
+            } catch let error where error.isRetriable {
+                if stopSignal.isRaised { throw error }
                 let wait = backoff.next()
                 logger.warning("Shopify unreachable; retrying the lookup", metadata: [
                     "shop": "\(shop)", "error": "\(error)", "retry_in": "\(wait)",
