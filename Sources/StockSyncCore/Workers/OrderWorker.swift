@@ -106,6 +106,8 @@ public final class OrderWorker: Service, Sendable {
         for (shop, orders) in Dictionary(grouping: wanted.keys, by: \.shop).sorted(by: { $0.key < $1.key }) {
             guard let api = try shops.api(for: shop, database: session.database) else { continue }
             let ids = orders.map(\.orderID).sorted()
+            // A call's worth at a time (the API would split them the same way), so an outage
+            // retries only the call it interrupted and the lookups metric counts calls.
             for start in stride(from: 0, to: ids.count, by: AdminDocuments.ordersPerFulfillmentQuery) {
                 let chunk = ids[start..<min(start + AdminDocuments.ordersPerFulfillmentQuery, ids.count)]
                 let found = try lookUp(chunk.map { "gid://shopify/Order/\($0)" }, shop: shop, api: api, session: session)
