@@ -69,15 +69,9 @@ extension ShopifySimulator {
                 cost: await cost(domain, requested: requested, actual: nil)))
         }
         let context = RequestContext(simulator: self, shop: domain, version: version, bulk: false, baseURL: baseURL)
-        let result: GraphQLResult
-        do {
-            result = try await execute(schema: schema, documentAST: document, rootValue: (), context: context,
-                                       variableValues: variables, operationName: request.operationName)
-        } catch let error as GraphQLError {
-            result = GraphQLResult(errors: [error])
-        } catch {
-            result = GraphQLResult(errors: [GraphQLError(message: "\(error)")])
-        }
+        let result = await OperationExecutor.execute(operation, of: document, schema: schema,
+                                                     resolvers: SimulatorSchema.resolvers, variables: variables,
+                                                     context: context)
         let actual = operation.operation == .mutation ? requested : calculator.cost(of: operation, data: result.data)
         let cost = await settle(domain, requested: requested, actual: actual)
         if await inject("lost response", rate: faults.lostResponseRate) { return Self.text(502, #"{"errors":"Bad Gateway"}"#) }

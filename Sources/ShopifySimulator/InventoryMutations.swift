@@ -5,7 +5,7 @@ import StockSyncCore
 
 /// Reads the inventory mutations' input the way each API version defines it.
 enum InventoryMutations {
-    static func setQuantities(_ input: Map, context: RequestContext, info: GraphQLResolveInfo) async throws -> ShopifySimulator.Object {
+    static func setQuantities(_ input: Map, context: RequestContext, info: FieldInfo) async throws -> ShopifySimulator.Object {
         let version = context.version
         let ignoreCompare = input["ignoreCompareQuantity"].bool ?? false
         var writes: [ShopifySimulator.QuantityWrite] = []
@@ -37,7 +37,7 @@ enum InventoryMutations {
             isDelta: false, idempotency: try idempotency(input, context: context, info: info))
     }
 
-    static func adjustQuantities(_ input: Map, context: RequestContext, info: GraphQLResolveInfo) async throws -> ShopifySimulator.Object {
+    static func adjustQuantities(_ input: Map, context: RequestContext, info: FieldInfo) async throws -> ShopifySimulator.Object {
         var writes: [ShopifySimulator.QuantityWrite] = []
         for (index, change) in (input["changes"].array ?? []).enumerated() {
             let fields = change.dictionary ?? [:]
@@ -62,10 +62,10 @@ enum InventoryMutations {
 
     /// The `@idempotent(key:)` of the field being resolved, with a fingerprint of its input.
     /// From 2026-04 the directive is required on inventory mutations.
-    private static func idempotency(_ input: Map, context: RequestContext, info: GraphQLResolveInfo) throws
+    private static func idempotency(_ input: Map, context: RequestContext, info: FieldInfo) throws
         -> (key: String, fingerprint: String)?
     {
-        let directive = info.fieldASTs.first?.directives.first { $0.name.value == "idempotent" }
+        let directive = info.ast.directives.first { $0.name.value == "idempotent" }
         guard let argument = directive?.arguments.first(where: { $0.name.value == "key" }) else {
             if context.version >= .changeFromQuantityRequired {
                 throw GraphQLError(message: "The @idempotent directive is required for this mutation but was not provided.",
@@ -76,11 +76,11 @@ enum InventoryMutations {
         let key: String?
         switch argument.value {
         case let literal as StringValue: key = literal.value
-        case let variable as Variable: key = info.variableValues[variable.name.value].flatMap { ($0 as? Map)?.string }
+        case let variable as Variable: key = info.variables[variable.name.value]?.string
         default: key = nil
         }
         guard let key, !key.isEmpty else { throw GraphQLError(message: "The idempotency key must be a non-empty string.") }
         let fingerprint = (try? String(decoding: GraphQLJSONEncoder().encode(input), as: UTF8.self)) ?? input.description
-        return (key, "\(info.fieldName):\(fingerprint)")
+        return (key, "\(info.name):\(fingerprint)")
     }
 }

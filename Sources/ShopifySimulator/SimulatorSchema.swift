@@ -14,14 +14,23 @@ struct RequestContext: Sendable {
     let baseURL: String
 }
 
-/// Builds the schema of one API version from `AdminSchema` and attaches the resolvers
-/// that need arguments or the store; every other field reads its value by name.
+/// The schema of one API version, built from `AdminSchema`, and the resolvers of the fields
+/// that need arguments or the store (`OperationExecutor` runs them); every other field reads
+/// its value by name from the object it belongs to.
 enum SimulatorSchema {
     typealias Object = ShopifySimulator.Object
+    typealias Resolver = @Sendable (Object, Map, RequestContext, FieldInfo) async throws -> (any Sendable)?
+    /// By type name, then field name.
+    typealias Resolvers = [String: [String: Resolver]]
 
     static func build(version: ShopifyAPIVersion) throws -> GraphQLSchema {
         let schema = try buildSchema(source: AdminSchema.sdl(for: version))
-        try attach(schema, "QueryRoot", [
+        try freezeFields(of: schema)
+        return schema
+    }
+
+    static let resolvers: Resolvers = [
+        "QueryRoot": [
             "inventoryItems": { _, args, context, _ in
                 try await context.simulator.inventoryItems(context.shop, first: args["first"].int, after: args["after"].string,
                                                            query: args["query"].string, bulk: context.bulk)
@@ -43,8 +52,8 @@ enum SimulatorSchema {
             "currentBulkOperation": { _, _, context, _ in
                 try await context.simulator.currentBulkOperation(context.shop, baseURL: context.baseURL)
             },
-        ])
-        try attach(schema, "InventoryItem", [
+        ],
+        "InventoryItem": [
             "inventoryLevels": { source, args, context, _ in
                 try await context.simulator.inventoryLevels(context.shop, item: source["_item"] as! Int,
                                                             first: args["first"].int, after: args["after"].string,
@@ -54,24 +63,18 @@ enum SimulatorSchema {
                 try await context.simulator.inventoryLevel(context.shop, item: source["_item"] as! Int,
                                                            location: args["locationId"].string ?? "")
             },
-        ])
-        for (type, field) in [("Order", "fulfillmentOrders"), ("FulfillmentOrder", "lineItems")] {
-            try attach(schema, type, [
-                field: { source, args, context, _ in
-                    try (source[field] as? ShopifySimulator.NestedConnection)?
-                        .page(first: args["first"].int, after: args["after"].string, bulk: context.bulk)
-                },
-            ])
-        }
-        try attach(schema, "InventoryLevel", [
+        ],
+        "Order": ["fulfillmentOrders": nestedConnection("fulfillmentOrders")],
+        "FulfillmentOrder": ["lineItems": nestedConnection("lineItems")],
+        "InventoryLevel": [
             "quantities": { source, args, _, _ in
                 try quantities(of: source, names: (args["names"].array ?? []).map { $0.string ?? "" })
             },
-        ])
-        try attach(schema, "InventoryAdjustmentGroup", [
-            "changes": { source, _, _, _ in source["_changes"] },
-        ])
-        try attach(schema, "Mutation", [
+        ],
+        "InventoryAdjustmentGroup": [
+            "changes": { source, _, _, _ in source["_changes"] ?? nil },
+        ],
+        "Mutation": [
             "inventorySetQuantities": { _, args, context, info in
                 try await InventoryMutations.setQuantities(args["input"], context: context, info: info)
             },
@@ -82,9 +85,15 @@ enum SimulatorSchema {
                 try await context.simulator.runBulkQuery(context.shop, query: args["query"].string ?? "",
                                                          version: context.version, baseURL: context.baseURL)
             },
-        ])
-        try freezeFields(of: schema)
-        return schema
+        ],
+    ]
+
+    /// A connection nested in its object, paged by `first`/`after`.
+    private static func nestedConnection(_ field: String) -> Resolver {
+        { source, args, context, _ in
+            try (source[field] as? ShopifySimulator.NestedConnection)?
+                .page(first: args["first"].int, after: args["after"].string, bulk: context.bulk)
+        }
     }
 
     /// A type built from SDL derives its fields anew on every `fields()` call, and the cost
@@ -116,20 +125,5 @@ enum SimulatorSchema {
             }
             return ["id": "\(level["id"] as! String)&name=\(name)", "name": name, "quantity": quantity]
         }
-    }
-
-    typealias Resolver = @Sendable (Object, Map, RequestContext, GraphQLResolveInfo) async throws -> (any Sendable)?
-
-    private static func attach(_ schema: GraphQLSchema, _ typeName: String, _ resolvers: [String: Resolver]) throws {
-        guard let type = schema.getType(name: typeName) as? GraphQLObjectType else { return }
-        let fields = try type.fields()
-        for (name, resolver) in resolvers {
-            guard let field = fields[name] else { continue }
-            field.resolve = { source, args, context, info in
-                try await resolver(source as? Object ?? [:], args, context as! RequestContext, info)
-            }
-        }
-        // Setting the fields again drops the definitions the schema derived before.
-        type.fields = { fields }
     }
 }

@@ -9,7 +9,7 @@ struct StockSyncBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stocksync-bench",
         abstract: "Workload generation and baselines for scripts/bench-*.",
-        subcommands: [GenerateStock.self, AckDrain.self, BenchPush.self, BenchLatency.self, BenchReconcile.self,
+        subcommands: [GenerateStock.self, AckDrain.self, AwaitEvents.self, BenchPush.self, BenchLatency.self, BenchReconcile.self,
                       PrepareOrders.self, AwaitOrders.self, BenchOversell.self])
 }
 
@@ -46,6 +46,45 @@ struct GenerateStock: ParsableCommand {
         try text.write(toFile: output, atomically: true, encoding: .utf8)
     }
 
+}
+
+/// Waits until stock-workers have applied (or dead-lettered) `count` events, reading the
+/// counters on their /metrics pages, and prints the seconds since `started`. It polls from
+/// one process over kept-alive connections: a curl process per poll took a fifth of the
+/// machine the workers were being measured on.
+struct AwaitEvents: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "await-events")
+    @Option(parsing: .upToNextOption, help: "Metrics ports of the workers.") var ports: [Int]
+    @Option var count: Int
+    @Option(help: "Seconds since 1970 when the workers started.") var started: Double
+    @Option var timeout = 600.0
+
+    static let counters = ["stocksync_stock_events_applied_total", "stocksync_dead_lettered_total"]
+
+    func run() throws {
+        let transport = try CurlTransport()
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            var processed = 0
+            for port in ports {
+                guard let page = try? transport.get("http://127.0.0.1:\(port)/metrics", headers: []),
+                      page.status == 200 else { continue }
+                processed += Self.sum(of: Self.counters, in: String(decoding: page.body, as: UTF8.self))
+            }
+            if processed >= count { break }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        print(String(format: "%.3f", Date().timeIntervalSince1970 - started))
+    }
+
+    /// The sum of every sample of these metrics on a Prometheus text page.
+    static func sum(of metrics: [String], in page: String) -> Int {
+        page.split(separator: "\n").reduce(0) { total, line in
+            guard metrics.contains(where: { line.hasPrefix($0) }), let value = line.split(separator: " ").last,
+                  let number = Double(value) else { return total }
+            return total + Int(number)
+        }
+    }
 }
 
 /// The baseline: drains a queue with the worker's adapter and prefetch, doing nothing but

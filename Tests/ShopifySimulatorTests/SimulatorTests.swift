@@ -75,6 +75,42 @@ struct SimulatorTests {
         #expect(unknown.data == nil)
     }
 
+    @Test("execution follows GraphQL's rules: fragments, directives, variables, field errors")
+    func executionRules() async throws {
+        let shaped = try await call("""
+            query Shaped($first: Int!, $withName: Boolean!) {
+              one: locations(first: $first) { nodes { __typename ...Named id @skip(if: true) } }
+              two: locations(first: 2) { nodes { id @include(if: $withName) } }
+            }
+            fragment Named on Location { name @include(if: $withName) }
+            """, ["first": 1, "withName": false])
+        #expect(shaped.errors.isEmpty)
+        #expect(shaped.value("one", "nodes", "0") as? [String: String] == ["__typename": "Location"])
+        #expect((shaped.value("two", "nodes") as? [[String: Any]])?.map(\.count) == [0, 0])
+
+        let defaulted = try await call("query Defaulted($first: Int = 1) { locations(first: $first) { nodes { name } } }")
+        #expect((defaulted.value("locations", "nodes") as? [[String: Any]])?.count == 1)
+
+        let wrongType = try await call("query Q($first: Int!) { locations(first: $first) { nodes { id } } }", ["first": "two"])
+        #expect(wrongType.data == nil && (wrongType.errors.first?["message"] as? String)?.contains("$first") == true)
+        let missing = try await call("query Q($first: Int!) { locations(first: $first) { nodes { id } } }")
+        #expect(missing.data == nil && (missing.errors.first?["message"] as? String)?.contains("was not provided") == true)
+
+        // A resolver's error nulls its field, here the non-null connection, and so `data`.
+        let refused = try await call("{ locations { nodes { id } } }")
+        #expect(refused.json["data"] is NSNull)
+        #expect(refused.errors.count == 1 && refused.errors.first?["path"] as? [String] == ["locations"])
+        // A nullable field takes the null; its siblings are unharmed.
+        let partial = try await call("""
+            { inventoryItem(id: "\(items[0])") { inventoryLevels(first: 1) { nodes { quantities(names: ["bogus"]) { quantity } } } }
+              locations(first: 1) { nodes { id } } }
+            """)
+        #expect(partial.value("inventoryItem") is NSNull)
+        #expect(partial.value("locations", "nodes", "0", "id") as? String == "gid://shopify/Location/1")
+        #expect(partial.errors.first?["path"] as? [AnyHashable]
+            == ["inventoryItem", "inventoryLevels", "nodes", 0, "quantities"] as [AnyHashable])
+    }
+
     @Test("items by SKU through the search syntax, with their levels")
     func itemsBySKU() async throws {
         let reply = try await call(AdminDocuments.inventoryItemsBySKU.document,
