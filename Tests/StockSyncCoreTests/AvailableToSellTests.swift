@@ -32,6 +32,31 @@ struct AvailableToSellTests {
         #expect(Self.stock(1, allocated: 3, reserved: 2).net == -4)
     }
 
+    @Test func locationsAWarehouseFeedsAndTheirFeeders() {
+        let calculator = AvailabilityCalculator(mappings: Self.mappings, buffers: SafetyBufferPolicy())
+        #expect(Set(calculator.locations(fedBy: "WH-NY")) == [Self.east, Self.otherEast])
+        #expect(calculator.locations(fedBy: "WH-UNMAPPED").isEmpty)
+        #expect(Set(calculator.warehouses(feeding: Self.east)) == ["WH-NY", "WH-NJ"])
+        #expect(calculator.warehouses(feeding: ShopLocation(shop: Self.shop, location: "L-NONE")).isEmpty)
+    }
+
+    /// What a stock batch recomputes (the locations a changed warehouse feeds, from their
+    /// feeders' levels alone) equals the whole computation at those locations.
+    @Test func atTheLocationsAWarehouseFeedsEqualsTheWholeComputation() {
+        let buffers = SafetyBufferPolicy(shopDefaults: [Self.shop: 1],
+                                         overrides: [.init(shop: Self.otherShop, sku: "S", location: nil): 3])
+        let calculator = AvailabilityCalculator(mappings: Self.mappings, buffers: buffers)
+        let stock = ["WH-NY": Self.stock(10, reserved: 4), "WH-NJ": Self.stock(5, allocated: 1), "WH-CA": Self.stock(4)]
+        let whole = calculator.availability(sku: "S", stock: stock)
+        for warehouse in stock.keys {
+            let locations = calculator.locations(fedBy: warehouse)
+            let feeders = Set(locations.flatMap(calculator.warehouses(feeding:)))
+            let part = calculator.availability(sku: "S", stock: stock.filter { feeders.contains($0.key) }, at: locations)
+            #expect(part == whole.filter { locations.contains($0.key) }, "changed \(warehouse)")
+            #expect(part.count == locations.count)
+        }
+    }
+
     @Test func sumsEveryWarehouseMappedToALocation() {
         let calculator = AvailabilityCalculator(mappings: Self.mappings, buffers: SafetyBufferPolicy())
         let result = calculator.availability(sku: "S", stock: [

@@ -94,6 +94,16 @@ public struct AvailabilityCalculator: Sendable {
         max(0, net - buffer)
     }
 
+    /// The locations a warehouse feeds, in every shop.
+    public func locations(fedBy warehouse: String) -> [ShopLocation] {
+        locationsByWarehouse[warehouse] ?? []
+    }
+
+    /// The warehouses that feed a location.
+    public func warehouses(feeding location: ShopLocation) -> [String] {
+        warehousesByLocation[location] ?? []
+    }
+
     /// ATS of one SKU at every location fed by a warehouse that holds a level for it,
     /// and at `alsoAt` (locations that already show the SKU: an unmapped one falls to 0).
     public func availability(
@@ -103,11 +113,21 @@ public struct AvailabilityCalculator: Sendable {
     ) -> [ShopLocation: Int] {
         var locations = Set(alsoAt)
         for warehouse in stock.keys {
-            locations.formUnion(locationsByWarehouse[warehouse] ?? [])
+            locations.formUnion(self.locations(fedBy: warehouse))
         }
+        return availability(sku: sku, stock: stock, at: locations)
+    }
+
+    /// ATS of one SKU at these locations; `stock` must hold every warehouse that feeds them
+    /// (a warehouse missing from it holds nothing).
+    public func availability(
+        sku: String,
+        stock: [String: StockQuantities],
+        at locations: some Sequence<ShopLocation>
+    ) -> [ShopLocation: Int] {
         var result: [ShopLocation: Int] = [:]
         for location in locations {
-            let net = (warehousesByLocation[location] ?? []).reduce(0) { $0 + (stock[$1]?.net ?? 0) }
+            let net = warehouses(feeding: location).reduce(0) { $0 + (stock[$1]?.net ?? 0) }
             let key = AvailabilityKey(shop: location.shop, sku: sku, location: location.location)
             result[location] = Self.availableToSell(net: net, buffer: buffers.buffer(for: key))
         }

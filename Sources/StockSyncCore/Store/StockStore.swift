@@ -48,6 +48,15 @@ public struct StockStore {
             """, [.strings(keys.map(\.sku)), .strings(keys.map(\.warehouse))]))
     }
 
+    /// The stored levels of these keys as ATS sees them (see below).
+    public func levelsForAvailability(keys: some Collection<StockKey>) throws(StoreError) -> [StockKey: StockLevel] {
+        try levels(from: connection.query("""
+            SELECT s.sku, s.warehouse, s.on_hand, s.allocated, s.reserved + s.order_reserved, s.snapshot_version
+            FROM unnest($1::text[], $2::text[]) AS k(sku, warehouse)
+            JOIN stock_levels s ON s.sku = k.sku AND s.warehouse = k.warehouse
+            """, [.strings(keys.map(\.sku)), .strings(keys.map(\.warehouse))]))
+    }
+
     /// Every stored level of these SKUs, in every warehouse, as ATS sees it: `reserved`
     /// counts the ERP's reservations and the open order reservations.
     public func levelsForAvailability(skus: some Collection<String>) throws(StoreError) -> [StockKey: StockLevel] {
@@ -173,21 +182,25 @@ public struct StockStore {
         return result
     }
 
-    /// Stores new ATS values and marks each due for a push (its version moves ahead of
-    /// the pushed version). `dueSince` is the ERP time of the change, for push lag.
-    public func saveAvailability(_ changes: [AvailabilityKey: Int], dueSince: [String: Date]) throws(StoreError) {
-        guard !changes.isEmpty else { return }
-        let entries = Array(changes)
+    /// Stores the ATS values that differ from the stored ones and marks each due for a push
+    /// (its version moves ahead of the pushed version); returns how many. `dueSince` is the
+    /// ERP time of the change, for push lag.
+    @discardableResult
+    public func saveAvailability(_ values: [AvailabilityKey: Int], dueSince: [String: Date]) throws(StoreError) -> Int {
+        guard !values.isEmpty else { return 0 }
+        let entries = Array(values)
         let now = Date()
-        try connection.query("""
+        return try connection.query("""
             INSERT INTO available_to_sell AS a (shop, sku, location, available, due_since)
             SELECT shop, sku, location, available, to_timestamp(due)
             FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::float8[]) AS a(shop, sku, location, available, due)
             ON CONFLICT (sku, shop, location) DO UPDATE SET
                 available = excluded.available, version = a.version + 1, changed_at = now(),
                 due_since = LEAST(a.due_since, excluded.due_since)
+            WHERE a.available <> excluded.available
+            RETURNING 1
             """, [.strings(entries.map(\.key.shop)), .strings(entries.map(\.key.sku)),
                   .strings(entries.map(\.key.location)), .ints(entries.map(\.value)),
-                  .epochSeconds(entries.map { dueSince[$0.key.sku] ?? now })])
+                  .epochSeconds(entries.map { dueSince[$0.key.sku] ?? now })]).count
     }
 }

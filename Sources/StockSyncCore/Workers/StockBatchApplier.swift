@@ -23,11 +23,12 @@ public struct StockBatchOutcome: Equatable, Sendable {
 }
 
 /// Applies a batch of stock events in two short transactions: first the ERP levels, under
-/// per-level locks; then the ATS of every SKU in the batch, under per-SKU locks, marked
-/// due for push. Splitting them keeps each lock briefly held, so concurrent workers, whose
-/// batches nearly always share SKUs, overlap instead of taking turns. A crash between the
-/// two is harmless: the batch is redelivered, its levels are already applied (a no-op),
-/// and the second step recomputes the ATS of every SKU in the batch, changed or not.
+/// per-level locks; then, under per-SKU locks, the ATS at every location fed by a warehouse
+/// the batch touched, marked due for push where it changed. Splitting them keeps each lock
+/// briefly held, so concurrent workers, whose batches nearly always share SKUs, overlap
+/// instead of taking turns. A crash between the two is harmless: the batch is redelivered,
+/// its levels are already applied (a no-op), and the second step recomputes the same ATS,
+/// changed or not.
 public struct StockBatchApplier {
     public let connection: PostgresConnection
 
@@ -56,7 +57,7 @@ public struct StockBatchApplier {
         for event in events {
             eventTimes[event.key.sku] = min(eventTimes[event.key.sku] ?? event.occurredAt, event.occurredAt)
         }
-        let availability = try recompute(skus: Set(events.map(\.key.sku)), dueSince: eventTimes)
+        let availability = try refreshAvailability(fedBy: Set(events.map(\.key)), dueSince: eventTimes)
         return StockBatchOutcome(events: events.count, levelsChanged: changed.count, availabilityChanged: availability)
     }
 
@@ -73,6 +74,39 @@ public struct StockBatchApplier {
                         quantity: event.fulfilment!.quantity)
         }
         try store.save(book)
+    }
+
+    /// Recomputes, in one transaction that holds the SKUs' locks, the ATS of each key's SKU
+    /// at the locations its warehouse feeds: only they can have changed. Reads just the levels
+    /// those locations sum, and leaves the comparison with the stored ATS to the upsert.
+    private func refreshAvailability(fedBy keys: Set<StockKey>, dueSince: [String: Date]) throws -> Int {
+        try connection.transaction { connection in
+            let store = StockStore(connection: connection)
+            let skus = Set(keys.map(\.sku))
+            try store.lock(skus: skus)
+            let calculator = try store.availabilityCalculator(skus: skus)
+            var affected: [String: Set<ShopLocation>] = [:]
+            var summed: Set<StockKey> = []
+            for key in keys {
+                for location in calculator.locations(fedBy: key.warehouse)
+                where affected[key.sku, default: []].insert(location).inserted {
+                    for warehouse in calculator.warehouses(feeding: location) {
+                        summed.insert(StockKey(sku: key.sku, warehouse: warehouse))
+                    }
+                }
+            }
+            var stock: [String: [String: StockQuantities]] = [:]
+            for (key, level) in try store.levelsForAvailability(keys: summed) {
+                stock[key.sku, default: [:]][key.warehouse] = level.quantities
+            }
+            var values: [AvailabilityKey: Int] = [:]
+            for (sku, locations) in affected {
+                for (location, available) in calculator.availability(sku: sku, stock: stock[sku] ?? [:], at: locations) {
+                    values[AvailabilityKey(shop: location.shop, sku: sku, location: location.location)] = available
+                }
+            }
+            return try store.saveAvailability(values, dueSince: dueSince)
+        }
     }
 
     /// Recomputes the ATS of these SKUs after a change of mappings or buffers, in
@@ -119,7 +153,6 @@ public struct StockBatchApplier {
                 if stored[key] != available { changes[key] = available }
             }
         }
-        try store.saveAvailability(changes, dueSince: dueSince)
-        return changes.count
+        return try store.saveAvailability(changes, dueSince: dueSince)
     }
 }
