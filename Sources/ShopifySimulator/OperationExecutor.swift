@@ -138,7 +138,7 @@ struct OperationExecutor {
             guard completed != .null else { throw GraphQLError(message: "Cannot return null for non-nullable field \(field).") }
             return completed
         }
-        guard let value else { return .null }
+        guard let value = Self.opened(value) else { return .null }
         switch type {
         case let list as GraphQLList:
             guard let elements = value as? [any Sendable] else {
@@ -175,6 +175,15 @@ struct OperationExecutor {
         }
     }
 
+    /// `value` out of any optional it was boxed in: a `nil` stored in an object's
+    /// `any Sendable` (a cursor of an empty page) is no value.
+    private static func opened(_ value: (any Sendable)?) -> (any Sendable)? {
+        guard let value else { return nil }
+        guard let boxed = value as? any OptionalValue else { return value }
+        // What was boxed as `any Sendable` stays Sendable once opened.
+        return opened(boxed.wrapped.map { $0 as! any Sendable })
+    }
+
     /// The resolvers' plain values as the built-in scalars serialize them, without the
     /// reflection of the general path.
     private static func serialize(_ value: any Sendable, as scalar: GraphQLScalarType) throws -> Map {
@@ -188,4 +197,13 @@ struct OperationExecutor {
         default: return try scalar.serialize(value: value)
         }
     }
+}
+
+/// An optional seen through `any Sendable`.
+private protocol OptionalValue {
+    var wrapped: Any? { get }
+}
+
+extension Optional: OptionalValue {
+    var wrapped: Any? { self }
 }

@@ -88,6 +88,11 @@ struct SimulatorTests {
         #expect(shaped.value("one", "nodes", "0") as? [String: String] == ["__typename": "Location"])
         #expect((shaped.value("two", "nodes") as? [[String: Any]])?.map(\.count) == [0, 0])
 
+        let empty = try await call("{ locations(first: 0) { pageInfo { startCursor hasNextPage } } }")
+        #expect(empty.errors.isEmpty)
+        #expect(empty.value("locations", "pageInfo", "startCursor") is NSNull)
+        #expect(empty.value("locations", "pageInfo", "hasNextPage") as? Bool == true)
+
         let defaulted = try await call("query Defaulted($first: Int = 1) { locations(first: $first) { nodes { name } } }")
         #expect((defaulted.value("locations", "nodes") as? [[String: Any]])?.count == 1)
 
