@@ -162,10 +162,25 @@ bench_prepare() {
     psql_admin -tAc "SELECT 1 FROM pg_database WHERE datname = 'stocksync_bench'" | grep -q 1 \
         || psql_admin -c "CREATE DATABASE stocksync_bench OWNER stocksync" >/dev/null
     build_release
+    await_quiet_servers
     export AMQP_URL="amqp://guest:guest@127.0.0.1:$AMQP_PORT/stocksync-bench"
     export DATABASE_URL="postgresql://stocksync:stocksync@127.0.0.1:$PG_PORT/stocksync_bench"
     export LOG_LEVEL=warning
     cd "$REPO"
+}
+
+# A RabbitMQ just started spends a core for a while recovering its quorum queues' logs (and
+# PostgreSQL may be vacuuming): a benchmark begun meanwhile measures that too. Waits, up to
+# two minutes, until both use under a tenth of a core over two seconds.
+await_quiet_servers() {
+    local deadline=$((SECONDS + 120)) before after
+    while [ $SECONDS -lt $deadline ]; do
+        before=$(echo "$(user_cpu_seconds rabbitmq) + $(user_cpu_seconds postgres)" | bc)
+        sleep 2
+        after=$(echo "$(user_cpu_seconds rabbitmq) + $(user_cpu_seconds postgres)" | bc)
+        [ "$(echo "$after - $before < 0.2" | bc)" = 1 ] && return 0
+    done
+    say "RabbitMQ and PostgreSQL are still busy after two minutes; measuring anyway"
 }
 
 bench_cleanup() {
