@@ -36,9 +36,11 @@ struct InputCoercion {
     func arguments(_ asts: [Argument], of field: GraphQLField, variables: [String: Map]) throws -> Map {
         var coerced: OrderedDictionary<String, Map> = [:]
         for (name, argument) in field.args {
-            let ast = asts.first { $0.name.value == name }
-            if let ast, !(ast.value is Variable && variables[(ast.value as! Variable).name.value] == nil) {
-                coerced[name] = try literal(ast.value, as: argument.type, variables: variables)
+            let given = asts.first { $0.name.value == name }?.value
+            // An argument given as a variable the request left out counts as not given.
+            let unprovided = (given as? Variable).map { variables[$0.name.value] == nil } ?? false
+            if let given, !unprovided {
+                coerced[name] = try literal(given, as: argument.type, variables: variables)
             } else if let defaultValue = argument.defaultValue {
                 coerced[name] = defaultValue
             } else if argument.type is GraphQLNonNull {

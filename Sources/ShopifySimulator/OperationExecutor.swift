@@ -130,7 +130,7 @@ struct OperationExecutor {
     }
 
     /// `value` as `type` shows it; `field` names the field (`Type.name`) in errors.
-    private mutating func complete(_ value: (any Sendable)?, as type: any GraphQLOutputType, fields: [Field],
+    private mutating func complete(_ value: Any?, as type: any GraphQLOutputType, fields: [Field],
                                    path: IndexPath, field: String) async throws -> Map {
         if let nonNull = type as? GraphQLNonNull {
             let completed = try await complete(value, as: nonNull.ofType as! any GraphQLOutputType, fields: fields,
@@ -141,7 +141,7 @@ struct OperationExecutor {
         guard let value = Self.opened(value) else { return .null }
         switch type {
         case let list as GraphQLList:
-            guard let elements = value as? [any Sendable] else {
+            guard let elements = value as? [Any] else {
                 throw GraphQLError(message: "Expected a list for field \(field).")
             }
             var completed: [Map] = []
@@ -177,16 +177,15 @@ struct OperationExecutor {
 
     /// `value` out of any optional it was boxed in: a `nil` stored in an object's
     /// `any Sendable` (a cursor of an empty page) is no value.
-    private static func opened(_ value: (any Sendable)?) -> (any Sendable)? {
+    private static func opened(_ value: Any?) -> Any? {
         guard let value else { return nil }
         guard let boxed = value as? any OptionalValue else { return value }
-        // What was boxed as `any Sendable` stays Sendable once opened.
-        return opened(boxed.wrapped.map { $0 as! any Sendable })
+        return opened(boxed.wrapped)
     }
 
     /// The resolvers' plain values as the built-in scalars serialize them, without the
     /// reflection of the general path.
-    private static func serialize(_ value: any Sendable, as scalar: GraphQLScalarType) throws -> Map {
+    private static func serialize(_ value: Any, as scalar: GraphQLScalarType) throws -> Map {
         switch (value, scalar.name) {
         case (let text as String, "Int"), (let text as String, "Boolean"), (let text as String, "Float"):
             throw GraphQLError(message: "\(scalar.name) cannot represent non-\(scalar.name) value: \"\(text)\"")
@@ -199,7 +198,7 @@ struct OperationExecutor {
     }
 }
 
-/// An optional seen through `any Sendable`.
+/// An optional seen through `Any`.
 private protocol OptionalValue {
     var wrapped: Any? { get }
 }
