@@ -53,8 +53,8 @@ extension ShopifySimulator {
         else { return Self.json(200, Response(errors: [GraphQLError(message: "An operation name is required")])) }
 
         let variables = request.variables ?? [:]
-        let calculator = QueryCostCalculator(schema: schema, document: document, variables: variables)
-        let requested = calculator.cost(of: operation)
+        let calculator = QueryCostCalculator(schema: schema, document: document, operation: operation, variables: variables)
+        let requested = calculator.requested
         guard requested <= Self.maximumQueryCost else {
             return Self.json(200, Response(errors: [GraphQLError(
                 message: "Query cost is \(requested), which exceeds the single query max cost limit (\(Self.maximumQueryCost)).",
@@ -72,7 +72,7 @@ extension ShopifySimulator {
         let result = await OperationExecutor.execute(operation, of: document, schema: schema,
                                                      resolvers: SimulatorSchema.resolvers, variables: variables,
                                                      context: context)
-        let actual = operation.operation == .mutation ? requested : calculator.cost(of: operation, data: result.data)
+        let actual = calculator.actual(data: result.data)
         let cost = await settle(domain, requested: requested, actual: actual)
         if await inject("lost response", rate: faults.lostResponseRate) { return Self.text(502, #"{"errors":"Bad Gateway"}"#) }
         return Self.json(200, Response(data: result.data, errors: result.errors, cost: cost))
@@ -171,24 +171,37 @@ extension ShopifySimulator {
         enum CodingKeys: String, CodingKey { case requestedQueryCost, actualQueryCost, throttleStatus }
     }
 
-    private struct Response: Encodable {
+    private struct Response {
         var data: Map? = nil
         var errors: [GraphQLError] = []
         var cost: Cost? = nil
 
-        enum CodingKeys: String, CodingKey { case data, errors, extensions }
         struct Extensions: Encodable { let cost: Cost }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            if !errors.isEmpty { try container.encode(errors, forKey: .errors) }
-            if let data { try container.encode(data, forKey: .data) }
-            if let cost { try container.encode(Extensions(cost: cost), forKey: .extensions) }
-        }
     }
 
+    /// `errors`, `data` and `extensions`, in Shopify's order. `data`, the bulk of an answer,
+    /// is written directly; the small rest goes through an encoder.
     private static func json(_ status: Int, _ response: Response) -> Answer {
-        Answer(status: status, body: Array((try? GraphQLJSONEncoder().encode(response)) ?? Data(#"{"errors":"encoding"}"#.utf8)))
+        var body: [UInt8] = [UInt8(ascii: "{")]
+        func member(_ name: String, _ write: (inout [UInt8]) throws -> Void) throws {
+            if body.count > 1 { body.append(UInt8(ascii: ",")) }
+            JSONText.append(string: name, to: &body)
+            body.append(UInt8(ascii: ":"))
+            try write(&body)
+        }
+        do {
+            if !response.errors.isEmpty {
+                try member("errors") { $0.append(contentsOf: try GraphQLJSONEncoder().encode(response.errors)) }
+            }
+            if let data = response.data { try member("data") { JSONText.append(map: data, to: &$0) } }
+            if let cost = response.cost {
+                try member("extensions") { $0.append(contentsOf: try GraphQLJSONEncoder().encode(Response.Extensions(cost: cost))) }
+            }
+        } catch {
+            return text(500, #"{"errors":"encoding"}"#)
+        }
+        body.append(UInt8(ascii: "}"))
+        return Answer(status: status, body: body)
     }
 
     private static func text(_ status: Int, _ body: String) -> Answer {

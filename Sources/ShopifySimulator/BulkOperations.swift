@@ -208,8 +208,44 @@ struct BulkWriter {
     }
 }
 
-/// JSON text of the simple values resolvers produce.
+/// JSON text of the simple values resolvers produce, and of GraphQL results.
 enum JSONText {
+    /// A result as JSON, in its members' order; `undefined` members are left out.
+    static func append(map: Map, to bytes: inout [UInt8]) {
+        switch map {
+        case .undefined, .null: bytes.append(contentsOf: "null".utf8)
+        case .bool(let flag): bytes.append(contentsOf: (flag ? "true" : "false").utf8)
+        case .string(let text): append(string: text, to: &bytes)
+        case .number(let number):
+            let value = number.doubleValue
+            if number.storageType == .int {
+                bytes.append(contentsOf: String(number.intValue).utf8)
+            } else if value == value.rounded(), abs(value) < 1e15 {
+                bytes.append(contentsOf: String(Int(value)).utf8)
+            } else {
+                bytes.append(contentsOf: "\(value)".utf8)
+            }
+        case .array(let elements):
+            bytes.append(UInt8(ascii: "["))
+            for (index, element) in elements.enumerated() {
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                append(map: element, to: &bytes)
+            }
+            bytes.append(UInt8(ascii: "]"))
+        case .dictionary(let members):
+            bytes.append(UInt8(ascii: "{"))
+            var first = true
+            for (key, value) in members where !value.isUndefined {
+                if !first { bytes.append(UInt8(ascii: ",")) }
+                first = false
+                append(string: key, to: &bytes)
+                bytes.append(UInt8(ascii: ":"))
+                append(map: value, to: &bytes)
+            }
+            bytes.append(UInt8(ascii: "}"))
+        }
+    }
+
     static func append(string: String, to bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "\""))
         for byte in string.utf8 {
