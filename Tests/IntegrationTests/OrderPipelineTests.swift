@@ -16,7 +16,7 @@ extension IntegrationTests {
 
         let simulator: SimulatorProcess
         let database: PostgresConnection
-        let gatewayPort = Int.random(in: 40_000..<50_000)
+        let gatewayPort = IntegrationEnvironment.ListenPort.gateway()
         var client: SimulatorClient { simulator.client }
 
         /// The ERP: TEE at WH-A 5 and WH-B 10 (both feed East, WH-A first), at WH-C 4 (West);

@@ -123,7 +123,7 @@ extension IntegrationTests {
         @Test("the worker's Prometheus endpoint counts the events it applied")
         func metricsCountAppliedEvents() throws {
             let scenario = StockScenario(seed: 5, skuCount: 20, eventCount: 100, duplicateShare: 0)
-            let port = Int.random(in: 40_000..<50_000)
+            let port = IntegrationEnvironment.ListenPort.metrics()
             let worker = try WorkerProcess("stock-worker", name: "metered-worker", environment: ["METRICS_PORT": "\(port)"])
             try scenario.publish(to: IntegrationEnvironment.broker())
             let http = try CurlTransport()

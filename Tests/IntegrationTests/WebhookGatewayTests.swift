@@ -19,7 +19,7 @@ extension IntegrationTests {
             try PushStore(connection: database).connect(shop: Self.shop, apiVersion: .default, adminURL: nil, accessToken: "shpat_x")
         }
 
-        private func start(_ environment: [String: String] = [:], port: Int = Int.random(in: 30_000..<40_000)) throws
+        private func start(_ environment: [String: String] = [:], port: Int = IntegrationEnvironment.ListenPort.gateway()) throws
             -> (WorkerProcess, String)
         {
             let gateway = try WorkerProcess("webhook-gateway", name: "webhook-gateway", environment: [
@@ -103,7 +103,7 @@ extension IntegrationTests {
             try simulator.client.seed(Self.shop, .init(
                 token: "shpat_x", plan: "standard", locations: [.init(id: 1, name: "East"), .init(id: 2, name: "West")],
                 items: [.init(sku: "TEE", levels: ["1": 1, "2": 5]), .init(sku: "CAP", levels: ["2": 3])]))
-            let port = Int.random(in: 30_000..<40_000)
+            let port = IntegrationEnvironment.ListenPort.gateway()
             try simulator.client.subscribe(Self.shop, address: "http://127.0.0.1:\(port)/webhooks/shopify", secret: Self.secret,
                                            duplicateRate: 1)
             // Placed while no gateway listens: Shopify keeps retrying.

@@ -53,6 +53,15 @@ enum IntegrationEnvironment {
     }
 
     /// Polls `condition` until it holds or `timeout` passes; returns whether it held.
+    /// Ports for the servers tests start, one range per kind so that suites running at once
+    /// do not meet, all below Linux's ephemeral range (32768–60999): there any outgoing
+    /// connection of a parallel test may already hold the port.
+    enum ListenPort {
+        static func simulator() -> Int { .random(in: 20_000..<30_000) }
+        static func gateway() -> Int { .random(in: 10_000..<15_000) }
+        static func metrics() -> Int { .random(in: 15_000..<20_000) }
+    }
+
     static func eventually(timeout: Duration, every interval: Duration = .milliseconds(200),
                            _ condition: () throws -> Bool) throws -> Bool {
         let deadline = ContinuousClock.now + timeout

@@ -8,7 +8,7 @@ final class SimulatorProcess {
     let client: SimulatorClient
 
     init() throws {
-        let port = Int.random(in: 20_000..<30_000)
+        let port = IntegrationEnvironment.ListenPort.simulator()
         server = try WorkerProcess("shopify-simulator", name: "shopify-simulator", environment: ["SIMULATOR_PORT": "\(port)"])
         client = try SimulatorClient(baseURL: "http://127.0.0.1:\(port)")
         let started = try IntegrationEnvironment.eventually(timeout: .seconds(20), every: .milliseconds(100)) { client.isUp }
