@@ -80,6 +80,21 @@ extension IntegrationTests {
             #expect(try findings(after).isEmpty)
         }
 
+        @Test("a drifted level the pipeline has no push record of is reported like any other")
+        func driftWithoutPushRecord() throws {
+            let (scenario, _) = try settledScenario(seed: 25)
+            let location = "gid://shopify/Location/1", sku = scenario.skus[0]
+            let value = expected(scenario, sku, location) + 2
+            try simulator.edit(shop, sku: sku, location: location, available: value)
+            // As after a restore, or for a level ATS gained before its first push.
+            try IntegrationEnvironment.database().query(
+                "DELETE FROM shopify_levels WHERE shop = $1 AND sku = $2 AND location = $3",
+                [.string(shop), .string(sku), .string(location)])
+            let reconciler = try WorkerProcess("reconcile-worker", name: "reconcile-worker")
+            let report = try reconcile(.report, worker: reconciler)
+            #expect(try findings(report) == ["drift \(sku) \(location) \(value)"])
+        }
+
         @Test("items the ERP lacks, SKUs Shopify lacks and levels not stocked are classified")
         func classification() throws {
             let missing = Set(["SKU-00002"])

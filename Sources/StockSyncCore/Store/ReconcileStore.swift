@@ -105,7 +105,8 @@ public struct ReconcileStore {
     private static let erpLevels = """
         SELECT a.sku, a.location, a.available AS expected,
                (a.version > a.pushed_version
-                OR (x.unreserved_sold > 0 AND x.unreserved_since > now() - make_interval(secs => $3))
+                -- No push record (x is NULL) is not busy: without coalesce the whole test is NULL.
+                OR coalesce(x.unreserved_sold > 0 AND x.unreserved_since > now() - make_interval(secs => $3), false)
                 OR EXISTS (
                    SELECT 1 FROM shopify_push_intents i, jsonb_array_elements(i.quantities) q
                    WHERE i.shop = a.shop AND q->>'sku' = a.sku AND q->>'location' = a.location)) AS busy
