@@ -41,11 +41,13 @@ public struct ReconcileStore {
         return rows.string(0, 1) == "done" ? .finished(run) : .run(run)
     }
 
-    /// Empties (creating if need be) this session's table of what Shopify showed.
+    /// Empties (creating if need be) this session's table of what Shopify showed. Its keys
+    /// compare as bytes, like every key column (migration 0005): joined with a column of
+    /// another collation, neither side's order or index serves the join.
     public func resetSnapshot() throws(StoreError) {
         try connection.execute(script: """
             CREATE TEMP TABLE IF NOT EXISTS shopify_snapshot (
-                item_id text NOT NULL, sku text, location text, available bigint);
+                item_id text COLLATE "C" NOT NULL, sku text COLLATE "C", location text COLLATE "C", available bigint);
             TRUNCATE shopify_snapshot;
             """)
     }
