@@ -122,11 +122,17 @@ struct OperationExecutor {
             if definition.type is GraphQLNonNull { throw NullBubble() }
             return .null
         } catch {
-            errors.append(GraphQLError(message: (error as? GraphQLError)?.message ?? "\(error)", nodes: [field],
-                                       path: path, extensions: (error as? GraphQLError)?.extensions ?? [:]))
+            report(error, at: field, path: path)
             if definition.type is GraphQLNonNull { throw NullBubble() }
             return .null
         }
+    }
+
+    /// A field error, located at the field and its result path.
+    private mutating func report(_ error: any Error, at field: Field, path: IndexPath) {
+        let graphQLError = error as? GraphQLError
+        errors.append(GraphQLError(message: graphQLError?.message ?? "\(error)", nodes: [field], path: path,
+                                   extensions: graphQLError?.extensions ?? [:]))
     }
 
     /// `value` as `type` shows it; `field` names the field (`Type.name`) in errors.
@@ -154,8 +160,7 @@ struct OperationExecutor {
                 } catch is NullBubble {
                     throw NullBubble()
                 } catch {
-                    errors.append(GraphQLError(message: (error as? GraphQLError)?.message ?? "\(error)",
-                                               nodes: [fields[0]], path: elementPath))
+                    report(error, at: fields[0], path: elementPath)
                     guard !(list.ofType is GraphQLNonNull) else { throw NullBubble() }
                     completed.append(.null)
                 }

@@ -50,8 +50,8 @@ struct GenerateStock: ParsableCommand {
 
 /// Waits until stock-workers have applied (or dead-lettered) `count` events, reading the
 /// counters on their /metrics pages, and prints the seconds since `started`. It polls from
-/// one process over kept-alive connections: a curl process per poll took a fifth of the
-/// machine the workers were being measured on.
+/// one process over a kept-alive connection: a curl process per poll, every 20 ms, took
+/// a few percent of the cores the workers were being measured on.
 struct AwaitEvents: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "await-events")
     @Option(parsing: .upToNextOption, help: "Metrics ports of the workers.") var ports: [Int]

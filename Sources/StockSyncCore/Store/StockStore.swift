@@ -41,17 +41,20 @@ public struct StockStore {
 
     /// The stored levels of these keys.
     public func levels(keys: some Collection<StockKey>) throws(StoreError) -> [StockKey: StockLevel] {
-        try levels(from: connection.query("""
-            SELECT s.sku, s.warehouse, s.on_hand, s.allocated, s.reserved, s.snapshot_version
-            FROM unnest($1::text[], $2::text[]) AS k(sku, warehouse)
-            JOIN stock_levels s ON s.sku = k.sku AND s.warehouse = k.warehouse
-            """, [.strings(keys.map(\.sku)), .strings(keys.map(\.warehouse))]))
+        try levels(keys: keys, reserved: "s.reserved")
     }
 
     /// The stored levels of these keys as ATS sees them (see below).
     public func levelsForAvailability(keys: some Collection<StockKey>) throws(StoreError) -> [StockKey: StockLevel] {
+        try levels(keys: keys, reserved: "s.reserved + s.order_reserved")
+    }
+
+    /// `reserved`: the SQL expression, over `stock_levels s`, read as the level's reserved units.
+    private func levels(keys: some Collection<StockKey>, reserved: StaticString) throws(StoreError)
+        -> [StockKey: StockLevel]
+    {
         try levels(from: connection.query("""
-            SELECT s.sku, s.warehouse, s.on_hand, s.allocated, s.reserved + s.order_reserved, s.snapshot_version
+            SELECT s.sku, s.warehouse, s.on_hand, s.allocated, \(reserved), s.snapshot_version
             FROM unnest($1::text[], $2::text[]) AS k(sku, warehouse)
             JOIN stock_levels s ON s.sku = k.sku AND s.warehouse = k.warehouse
             """, [.strings(keys.map(\.sku)), .strings(keys.map(\.warehouse))]))
@@ -185,7 +188,6 @@ public struct StockStore {
     /// Stores the ATS values that differ from the stored ones and marks each due for a push
     /// (its version moves ahead of the pushed version); returns how many. `dueSince` is the
     /// ERP time of the change, for push lag.
-    @discardableResult
     public func saveAvailability(_ values: [AvailabilityKey: Int], dueSince: [String: Date]) throws(StoreError) -> Int {
         guard !values.isEmpty else { return 0 }
         let entries = Array(values)
