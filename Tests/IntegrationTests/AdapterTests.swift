@@ -104,6 +104,32 @@ extension IntegrationTests {
             }
         }
 
+        /// Another worker's batch holding one SKU holds up only that SKU's events: the rest
+        /// of the batch is committed meanwhile, and the held SKU follows once it is free.
+        @Test func aBatchWaitsOnlyForTheSKUsAnotherTransactionHolds() async throws {
+            let database = try IntegrationEnvironment.database()
+            let configuration = ShopConfigurationStore(connection: database)
+            try configuration.upsertShop(Self.shop, defaultSafetyBuffer: 0)
+            try configuration.map(shop: Self.shop, warehouse: "W1", location: "L1")
+            let holder = try IntegrationEnvironment.database()
+            try holder.query("BEGIN")
+            try StockStore(connection: holder).lock(skus: ["HELD"])
+
+            let applying = Task.detached {
+                try StockBatchApplier(connection: IntegrationEnvironment.database()).apply([
+                    Self.event("h", sku: "HELD", warehouse: "W1", onHand: 7),
+                    Self.event("f", sku: "FREE", warehouse: "W1", onHand: 5),
+                ])
+            }
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(10)) {
+                try Self.availability(database, sku: "FREE") == ["L1": 5]
+            })
+            #expect(try Self.availability(database, sku: "HELD").isEmpty)
+            try holder.query("COMMIT")
+            #expect(try await applying.value == StockBatchOutcome(events: 2, levelsChanged: 2, availabilityChanged: 2))
+            #expect(try Self.availability(database, sku: "HELD") == ["L1": 7])
+        }
+
         @Test func migrationsRunConcurrentlyApplyOnce() async throws {
             let database = try IntegrationEnvironment.database()
             try database.execute(script: "DROP SCHEMA public CASCADE; CREATE SCHEMA public;")

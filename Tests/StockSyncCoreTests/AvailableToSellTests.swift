@@ -40,20 +40,32 @@ struct AvailableToSellTests {
         #expect(calculator.warehouses(feeding: ShopLocation(shop: Self.shop, location: "L-NONE")).isEmpty)
     }
 
-    /// What a stock batch recomputes (the locations a changed warehouse feeds, from their
-    /// feeders' levels alone) equals the whole computation at those locations.
-    @Test func atTheLocationsAWarehouseFeedsEqualsTheWholeComputation() {
+    @Test func reachOfChangedLevels() {
+        let calculator = AvailabilityCalculator(mappings: Self.mappings, buffers: SafetyBufferPolicy())
+        let reach = calculator.reach(of: [StockKey(sku: "S", warehouse: "WH-NJ"), StockKey(sku: "T", warehouse: "WH-NY"),
+                                          StockKey(sku: "T", warehouse: "WH-CA"), StockKey(sku: "U", warehouse: "WH-UNMAPPED")])
+        #expect(reach.locations == ["S": [Self.east], "T": [Self.east, Self.otherEast, Self.west]])
+        #expect(reach.levels == [StockKey(sku: "S", warehouse: "WH-NY"), StockKey(sku: "S", warehouse: "WH-NJ"),
+                                 StockKey(sku: "T", warehouse: "WH-NY"), StockKey(sku: "T", warehouse: "WH-NJ"),
+                                 StockKey(sku: "T", warehouse: "WH-CA")])
+    }
+
+    /// What a stock batch recomputes (the locations a changed warehouse feeds, from the
+    /// levels of its reach alone) equals the whole computation at those locations.
+    @Test func withinTheReachOfAChangeEqualsTheWholeComputation() {
         let buffers = SafetyBufferPolicy(shopDefaults: [Self.shop: 1],
                                          overrides: [.init(shop: Self.otherShop, sku: "S", location: nil): 3])
         let calculator = AvailabilityCalculator(mappings: Self.mappings, buffers: buffers)
         let stock = ["WH-NY": Self.stock(10, reserved: 4), "WH-NJ": Self.stock(5, allocated: 1), "WH-CA": Self.stock(4)]
         let whole = calculator.availability(sku: "S", stock: stock)
         for warehouse in stock.keys {
-            let locations = calculator.locations(fedBy: warehouse)
-            let feeders = Set(locations.flatMap(calculator.warehouses(feeding:)))
-            let part = calculator.availability(sku: "S", stock: stock.filter { feeders.contains($0.key) }, at: locations)
-            #expect(part == whole.filter { locations.contains($0.key) }, "changed \(warehouse)")
-            #expect(part.count == locations.count)
+            let reach = calculator.reach(of: [StockKey(sku: "S", warehouse: warehouse)])
+            let part = calculator.availability(in: reach) { reach.levels.contains($0) ? stock[$0.warehouse] : nil }
+            let expected = whole.filter { reach.locations["S"]!.contains($0.key) }
+            #expect(part == Dictionary(uniqueKeysWithValues: expected.map {
+                (AvailabilityKey(shop: $0.key.shop, sku: "S", location: $0.key.location), $0.value)
+            }), "changed \(warehouse)")
+            #expect(part.count == calculator.locations(fedBy: warehouse).count)
         }
     }
 

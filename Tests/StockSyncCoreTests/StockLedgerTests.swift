@@ -105,6 +105,8 @@ struct StockLedgerTests {
         let events = [Self.snapshot("a", version: 9, onHand: 1), Self.snapshot("b", version: 3, onHand: 1, key: other),
                       Self.adjustment("c", onHand: 1)]
         #expect(StockLedger.keysToRebase(events, stored: stored) == [other: 2])
+        // A level never stored has had no adjustment applied: nothing to re-base on.
+        #expect(StockLedger.keysToRebase([Self.snapshot("d", version: 4, onHand: 1)], stored: [:]).isEmpty)
     }
 
     /// Sequenced events, shuffled, duplicated and split into batches in any way, end in

@@ -115,22 +115,55 @@ public struct AvailabilityCalculator: Sendable {
         for warehouse in stock.keys {
             locations.formUnion(self.locations(fedBy: warehouse))
         }
-        return availability(sku: sku, stock: stock, at: locations)
-    }
-
-    /// ATS of one SKU at these locations; `stock` must hold every warehouse that feeds them
-    /// (a warehouse missing from it holds nothing).
-    public func availability(
-        sku: String,
-        stock: [String: StockQuantities],
-        at locations: some Sequence<ShopLocation>
-    ) -> [ShopLocation: Int] {
         var result: [ShopLocation: Int] = [:]
         for location in locations {
-            let net = warehouses(feeding: location).reduce(0) { $0 + (stock[$1]?.net ?? 0) }
-            let key = AvailabilityKey(shop: location.shop, sku: sku, location: location.location)
-            result[location] = Self.availableToSell(net: net, buffer: buffers.buffer(for: key))
+            result[location] = availableToSell(sku: sku, at: location) { stock[$0] }
         }
         return result
+    }
+
+    /// What a change to some levels can move: per SKU, the locations their warehouses feed;
+    /// and every level those locations sum, which computing them needs.
+    public struct Reach: Equatable, Sendable {
+        public var locations: [String: Set<ShopLocation>] = [:]
+        public var levels: Set<StockKey> = []
+
+        public init(locations: [String: Set<ShopLocation>] = [:], levels: Set<StockKey> = []) {
+            self.locations = locations
+            self.levels = levels
+        }
+    }
+
+    public func reach(of keys: some Sequence<StockKey>) -> Reach {
+        var reach = Reach()
+        for key in keys {
+            for location in locations(fedBy: key.warehouse)
+            where reach.locations[key.sku, default: []].insert(location).inserted {
+                for warehouse in warehouses(feeding: location) {
+                    reach.levels.insert(StockKey(sku: key.sku, warehouse: warehouse))
+                }
+            }
+        }
+        return reach
+    }
+
+    /// ATS at every location of `reach`; `quantities` must give every level of
+    /// `reach.levels` that exists (one it lacks holds nothing).
+    public func availability(in reach: Reach, quantities: (StockKey) -> StockQuantities?) -> [AvailabilityKey: Int] {
+        var result: [AvailabilityKey: Int] = [:]
+        for (sku, locations) in reach.locations {
+            for location in locations {
+                result[AvailabilityKey(shop: location.shop, sku: sku, location: location.location)] =
+                    availableToSell(sku: sku, at: location) { quantities(StockKey(sku: sku, warehouse: $0)) }
+            }
+        }
+        return result
+    }
+
+    private func availableToSell(sku: String, at location: ShopLocation,
+                                 quantities: (String) -> StockQuantities?) -> Int {
+        let net = warehouses(feeding: location).reduce(0) { $0 + (quantities($1)?.net ?? 0) }
+        let key = AvailabilityKey(shop: location.shop, sku: sku, location: location.location)
+        return Self.availableToSell(net: net, buffer: buffers.buffer(for: key))
     }
 }

@@ -12,6 +12,24 @@ public struct StockLevel: Hashable, Sendable {
     }
 }
 
+/// A level as the store holds it: the ERP's part, which the ledger keeps, and the units
+/// open Shopify order reservations hold, which ATS subtracts as well.
+public struct StoredLevel: Hashable, Sendable {
+    public var erp: StockLevel
+    public var orderReserved: Int
+
+    public init(erp: StockLevel, orderReserved: Int) {
+        self.erp = erp
+        self.orderReserved = orderReserved
+    }
+
+    /// The quantities ATS counts: `reserved` is the ERP's reservations and the orders'.
+    public var quantitiesForAvailability: StockQuantities {
+        StockQuantities(onHand: erp.quantities.onHand, allocated: erp.quantities.allocated,
+                        reserved: erp.quantities.reserved + orderReserved)
+    }
+}
+
 /// An adjustment that carries its ledger version, kept so that a newer snapshot can be
 /// re-based on the movements that came after it.
 public struct SequencedAdjustment: Hashable, Sendable {
@@ -31,16 +49,16 @@ public struct SequencedAdjustment: Hashable, Sendable {
 public enum StockLedger {
     /// Keys for which `events` hold a snapshot newer than the stored one, with the stored
     /// snapshot version: their already-applied sequenced adjustments above that version
-    /// must be loaded before `apply`.
+    /// must be loaded before `apply`. A key with no stored level has none (applying an
+    /// adjustment stores its level), so it is not named.
     public static func keysToRebase(
         _ events: [StockEvent],
         stored: [StockKey: StockLevel]
     ) -> [StockKey: Int] {
         var keys: [StockKey: Int] = [:]
         for event in events {
-            guard case .snapshot(_, let version) = event.change else { continue }
-            let storedVersion = stored[event.key]?.snapshotVersion ?? 0
-            if version > storedVersion { keys[event.key] = storedVersion }
+            guard case .snapshot(_, let version) = event.change, let level = stored[event.key] else { continue }
+            if version > level.snapshotVersion { keys[event.key] = level.snapshotVersion }
         }
         return keys
     }

@@ -7,8 +7,9 @@ import Foundation
 /// The order tables (`Schemas/migrations/0004_orders.sql`): loads the `OrderBook` of a batch
 /// under its locks and saves what the batch changed, in the caller's transaction.
 public struct OrderStore {
-    /// Advisory-lock namespace of orders. Lock order everywhere: stock levels (1), then
-    /// orders (5), then SKUs (2), each set in key order; so nothing waits in a circle.
+    /// Advisory-lock namespace of orders. Lock order everywhere: orders (5), then SKUs (2),
+    /// each set in key order, so nothing waits in a circle. (A stock batch also takes SKU
+    /// locks with `StockStore.tryLock`, which never waits.)
     static let orderLockNamespace = 5
 
     public let connection: PostgresConnection
@@ -29,6 +30,29 @@ public struct OrderStore {
         return Set((0..<rows.count).map { rows.string($0, 0)! })
     }
 
+    /// Serializes everything that changes these orders until the transaction ends; take
+    /// before any SKU lock.
+    public func lock(orders keys: some Collection<OrderKey>) throws(StoreError) {
+        try connection.query("""
+            SELECT count(pg_advisory_xact_lock($3, key))
+            FROM (SELECT DISTINCT hashtext(shop || chr(31) || order_id) AS key
+                  FROM unnest($1::text[], $2::text[]) AS o(shop, order_id) ORDER BY key) AS keys
+            """, [.strings(keys.map(\.shop)), .strings(keys.map(\.orderID)), .int(Self.orderLockNamespace)])
+    }
+
+    /// The SKUs these orders' lines and reservations name: `lockAndLoad` locks them all.
+    /// Call holding the orders' locks, so that the answer stays true.
+    public func skus(of keys: some Collection<OrderKey>) throws(StoreError) -> Set<String> {
+        let rows = try connection.query("""
+            SELECT l.sku FROM unnest($1::text[], $2::text[]) AS o(shop, order_id)
+            JOIN order_lines l ON l.shop = o.shop AND l.order_id = o.order_id WHERE l.sku IS NOT NULL
+            UNION
+            SELECT r.sku FROM unnest($1::text[], $2::text[]) AS o(shop, order_id)
+            JOIN order_reservations r ON r.shop = o.shop AND r.order_id = o.order_id
+            """, [.strings(keys.map(\.shop)), .strings(keys.map(\.orderID))])
+        return Set((0..<rows.count).map { rows.string($0, 0)! })
+    }
+
     /// Lines of these orders whose Shopify location is recorded (they need no lookup).
     public func placedLines(of orders: some Collection<OrderKey>) throws(StoreError) -> Set<OrderLineKey> {
         let rows = try connection.query("""
@@ -44,13 +68,9 @@ public struct OrderStore {
     /// lines), then loads everything their reservations depend on.
     public func lockAndLoad(orders keys: Set<OrderKey>, skus: Set<String>) throws(StoreError) -> OrderBook {
         guard !keys.isEmpty else { return OrderBook() }
+        try lock(orders: keys)
         let sorted = keys.sorted()
         let shops = sorted.map(\.shop), ids = sorted.map(\.orderID)
-        try connection.query("""
-            SELECT count(pg_advisory_xact_lock($3, key))
-            FROM (SELECT DISTINCT hashtext(shop || chr(31) || order_id) AS key
-                  FROM unnest($1::text[], $2::text[]) AS o(shop, order_id) ORDER BY key) AS keys
-            """, [.strings(shops), .strings(ids), .int(Self.orderLockNamespace)])
         var orders: [OrderKey: OrderRecord] = [:]
         var lines: [OrderLineKey: OrderLineRecord] = [:]
         var reservations: [OrderLineKey: [String: WarehouseReservation]] = [:]

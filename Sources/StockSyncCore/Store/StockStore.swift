@@ -6,10 +6,9 @@ import Foundation
 
 /// The stock tables (`Schemas/migrations/0001_stock.sql`). Every statement takes a whole
 /// batch as arrays, so a batch costs the same handful of round trips at any size. Call
-/// inside a transaction that began with `lock(levels:)` or `lock(skus:)`.
+/// inside a transaction that holds the SKUs' locks (`lock(skus:)` or `tryLock(skus:)`).
 public struct StockStore {
-    /// Advisory-lock namespaces (the migrator uses 0).
-    static let levelLockNamespace = 1
+    /// Advisory-lock namespace of SKUs (the migrator uses 0; 1 was per-level locks, no longer taken).
     static let skuLockNamespace = 2
 
     public let connection: PostgresConnection
@@ -18,20 +17,9 @@ public struct StockStore {
         self.connection = connection
     }
 
-    /// Serializes read-modify-write of these levels across every worker until the
-    /// transaction ends. Locks are taken in one global order (by key), so transactions wait
-    /// for each other but never deadlock.
-    public func lock(levels keys: some Collection<StockKey>) throws(StoreError) {
-        try connection.query("""
-            SELECT count(pg_advisory_xact_lock($3, key))
-            FROM (SELECT DISTINCT hashtext(sku || chr(31) || warehouse) AS key
-                  FROM unnest($1::text[], $2::text[]) AS k(sku, warehouse) ORDER BY key) AS keys
-            """, [.strings(keys.map(\.sku)), .strings(keys.map(\.warehouse)), .int(Self.levelLockNamespace)])
-    }
-
-    /// Serializes ATS computation for these SKUs across every worker until the transaction
-    /// ends: two batches may change one SKU through different warehouses that feed one
-    /// location, and the later computation must see both. Same global order as above.
+    /// Serializes everything that reads and writes these SKUs' levels and ATS, across every
+    /// worker, until the transaction ends. Locks are taken in one global order (by key), after
+    /// any order locks, so transactions wait for each other but never in a circle.
     public func lock(skus: some Collection<String>) throws(StoreError) {
         try connection.query("""
             SELECT count(pg_advisory_xact_lock($2, key))
@@ -39,45 +27,46 @@ public struct StockStore {
             """, [.strings(skus), .int(Self.skuLockNamespace)])
     }
 
+    /// Takes the locks of those of these SKUs that no other transaction holds, without
+    /// waiting for the others; returns the SKUs locked. Never waiting, it holds up no one
+    /// in a circle, whatever it holds already.
+    public func tryLock(skus: some Collection<String>) throws(StoreError) -> Set<String> {
+        let rows = try connection.query(
+            "SELECT sku FROM unnest($1::text[]) AS sku WHERE pg_try_advisory_xact_lock($2, hashtext(sku))",
+            [.strings(skus), .int(Self.skuLockNamespace)])
+        var locked = Set<String>(minimumCapacity: rows.count)
+        for row in 0..<rows.count {
+            locked.insert(rows.string(row, 0)!)
+        }
+        return locked
+    }
+
     /// The stored levels of these keys.
-    public func levels(keys: some Collection<StockKey>) throws(StoreError) -> [StockKey: StockLevel] {
-        try levels(keys: keys, reserved: "s.reserved")
-    }
-
-    /// The stored levels of these keys as ATS sees them (see below).
-    public func levelsForAvailability(keys: some Collection<StockKey>) throws(StoreError) -> [StockKey: StockLevel] {
-        try levels(keys: keys, reserved: "s.reserved + s.order_reserved")
-    }
-
-    /// `reserved`: the SQL expression, over `stock_levels s`, read as the level's reserved units.
-    private func levels(keys: some Collection<StockKey>, reserved: StaticString) throws(StoreError)
-        -> [StockKey: StockLevel]
-    {
+    public func levels(keys: some Collection<StockKey>) throws(StoreError) -> [StockKey: StoredLevel] {
         try levels(from: connection.query("""
-            SELECT s.sku, s.warehouse, s.on_hand, s.allocated, \(reserved), s.snapshot_version
+            SELECT s.sku, s.warehouse, s.on_hand, s.allocated, s.reserved, s.snapshot_version, s.order_reserved
             FROM unnest($1::text[], $2::text[]) AS k(sku, warehouse)
             JOIN stock_levels s ON s.sku = k.sku AND s.warehouse = k.warehouse
             """, [.strings(keys.map(\.sku)), .strings(keys.map(\.warehouse))]))
     }
 
-    /// Every stored level of these SKUs, in every warehouse, as ATS sees it: `reserved`
-    /// counts the ERP's reservations and the open order reservations.
-    public func levelsForAvailability(skus: some Collection<String>) throws(StoreError) -> [StockKey: StockLevel] {
+    /// Every stored level of these SKUs, in every warehouse.
+    public func levels(skus: some Collection<String>) throws(StoreError) -> [StockKey: StoredLevel] {
         try levels(from: connection.query("""
-            SELECT sku, warehouse, on_hand, allocated, reserved + order_reserved, snapshot_version
+            SELECT sku, warehouse, on_hand, allocated, reserved, snapshot_version, order_reserved
             FROM stock_levels WHERE sku = ANY($1::text[])
             """, [.strings(skus)]))
     }
 
-    private func levels(from rows: PostgresRows) -> [StockKey: StockLevel] {
-        var levels: [StockKey: StockLevel] = [:]
+    private func levels(from rows: PostgresRows) -> [StockKey: StoredLevel] {
+        var levels: [StockKey: StoredLevel] = [:]
         levels.reserveCapacity(rows.count)
         for row in 0..<rows.count {
-            let key = StockKey(sku: rows.string(row, 0)!, warehouse: rows.string(row, 1)!)
-            levels[key] = StockLevel(
-                quantities: StockQuantities(onHand: rows.int(row, 2)!, allocated: rows.int(row, 3)!,
-                                            reserved: rows.int(row, 4)!),
-                snapshotVersion: rows.int(row, 5)!)
+            let quantities = StockQuantities(onHand: rows.int(row, 2)!, allocated: rows.int(row, 3)!,
+                                             reserved: rows.int(row, 4)!)
+            levels[StockKey(sku: rows.string(row, 0)!, warehouse: rows.string(row, 1)!)] = StoredLevel(
+                erp: StockLevel(quantities: quantities, snapshotVersion: rows.int(row, 5)!),
+                orderReserved: rows.int(row, 6)!)
         }
         return levels
     }

@@ -22,13 +22,16 @@ public struct StockBatchOutcome: Equatable, Sendable {
     }
 }
 
-/// Applies a batch of stock events in two short transactions: first the ERP levels, under
-/// per-level locks; then, under per-SKU locks, the ATS at every location fed by a warehouse
-/// the batch touched, marked due for push where it changed. Splitting them keeps each lock
-/// briefly held, so concurrent workers, whose batches nearly always share SKUs, overlap
-/// instead of taking turns. A crash between the two is harmless: the batch is redelivered,
-/// its levels are already applied (a no-op), and the second step recomputes the same ATS,
-/// changed or not.
+/// Applies a batch of stock events: the ERP levels, then the ATS at every location fed by a
+/// warehouse the batch touched, marked due for push where it changed; all of a SKU's events
+/// in one transaction that holds the SKU's lock.
+///
+/// Concurrent workers' batches nearly always share a few SKUs, and waiting for those locks
+/// would make the workers take turns. So a batch first takes, without waiting, the locks no
+/// one holds and applies those SKUs' events; the few left follow in a second transaction
+/// that waits for its locks (so do SKUs with a fulfilment: their orders are locked first).
+/// A crash between the two is harmless: the batch is redelivered, and applying the first
+/// part again changes nothing.
 public struct StockBatchApplier {
     public let connection: PostgresConnection
 
@@ -38,34 +41,69 @@ public struct StockBatchApplier {
 
     public func apply(_ events: [StockEvent]) throws -> StockBatchOutcome {
         guard !events.isEmpty else { return StockBatchOutcome() }
-        let changed = try connection.transaction { connection in
-            let store = StockStore(connection: connection)
-            let keys = Set(events.map(\.key))
-            try store.lock(levels: keys)
-            let stored = try store.levels(keys: keys)
-            let prior = try store.sequencedAdjustments(above: StockLedger.keysToRebase(events, stored: stored))
-            let newAdjustments = try store.recordAdjustments(events)
-            let changed = StockLedger.apply(events, to: stored, priorAdjustments: prior,
-                                            newAdjustmentIDs: newAdjustments)
-            try store.saveLevels(changed)
-            var unseen = newAdjustments  // a fulfilment delivered twice in one batch counts once
-            try consumeReservations(of: events.filter { $0.fulfilment != nil && unseen.remove($0.eventID) != nil },
-                                    on: connection)
-            return changed
-        }
-        var eventTimes: [String: Date] = [:]
+        var dueSince: [String: Date] = [:]
         for event in events {
-            eventTimes[event.key.sku] = min(eventTimes[event.key.sku] ?? event.occurredAt, event.occurredAt)
+            dueSince[event.key.sku] = min(dueSince[event.key.sku] ?? event.occurredAt, event.occurredAt)
         }
-        let availability = try refreshAvailability(fedBy: Set(events.map(\.key)), dueSince: eventTimes)
-        return StockBatchOutcome(events: events.count, levelsChanged: changed.count, availabilityChanged: availability)
+        let fulfilled = Set(events.lazy.filter { $0.fulfilment != nil }.map(\.key.sku))
+        let (applied, waiting) = try connection.transaction { connection in
+            let store = StockStore(connection: connection)
+            let locked = try store.tryLock(skus: Set(events.lazy.map(\.key.sku)).subtracting(fulfilled))
+            var now: [StockEvent] = [], later: [StockEvent] = []
+            for event in events {
+                if locked.contains(event.key.sku) { now.append(event) } else { later.append(event) }
+            }
+            return (try applyLocked(now, store: store, dueSince: dueSince), later)
+        }
+        guard !waiting.isEmpty else { return applied }
+        return try applied + connection.transaction { connection in
+            var skus = Set(waiting.map(\.key.sku))
+            let orders = Set(waiting.compactMap { $0.fulfilment?.line.order })
+            if !orders.isEmpty {
+                let orderStore = OrderStore(connection: connection)
+                try orderStore.lock(orders: orders)
+                skus.formUnion(try orderStore.skus(of: orders))
+            }
+            let store = StockStore(connection: connection)
+            try store.lock(skus: skus)
+            return try applyLocked(waiting, store: store, dueSince: dueSince)
+        }
+    }
+
+    /// Applies events whose SKUs (and the orders of whose fulfilments, with their SKUs) this
+    /// transaction has locked. ATS is recomputed only at the locations the events'
+    /// warehouses feed, from the levels those locations sum, read once with the batch's own;
+    /// the upsert compares with the stored ATS.
+    private func applyLocked(_ events: [StockEvent], store: StockStore,
+                             dueSince: [String: Date]) throws -> StockBatchOutcome {
+        guard !events.isEmpty else { return StockBatchOutcome() }
+        let keys = Set(events.map(\.key))
+        let calculator = try store.availabilityCalculator(skus: Set(keys.map(\.sku)))
+        let reach = calculator.reach(of: keys)
+        var levels = try store.levels(keys: keys.union(reach.levels))
+        let stored = levels.mapValues(\.erp)
+        let prior = try store.sequencedAdjustments(above: StockLedger.keysToRebase(events, stored: stored))
+        let newAdjustments = try store.recordAdjustments(events)
+        let changed = StockLedger.apply(events, to: stored, priorAdjustments: prior, newAdjustmentIDs: newAdjustments)
+        try store.saveLevels(changed)
+        var unseen = newAdjustments  // a fulfilment delivered twice in one batch counts once
+        let fulfilments = events.filter { $0.fulfilment != nil && unseen.remove($0.eventID) != nil }
+        if fulfilments.isEmpty {
+            for (key, level) in changed {
+                levels[key, default: StoredLevel(erp: level, orderReserved: 0)].erp = level
+            }
+        } else {
+            try consumeReservations(of: fulfilments, on: store.connection)
+            levels = try store.levels(keys: reach.levels)  // the reservations moved too
+        }
+        let values = calculator.availability(in: reach) { levels[$0]?.quantitiesForAvailability }
+        return StockBatchOutcome(events: events.count, levelsChanged: changed.count,
+                                 availabilityChanged: try store.saveAvailability(values, dueSince: dueSince))
     }
 
     /// Shipped order lines give up their reservations, once (only fulfilments recorded now
-    /// for the first time come here). The ATS step after this sees both the lower on_hand
-    /// and the lower reservation.
+    /// for the first time come here).
     private func consumeReservations(of fulfilments: [StockEvent], on connection: PostgresConnection) throws {
-        guard !fulfilments.isEmpty else { return }
         let store = OrderStore(connection: connection)
         var book = try store.lockAndLoad(orders: Set(fulfilments.map { $0.fulfilment!.line.order }),
                                          skus: Set(fulfilments.map(\.key.sku)))
@@ -74,39 +112,6 @@ public struct StockBatchApplier {
                         quantity: event.fulfilment!.quantity)
         }
         try store.save(book)
-    }
-
-    /// Recomputes, in one transaction that holds the SKUs' locks, the ATS of each key's SKU
-    /// at the locations its warehouse feeds: only they can have changed. Reads just the levels
-    /// those locations sum, and leaves the comparison with the stored ATS to the upsert.
-    private func refreshAvailability(fedBy keys: Set<StockKey>, dueSince: [String: Date]) throws -> Int {
-        try connection.transaction { connection in
-            let store = StockStore(connection: connection)
-            let skus = Set(keys.map(\.sku))
-            try store.lock(skus: skus)
-            let calculator = try store.availabilityCalculator(skus: skus)
-            var affected: [String: Set<ShopLocation>] = [:]
-            var summed: Set<StockKey> = []
-            for key in keys {
-                for location in calculator.locations(fedBy: key.warehouse)
-                where affected[key.sku, default: []].insert(location).inserted {
-                    for warehouse in calculator.warehouses(feeding: location) {
-                        summed.insert(StockKey(sku: key.sku, warehouse: warehouse))
-                    }
-                }
-            }
-            var stock: [String: [String: StockQuantities]] = [:]
-            for (key, level) in try store.levelsForAvailability(keys: summed) {
-                stock[key.sku, default: [:]][key.warehouse] = level.quantities
-            }
-            var values: [AvailabilityKey: Int] = [:]
-            for (sku, locations) in affected {
-                for (location, available) in calculator.availability(sku: sku, stock: stock[sku] ?? [:], at: locations) {
-                    values[AvailabilityKey(shop: location.shop, sku: sku, location: location.location)] = available
-                }
-            }
-            return try store.saveAvailability(values, dueSince: dueSince)
-        }
     }
 
     /// Recomputes the ATS of these SKUs after a change of mappings or buffers, in
@@ -134,7 +139,7 @@ public struct StockBatchApplier {
     /// differ from what is stored. Returns how many changed. Call under the SKUs' locks.
     static func refreshAvailability(skus: Set<String>, dueSince: [String: Date], store: StockStore) throws -> Int {
         guard !skus.isEmpty else { return 0 }
-        let levels = try store.levelsForAvailability(skus: skus)
+        let levels = try store.levels(skus: skus)
         let calculator = try store.availabilityCalculator(skus: skus)
         let stored = try store.availability(skus: skus)
         var shownAt: [String: [ShopLocation]] = [:]
@@ -143,7 +148,7 @@ public struct StockBatchApplier {
         }
         var stock: [String: [String: StockQuantities]] = [:]
         for (key, level) in levels {
-            stock[key.sku, default: [:]][key.warehouse] = level.quantities
+            stock[key.sku, default: [:]][key.warehouse] = level.quantitiesForAvailability
         }
         var changes: [AvailabilityKey: Int] = [:]
         for sku in skus {

@@ -52,7 +52,6 @@ enum IntegrationEnvironment {
         try Migrator(directory: repository.appendingPathComponent("Schemas/migrations").path).run(on: database)
     }
 
-    /// Polls `condition` until it holds or `timeout` passes; returns whether it held.
     /// Ports for the servers tests start, one range per kind so that suites running at once
     /// do not meet, all below Linux's ephemeral range (32768–60999): there any outgoing
     /// connection of a parallel test may already hold the port.
@@ -62,6 +61,7 @@ enum IntegrationEnvironment {
         static func metrics() -> Int { .random(in: 15_000..<20_000) }
     }
 
+    /// Polls `condition` until it holds or `timeout` passes; returns whether it held.
     static func eventually(timeout: Duration, every interval: Duration = .milliseconds(200),
                            _ condition: () throws -> Bool) throws -> Bool {
         let deadline = ContinuousClock.now + timeout
