@@ -52,7 +52,7 @@ struct BenchShop {
     }
 
     func dueLevels() throws -> Int {
-        try database.query("SELECT count(*) FROM available_to_sell WHERE shop = $1 AND version > pushed_version",
+        try database.query("SELECT count(*) FROM available_to_sell WHERE shop = $1 AND due",
                            [.string(shop)]).int(0, 0)!
     }
 

@@ -130,6 +130,29 @@ extension IntegrationTests {
             #expect(try Self.availability(database, sku: "HELD") == ["L1": 7])
         }
 
+        /// The outbox is oldest-due first: a level already due keeps its place while its ATS
+        /// changes again (so that update touches no index); one pushed since joins at the end.
+        @Test func aLevelAlreadyDueKeepsItsPlaceInTheOutbox() throws {
+            let database = try IntegrationEnvironment.database()
+            let configuration = ShopConfigurationStore(connection: database)
+            try configuration.upsertShop(Self.shop, defaultSafetyBuffer: 0)
+            try configuration.map(shop: Self.shop, warehouse: "W1", location: "L1")
+            let applier = StockBatchApplier(connection: database)
+            let push = PushStore(connection: database)
+            func dueOrder() throws -> [String] {
+                try push.due(shop: Self.shop, limit: 10).levels.map { "\($0.sku)=\($0.available)" }
+            }
+            try applier.apply([Self.event("a1", sku: "A", warehouse: "W1", onHand: 5)])
+            try applier.apply([Self.event("b1", sku: "B", warehouse: "W1", onHand: 3)])
+            try applier.apply([Self.event("a2", sku: "A", warehouse: "W1", onHand: 6, version: 2)])
+            #expect(try dueOrder() == ["A=6", "B=3"])
+
+            try database.query("UPDATE available_to_sell SET pushed_version = version WHERE sku = 'A'")
+            #expect(try dueOrder() == ["B=3"])
+            try applier.apply([Self.event("a3", sku: "A", warehouse: "W1", onHand: 7, version: 3)])
+            #expect(try dueOrder() == ["B=3", "A=7"])
+        }
+
         @Test func migrationsRunConcurrentlyApplyOnce() async throws {
             let database = try IntegrationEnvironment.database()
             try database.execute(script: "DROP SCHEMA public CASCADE; CREATE SCHEMA public;")

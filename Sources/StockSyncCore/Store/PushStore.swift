@@ -73,7 +73,7 @@ public struct PushStore {
         let rows = try connection.query("""
             WITH due AS MATERIALIZED (
                 SELECT sku, location, available, version, due_since, changed_at FROM available_to_sell
-                WHERE shop = $1 AND version > pushed_version ORDER BY changed_at LIMIT $2)
+                WHERE shop = $1 AND due ORDER BY changed_at LIMIT $2)
             SELECT d.sku, d.location, d.available, d.version, i.inventory_item_id,
                    i.sku IS NOT NULL AND i.inventory_item_id IS NULL AND i.checked_at > now() - make_interval(secs => $3),
                    l.expected, coalesce(l.unreserved_sold, 0), extract(epoch FROM d.due_since)::float8,
@@ -260,7 +260,7 @@ public struct PushStore {
             guard !skus.isEmpty else { return 0 }
             try StockStore(connection: connection).lock(skus: skus)
             try connection.query("""
-                UPDATE available_to_sell a SET version = a.version + 1, changed_at = now()
+                UPDATE available_to_sell a SET \(StockStore.markDue)
                 FROM unnest($2::text[], $3::text[]) AS q(sku, location)
                 WHERE a.sku = q.sku AND a.shop = $1 AND a.location = q.location
                 """, [.string(shop), .strings(skus), .strings(locations)])
@@ -344,9 +344,9 @@ extension PushStore {
     public func status() throws(StoreError) -> [ShopStatus] {
         let rows = try connection.query("""
             SELECT s.shop, s.access_token IS NOT NULL,
-                   (SELECT count(*) FROM available_to_sell a WHERE a.shop = s.shop AND a.version > a.pushed_version),
+                   (SELECT count(*) FROM available_to_sell a WHERE a.shop = s.shop AND a.due),
                    (SELECT extract(epoch FROM now() - min(a.changed_at))::float8 FROM available_to_sell a
-                     WHERE a.shop = s.shop AND a.version > a.pushed_version),
+                     WHERE a.shop = s.shop AND a.due),
                    (SELECT count(*) FROM shopify_push_intents i WHERE i.shop = s.shop),
                    (SELECT count(*) FROM shopify_items i WHERE i.shop = s.shop AND i.inventory_item_id IS NULL),
                    (SELECT count(*) FROM shopify_levels l WHERE l.shop = s.shop AND l.problem IS NOT NULL)

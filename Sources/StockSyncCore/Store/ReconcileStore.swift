@@ -106,7 +106,7 @@ public struct ReconcileStore {
     /// held back longer are no order in flight: they show as drift.
     private static let erpLevels = """
         SELECT a.sku, a.location, a.available AS expected,
-               (a.version > a.pushed_version
+               (a.due
                 -- No push record (x is NULL) is not busy: without coalesce the whole test is NULL.
                 OR coalesce(x.unreserved_sold > 0 AND x.unreserved_since > now() - make_interval(secs => $3), false)
                 OR EXISTS (
@@ -226,8 +226,7 @@ public struct ReconcileStore {
                     SET expected = excluded.expected, unreserved_sold = 0, unreserved_since = NULL, problem = NULL
                     """, [.string(shop), .strings(skus), .strings(locations), .ints(healable.map { $0.shopifyAvailable! })])
                 try connection.query("""
-                    UPDATE available_to_sell a SET version = a.version + 1, changed_at = now(),
-                           due_since = coalesce(a.due_since, now())
+                    UPDATE available_to_sell a SET \(StockStore.markDue), due_since = coalesce(a.due_since, now())
                     FROM unnest($2::text[], $3::text[]) AS k(sku, location)
                     WHERE a.sku = k.sku AND a.shop = $1 AND a.location = k.location
                     """, [.string(shop), .strings(skus), .strings(locations)])

@@ -11,6 +11,11 @@ public struct StockStore {
     /// Advisory-lock namespace of SKUs (the migrator uses 0; 1 was per-level locks, no longer taken).
     static let skuLockNamespace = 2
 
+    /// The SET items, over `available_to_sell a`, that make a level due for push. A level
+    /// already due keeps its `changed_at` (when it became due): its place in the outbox, and
+    /// an update that leaves every indexed column alone (migration 0006).
+    static let markDue = "version = a.version + 1, changed_at = CASE WHEN a.due THEN a.changed_at ELSE now() END"
+
     public let connection: PostgresConnection
 
     public init(connection: PostgresConnection) {
@@ -186,8 +191,7 @@ public struct StockStore {
             SELECT shop, sku, location, available, to_timestamp(due)
             FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::float8[]) AS a(shop, sku, location, available, due)
             ON CONFLICT (sku, shop, location) DO UPDATE SET
-                available = excluded.available, version = a.version + 1, changed_at = now(),
-                due_since = LEAST(a.due_since, excluded.due_since)
+                available = excluded.available, \(Self.markDue), due_since = LEAST(a.due_since, excluded.due_since)
             WHERE a.available <> excluded.available
             RETURNING 1
             """, [.strings(entries.map(\.key.shop)), .strings(entries.map(\.key.sku)),
