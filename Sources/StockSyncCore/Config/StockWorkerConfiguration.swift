@@ -18,7 +18,11 @@ public struct StockWorkerConfiguration: Sendable {
     public var workerName: String
     public var metricsPort: Int?
 
-    public init(amqpURL: AMQPURL, databaseURL: String, batchSize: Int = 1_000, batchLinger: Duration = .milliseconds(20),
+    /// Measured best on the benchmark (`scripts/bench-stock`): a batch's fixed costs (its
+    /// statements, commits and lock round) spread over more events.
+    public static let defaultBatchSize = 2_000
+
+    public init(amqpURL: AMQPURL, databaseURL: String, batchSize: Int = defaultBatchSize, batchLinger: Duration = .milliseconds(20),
                 prefetch: Int? = nil, workerName: String = StockWorkerConfiguration.defaultWorkerName("stock-worker"),
                 metricsPort: Int? = nil) {
         self.amqpURL = amqpURL
@@ -31,7 +35,7 @@ public struct StockWorkerConfiguration: Sendable {
     }
 
     public init(environment: Environment) throws(ConfigurationError) {
-        let batchSize = try environment.int("STOCK_BATCH_SIZE", default: 1_000, in: 1...10_000)
+        let batchSize = try environment.int("STOCK_BATCH_SIZE", default: Self.defaultBatchSize, in: 1...10_000)
         self.init(
             amqpURL: try environment.amqpURL("AMQP_URL", default: DevelopmentDefaults.amqpURL),
             databaseURL: try environment.databaseURL("DATABASE_URL", default: DevelopmentDefaults.databaseURL),

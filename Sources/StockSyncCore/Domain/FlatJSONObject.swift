@@ -59,6 +59,7 @@ public struct FlatJSONObject: Sendable {
             }
             index += 1
             var members: [String: Value] = [:]
+            members.reserveCapacity(16)  // a message's members, without growing the table on the way
             skipWhitespace()
             if peek() == UInt8(ascii: "}") {
                 index += 1
