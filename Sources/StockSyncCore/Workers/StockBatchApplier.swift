@@ -28,10 +28,10 @@ public struct StockBatchOutcome: Equatable, Sendable {
 ///
 /// Concurrent workers' batches nearly always share a few SKUs, and waiting for those locks
 /// would make the workers take turns. So a batch first takes, without waiting, the locks no
-/// one holds and applies those SKUs' events; the few left follow in a second transaction
-/// that waits for its locks (so do SKUs with a fulfilment: their orders are locked first).
-/// A crash between the two is harmless: the batch is redelivered, and applying the first
-/// part again changes nothing.
+/// one holds and applies those SKUs' events; then the same again for the few left; what is
+/// still held then follows in a transaction that waits for its locks (so do SKUs with a
+/// fulfilment: their orders are locked first). A crash between them is harmless: the batch
+/// is redelivered, and applying the parts already committed again changes nothing.
 public struct StockBatchApplier {
     public let connection: PostgresConnection
 
@@ -46,17 +46,25 @@ public struct StockBatchApplier {
             dueSince[event.key.sku] = min(dueSince[event.key.sku] ?? event.occurredAt, event.occurredAt)
         }
         let fulfilled = Set(events.lazy.filter { $0.fulfilment != nil }.map(\.key.sku))
-        let (applied, waiting) = try connection.transaction { connection in
-            let store = StockStore(connection: connection)
-            let locked = try store.tryLock(skus: Set(events.lazy.map(\.key.sku)).subtracting(fulfilled))
-            var now: [StockEvent] = [], later: [StockEvent] = []
-            for event in events {
-                if locked.contains(event.key.sku) { now.append(event) } else { later.append(event) }
+        var outcome = StockBatchOutcome()
+        var waiting = events
+        // Twice: a SKU another worker held at first is nearly always free again once this
+        // worker's first transaction commits, as the other's took about as long.
+        for _ in 1...2 where !waiting.isEmpty {
+            let applied: StockBatchOutcome
+            (applied, waiting) = try connection.transaction { connection in
+                let store = StockStore(connection: connection)
+                let locked = try store.tryLock(skus: Set(waiting.lazy.map(\.key.sku)).subtracting(fulfilled))
+                var now: [StockEvent] = [], later: [StockEvent] = []
+                for event in waiting {
+                    if locked.contains(event.key.sku) { now.append(event) } else { later.append(event) }
+                }
+                return (try applyLocked(now, store: store, dueSince: dueSince), later)
             }
-            return (try applyLocked(now, store: store, dueSince: dueSince), later)
+            outcome = outcome + applied
         }
-        guard !waiting.isEmpty else { return applied }
-        return try applied + connection.transaction { connection in
+        guard !waiting.isEmpty else { return outcome }
+        return try outcome + connection.transaction { connection in
             var skus = Set(waiting.map(\.key.sku))
             let orders = Set(waiting.compactMap { $0.fulfilment?.line.order })
             if !orders.isEmpty {
