@@ -203,9 +203,10 @@ bench_reset_database() {
 # Starts a Shopify simulator of the benchmark's own on BENCH_SIMULATOR_URL.
 # cpu_seconds PID...: the user and system CPU seconds those processes have used so far.
 cpu_seconds() {
-    local pid jiffies=0
+    local pid jiffies=0 used
     for pid in "$@"; do
-        [ -r "/proc/$pid/stat" ] && jiffies=$((jiffies + $(awk '{ print $14 + $15 }' "/proc/$pid/stat")))
+        # A process may exit between the caller listing it and this read.
+        used=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null) && jiffies=$((jiffies + used))
     done
     echo "scale=1; $jiffies / $(getconf CLK_TCK)" | bc
 }
