@@ -80,8 +80,8 @@ public struct StockBatchApplier {
 
     /// Applies events whose SKUs (and the orders of whose fulfilments, with their SKUs) this
     /// transaction has locked. ATS is recomputed only at the locations the events'
-    /// warehouses feed, from the levels those locations sum, read once with the batch's own;
-    /// the upsert compares with the stored ATS.
+    /// warehouses feed, from the levels those locations sum, read once with the batch's own
+    /// (all of a SKU's after a fulfilment); the upsert compares with the stored ATS.
     private func applyLocked(_ events: [StockEvent], store: StockStore,
                              dueSince: [String: Date]) throws -> StockBatchOutcome {
         guard !events.isEmpty else { return StockBatchOutcome() }
@@ -96,13 +96,16 @@ public struct StockBatchApplier {
         try store.saveLevels(changed)
         var unseen = newAdjustments  // a fulfilment delivered twice in one batch counts once
         let fulfilments = events.filter { $0.fulfilment != nil && unseen.remove($0.eventID) != nil }
-        if fulfilments.isEmpty {
-            for (key, level) in changed {
-                levels[key, default: StoredLevel(erp: level, orderReserved: 0)].erp = level
-            }
-        } else {
+        guard fulfilments.isEmpty else {
             try consumeReservations(of: fulfilments, on: store.connection)
-            levels = try store.levels(keys: reach.levels)  // the reservations moved too
+            // Settling a shipped line can move its reservation in any warehouse of the SKU.
+            let availabilityChanged = try Self.refreshAvailability(skus: Set(keys.map(\.sku)), dueSince: dueSince,
+                                                                   store: store)
+            return StockBatchOutcome(events: events.count, levelsChanged: changed.count,
+                                     availabilityChanged: availabilityChanged)
+        }
+        for (key, level) in changed {
+            levels[key, default: StoredLevel(erp: level, orderReserved: 0)].erp = level
         }
         let values = calculator.availability(in: reach) { levels[$0]?.quantitiesForAvailability }
         return StockBatchOutcome(events: events.count, levelsChanged: changed.count,
