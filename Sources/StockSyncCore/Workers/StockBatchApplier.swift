@@ -93,7 +93,7 @@ public struct StockBatchApplier {
         let prior = try store.sequencedAdjustments(above: StockLedger.keysToRebase(events, stored: stored))
         let newAdjustments = try store.recordAdjustments(events)
         let changed = StockLedger.apply(events, to: stored, priorAdjustments: prior, newAdjustmentIDs: newAdjustments)
-        try store.saveLevels(changed)
+        try store.saveLevels(changed) { stored[$0] != nil }
         var unseen = newAdjustments  // a fulfilment delivered twice in one batch counts once
         let fulfilments = events.filter { $0.fulfilment != nil && unseen.remove($0.eventID) != nil }
         guard fulfilments.isEmpty else {
