@@ -42,8 +42,10 @@ struct AvailableToSellTests {
 
     @Test func reachOfChangedLevels() {
         let calculator = AvailabilityCalculator(mappings: Self.mappings, buffers: SafetyBufferPolicy())
-        let reach = calculator.reach(of: [StockKey(sku: "S", warehouse: "WH-NJ"), StockKey(sku: "T", warehouse: "WH-NY"),
-                                          StockKey(sku: "T", warehouse: "WH-CA"), StockKey(sku: "U", warehouse: "WH-UNMAPPED")])
+        let reach = calculator.reach(of: [
+            StockKey(sku: "S", warehouse: "WH-NJ"), StockKey(sku: "T", warehouse: "WH-NY"),
+            StockKey(sku: "T", warehouse: "WH-CA"), StockKey(sku: "U", warehouse: "WH-UNMAPPED"),
+        ])
         #expect(reach.locations == ["S": [Self.east], "T": [Self.east, Self.otherEast, Self.west]])
         #expect(reach.levels == [StockKey(sku: "S", warehouse: "WH-NY"), StockKey(sku: "S", warehouse: "WH-NJ"),
                                  StockKey(sku: "T", warehouse: "WH-NY"), StockKey(sku: "T", warehouse: "WH-NJ"),

@@ -22,8 +22,8 @@ public struct StockWorkerConfiguration: Sendable {
     /// statements, commits and lock round) spread over more events.
     public static let defaultBatchSize = 2_000
 
-    public init(amqpURL: AMQPURL, databaseURL: String, batchSize: Int = defaultBatchSize, batchLinger: Duration = .milliseconds(20),
-                prefetch: Int? = nil, workerName: String = StockWorkerConfiguration.defaultWorkerName("stock-worker"),
+    public init(amqpURL: AMQPURL, databaseURL: String, batchSize: Int = defaultBatchSize,
+                batchLinger: Duration = .milliseconds(20), prefetch: Int? = nil, workerName: String = StockWorkerConfiguration.defaultWorkerName("stock-worker"),
                 metricsPort: Int? = nil) {
         self.amqpURL = amqpURL
         self.databaseURL = databaseURL
