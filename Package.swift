@@ -6,6 +6,23 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+let log = Target.Dependency.product(name: "Logging", package: "swift-log")
+let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
+let serviceLifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
+let graphQL = Target.Dependency.product(name: "GraphQL", package: "GraphQL")
+let orderedCollections = Target.Dependency.product(name: "OrderedCollections", package: "swift-collections")
+
+// Layers, each depending only on those above it (docs/ARCHITECTURE.md draws them):
+//   StockSyncDomain                      pure rules and values: no I/O, no C
+//   StockSyncRuntime                     configuration, logging, metrics, threads, backoff, session loop
+//   StockSyncAMQP, StockSyncPostgres,    adapters, each the only importer of its C module
+//   StockSyncShopify
+//   StockSyncStore                       every SQL statement, grouped by the tables it owns
+//   StockSyncWorkers                     the use cases and the worker services over them
+//   executables                          configuration, wiring, run
 let package = Package(
     name: "stocksync",
     platforms: [.macOS(.v15)],
@@ -18,7 +35,6 @@ let package = Package(
         .executable(name: "stocksync", targets: ["StockSyncCLI"]),
         .executable(name: "stocksync-bench", targets: ["StockSyncBench"]),
         .executable(name: "shopify-simulator", targets: ["ShopifySimulatorServer"]),
-        .library(name: "StockSyncCore", targets: ["StockSyncCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -34,31 +50,18 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
-        // C libraries: each is imported by exactly one folder of StockSyncCore.
+        // C libraries, each imported by one adapter only.
         // amqp_login is variadic, which Swift cannot call: typed wrappers live here.
-        .target(
-            name: "CRabbitMQ",
-            linkerSettings: [.linkedLibrary("rabbitmq")]
-        ),
-        .systemLibrary(
-            name: "CLibPQ",
-            pkgConfig: "libpq",
-            providers: [.apt(["libpq-dev"])]
-        ),
+        .target(name: "CRabbitMQ", linkerSettings: [.linkedLibrary("rabbitmq")]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         // curl_easy_setopt is variadic, which Swift cannot call: typed setters live here.
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+
+        .target(name: "StockSyncDomain", swiftSettings: swiftSettings),
         .target(
-            name: "CCurl",
-            linkerSettings: [.linkedLibrary("curl")]
-        ),
-        .target(
-            name: "StockSyncCore",
+            name: "StockSyncRuntime",
             dependencies: [
-                "CRabbitMQ",
-                "CLibPQ",
-                "CCurl",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                log, metrics, serviceLifecycle,
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -67,36 +70,59 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(name: "StockWorker", dependencies: ["StockSyncCore"], swiftSettings: swiftSettings),
-        .executableTarget(name: "OrderWorker", dependencies: ["StockSyncCore"], swiftSettings: swiftSettings),
-        .executableTarget(name: "PushWorker", dependencies: ["StockSyncCore"], swiftSettings: swiftSettings),
-        .executableTarget(name: "ReconcileWorker", dependencies: ["StockSyncCore"], swiftSettings: swiftSettings),
-        // Shopify webhook verification: apart from the core, because swift-crypto brings all
-        // of Foundation, which the workers do without (about 10 MB of memory each).
+        .target(name: "StockSyncAMQP", dependencies: ["CRabbitMQ", "StockSyncRuntime", log, serviceLifecycle],
+                swiftSettings: swiftSettings),
+        .target(name: "StockSyncPostgres", dependencies: ["CLibPQ"], swiftSettings: swiftSettings),
+        .target(name: "StockSyncShopify", dependencies: ["CCurl", "StockSyncDomain", "StockSyncRuntime", log, metrics],
+                swiftSettings: swiftSettings),
         .target(
-            name: "ShopifyWebhooks",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            name: "StockSyncStore",
+            dependencies: ["StockSyncDomain", "StockSyncPostgres"],
+            // In the binary, so that `stocksync migrate` needs no files beside it.
+            resources: [
+                .embedInCode("Migrations/0001_stock.sql"),
+                .embedInCode("Migrations/0002_push.sql"),
+                .embedInCode("Migrations/0003_reconcile.sql"),
+                .embedInCode("Migrations/0004_orders.sql"),
+                .embedInCode("Migrations/0005_byte_order_keys.sql"),
+                .embedInCode("Migrations/0006_outbox_in_place.sql"),
+            ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "StockSyncWorkers",
+            dependencies: [
+                "StockSyncDomain", "StockSyncRuntime", "StockSyncAMQP", "StockSyncPostgres", "StockSyncShopify",
+                "StockSyncStore", log, metrics, serviceLifecycle,
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Shopify webhook verification: apart from the workers, because swift-crypto brings
+        // all of Foundation, which the workers do without (about 10 MB of memory each).
+        .target(name: "ShopifyWebhooks", dependencies: ["StockSyncDomain", crypto], swiftSettings: swiftSettings),
+
+        .executableTarget(name: "StockWorker", dependencies: ["StockSyncRuntime", "StockSyncWorkers"],
+                          swiftSettings: swiftSettings),
+        .executableTarget(name: "OrderWorker", dependencies: ["StockSyncRuntime", "StockSyncAMQP", "StockSyncWorkers"],
+                          swiftSettings: swiftSettings),
+        .executableTarget(name: "PushWorker", dependencies: ["StockSyncRuntime", "StockSyncWorkers"],
+                          swiftSettings: swiftSettings),
+        .executableTarget(name: "ReconcileWorker", dependencies: ["StockSyncRuntime", "StockSyncWorkers"],
+                          swiftSettings: swiftSettings),
         .executableTarget(
             name: "WebhookGateway",
             dependencies: [
-                "StockSyncCore",
-                "ShopifyWebhooks",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "StockSyncDomain", "StockSyncRuntime", "StockSyncAMQP", "StockSyncPostgres", "StockSyncStore",
+                "StockSyncWorkers", "ShopifyWebhooks", hummingbird,
+                .product(name: "HTTPTypes", package: "swift-http-types"), log, metrics, serviceLifecycle,
             ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "StockSyncCLI",
             dependencies: [
-                "StockSyncCore",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
+                "StockSyncDomain", "StockSyncRuntime", "StockSyncAMQP", "StockSyncPostgres", "StockSyncShopify",
+                "StockSyncStore", "StockSyncWorkers", argumentParser, log,
             ],
             swiftSettings: swiftSettings
         ),
@@ -104,70 +130,56 @@ let package = Package(
         // and its HTTP server.
         .target(
             name: "ShopifySimulator",
-            dependencies: [
-                "StockSyncCore",
-                "ShopifyWebhooks",
-                .product(name: "GraphQL", package: "GraphQL"),
-                .product(name: "OrderedCollections", package: "swift-collections"),
-            ],
+            dependencies: ["StockSyncDomain", "StockSyncRuntime", "StockSyncShopify", "ShopifyWebhooks", graphQL,
+                           orderedCollections],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "ShopifySimulatorServer",
-            dependencies: [
-                "ShopifySimulator",
-                "StockSyncCore",
-                .product(name: "Hummingbird", package: "hummingbird"),
-            ],
+            dependencies: ["ShopifySimulator", "StockSyncRuntime", hummingbird],
             swiftSettings: swiftSettings
         ),
-        // Deterministic workloads, shared by the tests and the benchmarks.
+        // Deterministic workloads and the repository's fixtures, shared by the tests and the benchmarks.
         .target(
             name: "TestSupport",
-            dependencies: ["StockSyncCore"],
+            dependencies: ["StockSyncDomain", "StockSyncRuntime", "StockSyncShopify"],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "StockSyncBench",
             dependencies: [
-                "StockSyncCore",
-                "ShopifyWebhooks",
-                "TestSupport",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
+                "StockSyncDomain", "StockSyncRuntime", "StockSyncAMQP", "StockSyncPostgres", "StockSyncShopify",
+                "StockSyncStore", "StockSyncWorkers", "ShopifyWebhooks", "TestSupport", argumentParser, log,
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(
-            name: "StockSyncCoreTests",
-            dependencies: [
-                "StockSyncCore",
-                "ShopifyWebhooks",
-                "TestSupport",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Crypto", package: "swift-crypto"),
-            ],
-            swiftSettings: swiftSettings
-        ),
+
+        .testTarget(name: "StockSyncDomainTests", dependencies: ["StockSyncDomain", "TestSupport"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "StockSyncStoreTests", dependencies: ["StockSyncStore"], swiftSettings: swiftSettings),
+        .testTarget(name: "StockSyncRuntimeTests", dependencies: ["StockSyncRuntime", "TestSupport"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "StockSyncAMQPTests", dependencies: ["StockSyncAMQP"], swiftSettings: swiftSettings),
+        .testTarget(name: "StockSyncPostgresTests", dependencies: ["StockSyncPostgres"], swiftSettings: swiftSettings),
+        .testTarget(name: "StockSyncWorkersTests", dependencies: ["StockSyncRuntime", "StockSyncWorkers"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "StockSyncShopifyTests", dependencies: ["StockSyncDomain", "StockSyncShopify", log],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "ShopifyWebhooksTests", dependencies: ["ShopifyWebhooks", "StockSyncDomain", "TestSupport", crypto],
+                    swiftSettings: swiftSettings),
         .testTarget(
             name: "ShopifySimulatorTests",
-            dependencies: [
-                "ShopifySimulator",
-                "StockSyncCore",
-                .product(name: "GraphQL", package: "GraphQL"),
-                .product(name: "OrderedCollections", package: "swift-collections"),
-            ],
+            dependencies: ["ShopifySimulator", "StockSyncDomain", "StockSyncShopify", "TestSupport", graphQL,
+                           orderedCollections],
             swiftSettings: swiftSettings
         ),
         // Against real RabbitMQ and PostgreSQL servers (scripts/test starts them).
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "StockSyncCore",
-                "TestSupport",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                "StockSyncDomain", "StockSyncRuntime", "StockSyncAMQP", "StockSyncPostgres", "StockSyncShopify",
+                "StockSyncStore", "StockSyncWorkers", "TestSupport", log, crypto,
             ],
             swiftSettings: swiftSettings
         ),

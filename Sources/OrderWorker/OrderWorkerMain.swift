@@ -1,4 +1,5 @@
-import StockSyncCore
+import StockSyncRuntime
+import StockSyncWorkers
 
 /// `order-worker`: consumes `order-placed` into ERP reservations, and relays reservation
 /// events to the ERP.

@@ -1,4 +1,5 @@
-import StockSyncCore
+import StockSyncRuntime
+import StockSyncWorkers
 
 /// `push-worker`: pushes available-to-sell from the outbox to each connected Shopify store.
 @main

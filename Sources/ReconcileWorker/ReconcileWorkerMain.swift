@@ -1,4 +1,5 @@
-import StockSyncCore
+import StockSyncRuntime
+import StockSyncWorkers
 
 /// `reconcile-worker`: compares every Shopify level with the ERP, reports and heals drift.
 @main

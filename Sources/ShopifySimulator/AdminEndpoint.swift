@@ -1,7 +1,7 @@
 import Foundation
 import GraphQL
 import OrderedCollections
-import StockSyncCore
+import StockSyncDomain
 import Synchronization
 
 /// `POST /admin/api/{version}/graphql.json` as Shopify answers it: authentication, the
@@ -9,16 +9,16 @@ import Synchronization
 /// shop's leaky bucket (THROTTLED when the bucket cannot pay), `extensions.cost` on
 /// every answer, and the faults configured for the simulator.
 extension ShopifySimulator {
-    public struct Answer: Sendable {
-        public var status: Int
-        public var body: [UInt8]
+    package struct Answer: Sendable {
+        package var status: Int
+        package var body: [UInt8]
     }
 
-    public static let maximumQueryCost = 1_000
+    package static let maximumQueryCost = 1_000
 
     /// Parsing, validation, costing and encoding happen outside the actor, so requests use
     /// every core; only what touches a store (the bucket, the resolvers) runs on it.
-    public nonisolated func graphQL(shop domain: String, version versionText: String, accessToken: String?,
+    package nonisolated func graphQL(shop domain: String, version versionText: String, accessToken: String?,
                                     body: [UInt8], baseURL: String) async -> Answer {
         let faults = await self.faults
         if faults.latencyMilliseconds > 0 { try? await Task.sleep(for: .milliseconds(faults.latencyMilliseconds)) }

@@ -1,7 +1,7 @@
 import Foundation
 import GraphQL
 import OrderedCollections
-import StockSyncCore
+import StockSyncDomain
 
 /// What the simulator's resolvers ask of a store: reads return GraphQL-shaped values
 /// (dictionaries by field name), writes validate everything before changing anything.

@@ -1,5 +1,5 @@
 import Foundation
-import StockSyncCore
+import StockSyncDomain
 
 /// The part of Shopify's Admin GraphQL schema the simulator serves, with Shopify's own
 /// names and types (a test checks every line against Shopify's published schema). A

@@ -1,8 +1,7 @@
-import OrderedCollections
 import Foundation
 import GraphQL
 import OrderedCollections
-import StockSyncCore
+import StockSyncDomain
 
 /// `bulkOperationRunQuery`: runs the query over the whole store in the background and
 /// offers the result as JSON lines, each nested connection's nodes on lines of their own
@@ -78,7 +77,7 @@ extension ShopifySimulator {
     }
 
     /// A finished bulk operation's JSON lines.
-    public func bulkResult(shop domain: String, id: Int) throws -> [UInt8]? {
+    package func bulkResult(shop domain: String, id: Int) throws -> [UInt8]? {
         try shop(domain).bulkOperations[id]?.result
     }
 }

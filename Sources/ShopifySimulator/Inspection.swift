@@ -1,41 +1,42 @@
 import Foundation
+import StockSyncDomain
 
 /// The simulator's own API, apart from Shopify's: seed stores, read every level, make a
 /// storefront sale. Used by the demo, the tests and the benchmarks.
 extension ShopifySimulator {
-    public struct Seed: Codable, Sendable {
-        public struct Location: Codable, Sendable {
-            public var id: Int
-            public var name: String
-            public var isActive: Bool?
+    package struct Seed: Codable, Sendable {
+        package struct Location: Codable, Sendable {
+            package var id: Int
+            package var name: String
+            package var isActive: Bool?
 
-            public init(id: Int, name: String) {
+            package init(id: Int, name: String) {
                 self.id = id
                 self.name = name
             }
         }
 
-        public struct Item: Codable, Sendable {
-            public var sku: String?
+        package struct Item: Codable, Sendable {
+            package var sku: String?
             /// `available` per location id; the item is stocked at exactly these locations.
-            public var levels: [String: Int]
+            package var levels: [String: Int]
             /// `deny` (the default: orders beyond `available` are refused) or `continue` (oversold).
-            public var inventoryPolicy: String?
+            package var inventoryPolicy: String?
 
-            public init(sku: String?, levels: [String: Int]) {
+            package init(sku: String?, levels: [String: Int]) {
                 self.sku = sku
                 self.levels = levels
             }
         }
 
-        public var token: String
+        package var token: String
         /// standard, advanced, plus or enterprise.
-        public var plan: String?
-        public var bucketSize: Double?
-        public var locations: [Location]
-        public var items: [Item]
+        package var plan: String?
+        package var bucketSize: Double?
+        package var locations: [Location]
+        package var items: [Item]
 
-        public init(token: String, plan: String? = nil, bucketSize: Double? = nil, locations: [Location], items: [Item]) {
+        package init(token: String, plan: String? = nil, bucketSize: Double? = nil, locations: [Location], items: [Item]) {
             self.token = token
             self.plan = plan
             self.bucketSize = bucketSize
@@ -44,12 +45,12 @@ extension ShopifySimulator {
         }
     }
 
-    public struct SeedError: Error, CustomStringConvertible {
-        public let description: String
+    package struct SeedError: Error, CustomStringConvertible {
+        package let description: String
     }
 
     /// Creates (or replaces) a store. Returns the inventory item id of each seeded item, in order.
-    public func seed(shop domain: String, _ seed: Seed) throws -> [String] {
+    package func seed(shop domain: String, _ seed: Seed) throws -> [String] {
         guard let plan = SimulatedShop.Plan.named(seed.plan ?? "standard", bucketSize: seed.bucketSize) else {
             throw SeedError(description: "unknown plan \(seed.plan ?? ""): standard, advanced, plus or enterprise")
         }
@@ -75,15 +76,15 @@ extension ShopifySimulator {
         return ids
     }
 
-    public struct LevelView: Codable, Sendable, Equatable {
-        public var sku: String?
-        public var inventoryItemId: String
-        public var locationId: String
-        public var available: Int
-        public var onHand: Int
+    package struct LevelView: Codable, Sendable, Equatable {
+        package var sku: String?
+        package var inventoryItemId: String
+        package var locationId: String
+        package var available: Int
+        package var onHand: Int
     }
 
-    public func levels(shop domain: String) throws -> [LevelView] {
+    package func levels(shop domain: String) throws -> [LevelView] {
         let shop = try shop(domain)
         return shop.levels.map { key, quantities in
             LevelView(sku: shop.items[key.item]?.sku, inventoryItemId: Gid.item(key.item),
@@ -91,25 +92,25 @@ extension ShopifySimulator {
         }.sorted { ($0.inventoryItemId, $0.locationId) < ($1.inventoryItemId, $1.locationId) }
     }
 
-    public func history(shop domain: String) throws -> [SimulatedShop.Change] {
+    package func history(shop domain: String) throws -> [SimulatedShop.Change] {
         try shop(domain).history
     }
 
-    public struct Stats: Codable, Sendable {
-        public var calls: Int
-        public var throttled: Int
-        public var costCharged: Double
-        public var restoreRate: Double
-        public var bucketSize: Double
+    package struct Stats: Codable, Sendable {
+        package var calls: Int
+        package var throttled: Int
+        package var costCharged: Double
+        package var restoreRate: Double
+        package var bucketSize: Double
         /// Server errors, lost answers and stalls injected, over every shop.
-        public var faultsInjected: Int
+        package var faultsInjected: Int
         /// Webhook deliveries answered 2xx, attempts that were not, and deliveries given up.
-        public var webhooksDelivered: Int
-        public var webhookAttemptsFailed: Int
-        public var webhooksAbandoned: Int
+        package var webhooksDelivered: Int
+        package var webhookAttemptsFailed: Int
+        package var webhooksAbandoned: Int
     }
 
-    public func stats(shop domain: String) throws -> Stats {
+    package func stats(shop domain: String) throws -> Stats {
         let shop = try shop(domain)
         return Stats(calls: shop.calls, throttled: shop.throttled, costCharged: shop.costCharged,
                      restoreRate: shop.plan.restoreRate, bucketSize: shop.plan.bucketSize, faultsInjected: faultsInjected,
@@ -117,12 +118,12 @@ extension ShopifySimulator {
                      webhooksAbandoned: shop.webhooksAbandoned)
     }
 
-    public struct Sale: Codable, Sendable {
-        public var sku: String
-        public var locationId: String
-        public var quantity: Int
+    package struct Sale: Codable, Sendable {
+        package var sku: String
+        package var locationId: String
+        package var quantity: Int
 
-        public init(sku: String, locationId: String, quantity: Int) {
+        package init(sku: String, locationId: String, quantity: Int) {
             self.sku = sku
             self.locationId = locationId
             self.quantity = quantity
@@ -131,7 +132,7 @@ extension ShopifySimulator {
 
     /// A storefront sale: Shopify deducts `available` at the location itself. Returns the
     /// level's new `available`.
-    public func sell(shop domain: String, _ sale: Sale) throws -> Int {
+    package func sell(shop domain: String, _ sale: Sale) throws -> Int {
         try withShop(domain) { shop in
             let key = try Self.level(of: sale.sku, at: sale.locationId, in: shop)
             let level = shop.levels[key]!
@@ -141,12 +142,12 @@ extension ShopifySimulator {
         }
     }
 
-    public struct Edit: Codable, Sendable {
-        public var sku: String
-        public var locationId: String
-        public var available: Int
+    package struct Edit: Codable, Sendable {
+        package var sku: String
+        package var locationId: String
+        package var available: Int
 
-        public init(sku: String, locationId: String, available: Int) {
+        package init(sku: String, locationId: String, available: Int) {
             self.sku = sku
             self.locationId = locationId
             self.available = available
@@ -154,7 +155,7 @@ extension ShopifySimulator {
     }
 
     /// A merchant (or another app) sets a level in Shopify's admin, behind stocksync's back.
-    public func edit(shop domain: String, _ edit: Edit) throws {
+    package func edit(shop domain: String, _ edit: Edit) throws {
         try withShop(domain) { shop in
             shop.setAvailable(try Self.level(of: edit.sku, at: edit.locationId, in: shop), to: edit.available, now: wallClock)
         }

@@ -1,7 +1,7 @@
 import Foundation
 import GraphQL
 import OrderedCollections
-import StockSyncCore
+import StockSyncDomain
 
 /// Reads the inventory mutations' input the way each API version defines it.
 enum InventoryMutations {

@@ -1,15 +1,16 @@
 import Foundation
 import GraphQL
 import OrderedCollections
-import StockSyncCore
+import StockSyncDomain
+import StockSyncRuntime
 import Synchronization
 
 /// A development stand-in for Shopify's Admin GraphQL API: the simulated stores, their
 /// API budgets, and the faults to inject. Every change to a store happens inside this
 /// actor, one call at a time, as Shopify applies one mutation at a time to a store.
-public actor ShopifySimulator {
+package actor ShopifySimulator {
     var shops: [String: SimulatedShop] = [:]
-    public private(set) var faults = Faults()
+    package private(set) var faults = Faults()
     /// Built once per API version; read by requests outside the actor.
     private nonisolated let schemas = Mutex<[ShopifyAPIVersion: GraphQLSchema]>([:])
     /// Documents already parsed and validated, by API version and text: clients send the
@@ -19,24 +20,24 @@ public actor ShopifySimulator {
     /// Per fault: the share owed so far; a fault is injected each time it reaches 1, so a
     /// rate of 5% fails exactly every 20th request, evenly spread and repeatable.
     private var owed: [String: Double] = [:]
-    public private(set) var faultsInjected = 0
+    package private(set) var faultsInjected = 0
 
     /// Injected misbehaviour, as shares of requests (spread evenly, not at random).
-    public struct Faults: Codable, Sendable, Equatable {
+    package struct Faults: Codable, Sendable, Equatable {
         /// Answered 503 without being applied.
-        public var serverErrorRate: Double = 0
+        package var serverErrorRate: Double = 0
         /// Applied, then answered 502: the client must retry with the same idempotency key.
-        public var lostResponseRate: Double = 0
+        package var lostResponseRate: Double = 0
         /// Added to every answer.
-        public var latencyMilliseconds: Int = 0
+        package var latencyMilliseconds: Int = 0
         /// Held this long before any answer (to trip client timeouts).
-        public var stallRate: Double = 0
-        public var stallMilliseconds: Int = 0
+        package var stallRate: Double = 0
+        package var stallMilliseconds: Int = 0
 
-        public init() {}
+        package init() {}
 
         /// Any share left out is 0.
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             serverErrorRate = try container.decodeIfPresent(Double.self, forKey: .serverErrorRate) ?? 0
             lostResponseRate = try container.decodeIfPresent(Double.self, forKey: .lostResponseRate) ?? 0
@@ -46,9 +47,9 @@ public actor ShopifySimulator {
         }
     }
 
-    public init() {}
+    package init() {}
 
-    public func setFaults(_ faults: Faults) {
+    package func setFaults(_ faults: Faults) {
         self.faults = faults
     }
 

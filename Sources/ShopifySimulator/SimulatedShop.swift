@@ -1,8 +1,9 @@
 import Foundation
+import StockSyncDomain
 
 /// One simulated store: its catalogue, levels, API budget and idempotency memory.
 /// Plain state, owned by `ShopifySimulator` (an actor), which serialises every change.
-public struct SimulatedShop {
+package struct SimulatedShop {
     struct Location {
         var id: Int
         var name: String
@@ -66,12 +67,12 @@ public struct SimulatedShop {
 
     /// A level's `available` after a change, and when: what a benchmark reads to time
     /// ERP event → Shopify.
-    public struct Change: Codable, Sendable {
-        public var inventoryItemId: String
-        public var locationId: String
-        public var available: Int
+    package struct Change: Codable, Sendable {
+        package var inventoryItemId: String
+        package var locationId: String
+        package var available: Int
         /// Seconds since 1970.
-        public var at: Double
+        package var at: Double
     }
 
     struct Plan {

@@ -1,7 +1,7 @@
 import Foundation
 import GraphQL
 import OrderedCollections
-import StockSyncCore
+import StockSyncDomain
 
 /// What every resolver knows of the request it serves.
 struct RequestContext: Sendable {

@@ -1,20 +1,22 @@
 import Foundation
 import ShopifyWebhooks
-import StockSyncCore
+import StockSyncDomain
+import StockSyncRuntime
+import StockSyncShopify
 
 /// The storefront side of a simulated store: orders placed and cancelled, with stock
 /// deducted the way Shopify does it and order webhooks delivered, signed, to the subscribed
 /// address (at least once: retried until answered 2xx, sometimes twice, sometimes late).
 extension ShopifySimulator {
-    public struct Subscription: Codable, Sendable {
-        public var address: String
-        public var secret: String
-        public var apiVersion: String?
-        public var duplicateRate: Double?
-        public var reorderMilliseconds: Int?
+    package struct Subscription: Codable, Sendable {
+        package var address: String
+        package var secret: String
+        package var apiVersion: String?
+        package var duplicateRate: Double?
+        package var reorderMilliseconds: Int?
     }
 
-    public func subscribe(shop domain: String, _ subscription: Subscription) throws {
+    package func subscribe(shop domain: String, _ subscription: Subscription) throws {
         try withShop(domain) { shop in
             shop.webhooks = .init(address: subscription.address, secret: subscription.secret,
                                   apiVersion: subscription.apiVersion ?? ShopifyAPIVersion.default.description,
@@ -23,31 +25,31 @@ extension ShopifySimulator {
         }
     }
 
-    public struct OrderRequest: Codable, Sendable {
-        public struct Line: Codable, Sendable {
-            public var sku: String
-            public var quantity: Int
+    package struct OrderRequest: Codable, Sendable {
+        package struct Line: Codable, Sendable {
+            package var sku: String
+            package var quantity: Int
 
-            public init(sku: String, quantity: Int) {
+            package init(sku: String, quantity: Int) {
                 self.sku = sku
                 self.quantity = quantity
             }
         }
-        public var lines: [Line]
+        package var lines: [Line]
 
-        public init(lines: [Line]) {
+        package init(lines: [Line]) {
             self.lines = lines
         }
     }
 
-    public struct OrderRefused: Error, CustomStringConvertible {
-        public let description: String
+    package struct OrderRefused: Error, CustomStringConvertible {
+        package let description: String
     }
 
     /// Places an order. Shopify's routing, simplified: the first location (by id) that
     /// stocks every line and can cover it; failing that, with every line's item allowed to
     /// oversell, the first location that stocks them all. Returns the order resource.
-    public func placeOrder(shop domain: String, _ request: OrderRequest) throws -> [String: any Sendable] {
+    package func placeOrder(shop domain: String, _ request: OrderRequest) throws -> [String: any Sendable] {
         let (order, subscription, body) = try withShop(domain) { shop -> (Int, SimulatedShop.WebhookSubscription?, [UInt8]) in
             var items: [Int] = []
             for line in request.lines {
@@ -83,7 +85,7 @@ extension ShopifySimulator {
     }
 
     /// Cancels an order; with `restock`, its units go back to where they were taken.
-    public func cancelOrder(shop domain: String, id: Int, restock: Bool) throws {
+    package func cancelOrder(shop domain: String, id: Int, restock: Bool) throws {
         let (subscription, body) = try withShop(domain) { shop -> (SimulatedShop.WebhookSubscription?, [UInt8]) in
             guard var order = shop.orders[id], order.cancelledAt == nil else {
                 throw OrderRefused(description: "no open order \(id)")
@@ -110,23 +112,23 @@ extension ShopifySimulator {
         }
     }
 
-    public struct LineChange: Codable, Sendable {
+    package struct LineChange: Codable, Sendable {
         /// The line, by SKU.
-        public var sku: String
-        public var quantity: Int
+        package var sku: String
+        package var quantity: Int
 
-        public init(sku: String, quantity: Int) {
+        package init(sku: String, quantity: Int) {
             self.sku = sku
             self.quantity = quantity
         }
     }
 
-    public enum LineAction: String, CaseIterable, Sendable {
+    package enum LineAction: String, CaseIterable, Sendable {
         case edit, refund
     }
 
     /// Edits or refunds lines of an order (`/_simulator/shops/:shop/orders/:order/edit|refund`).
-    public func change(_ action: LineAction, shop domain: String, id: Int, _ lines: [LineChange], restock: Bool) throws {
+    package func change(_ action: LineAction, shop domain: String, id: Int, _ lines: [LineChange], restock: Bool) throws {
         switch action {
         case .edit: try editOrder(shop: domain, id: id, lines, restock: restock)
         case .refund: try refundOrder(shop: domain, id: id, lines, restock: restock)
@@ -136,7 +138,7 @@ extension ShopifySimulator {
     /// An order edit: each named line's quantity becomes `quantity`. More units are deducted
     /// where the order took its stock; fewer are put back there when `restock` (Shopify's
     /// `orderEditSetQuantity(restock:)`). Sends `orders/updated`.
-    public func editOrder(shop domain: String, id: Int, _ changes: [LineChange], restock: Bool) throws {
+    package func editOrder(shop domain: String, id: Int, _ changes: [LineChange], restock: Bool) throws {
         let (subscription, body) = try withShop(domain) { shop -> (SimulatedShop.WebhookSubscription?, [UInt8]) in
             guard var order = shop.orders[id], order.cancelledAt == nil else { throw OrderRefused(description: "no open order \(id)") }
             for change in changes {
@@ -163,7 +165,7 @@ extension ShopifySimulator {
 
     /// A refund of units of lines, restocked (`return`) or not. Sends `refunds/create` and
     /// `orders/updated`, as Shopify does.
-    public func refundOrder(shop domain: String, id: Int, _ lines: [LineChange], restock: Bool) throws {
+    package func refundOrder(shop domain: String, id: Int, _ lines: [LineChange], restock: Bool) throws {
         let (subscription, refundBody, orderBody) = try withShop(domain) {
             shop -> (SimulatedShop.WebhookSubscription?, [UInt8], [UInt8]) in
             guard var order = shop.orders[id] else { throw OrderRefused(description: "no order \(id)") }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import ShopifySimulator
+import StockSyncShopify
 
 /// Shopify's paths, and the simulator's own under `/_simulator`.
 enum SimulatorRoutes {

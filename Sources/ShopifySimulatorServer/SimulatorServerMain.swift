@@ -2,13 +2,13 @@ import Foundation
 import Hummingbird
 import Logging
 import ShopifySimulator
-import StockSyncCore
+import StockSyncRuntime
 
 /// `shopify-simulator`: Shopify's Admin GraphQL API for development and tests, on loopback.
 @main
 struct SimulatorServerMain {
     static func main() async {
-        let environment = StockSyncCore.Environment(ProcessInfo.processInfo.environment)
+        let environment = StockSyncRuntime.Environment(ProcessInfo.processInfo.environment)
         let port: Int
         let host: String
         var faults = ShopifySimulator.Faults()
@@ -39,7 +39,7 @@ struct SimulatorServerMain {
     }
 }
 
-extension StockSyncCore.Environment {
+extension StockSyncRuntime.Environment {
     /// A share from 0 to 1.
     func rate(_ name: String) throws(ConfigurationError) -> Double {
         guard let text = values[name], !text.isEmpty else { return 0 }

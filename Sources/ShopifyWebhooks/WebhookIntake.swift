@@ -1,26 +1,21 @@
 import Crypto
 import Foundation
+import StockSyncDomain
 
 /// Decides what to do with one Shopify webhook delivery, from its headers and raw body
 /// alone: pure, so every answer is tested with plain values.
-public struct WebhookIntake: Sendable {
+package struct WebhookIntake: Sendable {
     /// The app's secret, and during a rotation the previous one: Shopify signs with one of them.
     private let secrets: [[UInt8]]
-    public let maximumBodyBytes: Int
-    /// Topics that become messages on `order-placed`; others are acknowledged and dropped.
-    public static let handledTopics: Set<String> = ["orders/create", "orders/updated", "orders/cancelled", "refunds/create"]
-    public static let requiredHeaders = [
-        "X-Shopify-Topic", "X-Shopify-Shop-Domain", "X-Shopify-Webhook-Id", "X-Shopify-Event-Id",
-        "X-Shopify-Triggered-At", "X-Shopify-API-Version",
-    ]
-    static let signatureHeader = "X-Shopify-Hmac-Sha256"
+    package let maximumBodyBytes: Int
+    private typealias Contract = ShopifyWebhookContract
 
-    public init(secrets: [String], maximumBodyBytes: Int) {
+    package init(secrets: [String], maximumBodyBytes: Int) {
         self.secrets = secrets.map { Array($0.utf8) }
         self.maximumBodyBytes = maximumBodyBytes
     }
 
-    public enum Decision: Sendable, Equatable {
+    package enum Decision: Sendable, Equatable {
         /// Publish, confirmed, then answer 200.
         case publish(messageID: String, headers: [(String, String)])
         /// A topic stocksync does not use: answer 200, publish nothing.
@@ -28,7 +23,7 @@ public struct WebhookIntake: Sendable {
         /// Answer with this status, publish nothing.
         case reject(status: Int, reason: String)
 
-        public static func == (lhs: Decision, rhs: Decision) -> Bool {
+        package static func == (lhs: Decision, rhs: Decision) -> Bool {
             switch (lhs, rhs) {
             case (.publish(let a, let x), .publish(let b, let y)): a == b && x.map { "\($0)=\($1)" } == y.map { "\($0)=\($1)" }
             case (.ignore(let a), .ignore(let b)): a == b
@@ -41,38 +36,38 @@ public struct WebhookIntake: Sendable {
     /// - Parameters:
     ///   - header: the delivery's header by (case-insensitive) name.
     ///   - isKnownShop: whether the gateway serves this shop domain.
-    public func decide(header: (String) -> String?, body: [UInt8], isKnownShop: (String) -> Bool) -> Decision {
+    package func decide(header: (String) -> String?, body: [UInt8], isKnownShop: (String) -> Bool) -> Decision {
         guard body.count <= maximumBodyBytes else {
             return .reject(status: 413, reason: "body larger than \(maximumBodyBytes) bytes")
         }
-        guard let signature = header(Self.signatureHeader), isSigned(body, signature: signature) else {
-            return .reject(status: 401, reason: "missing or wrong \(Self.signatureHeader)")
+        guard let signature = header(Contract.Header.hmac.name), isSigned(body, signature: signature) else {
+            return .reject(status: 401, reason: "missing or wrong \(Contract.Header.hmac)")
         }
-        var values: [(String, String)] = []
-        for name in Self.requiredHeaders {
-            guard let value = header(name), !value.isEmpty, value.utf8.count <= 255 else {
-                return .reject(status: 400, reason: "missing header \(name)")
+        var values: [(Contract.Header, String)] = []
+        for required in Contract.requiredHeaders {
+            guard let value = header(required.name), !value.isEmpty, value.utf8.count <= 255 else {
+                return .reject(status: 400, reason: "missing header \(required)")
             }
-            values.append((name, value))
+            values.append((required, value))
         }
         let topic = values[0].1, shop = values[1].1
         guard isKnownShop(shop) else { return .reject(status: 404, reason: "unknown shop \(shop)") }
-        guard Self.handledTopics.contains(topic) else { return .ignore(topic: topic) }
+        guard Contract.handledTopics.contains(topic) else { return .ignore(topic: topic) }
         guard (try? JSONDecoder().decode(JSONObjectShape.self, from: Data(body))) != nil else {
             return .reject(status: 400, reason: "body is not a JSON object")
         }
         // The webhook id names the delivery, so RabbitMQ and the order-worker see Shopify's
         // retries of it as the same message.
-        return .publish(messageID: values[2].1, headers: values.map { ($0.0.lowercased(), $0.1) })
+        return .publish(messageID: values[2].1, headers: values.map { ($0.0.messageHeader, $0.1) })
     }
 
     /// The `X-Shopify-Hmac-Sha256` Shopify sends with `body`: base64(HMAC-SHA256(secret, body)).
-    public static func signature(of body: [UInt8], secret: String) -> String {
+    package static func signature(of body: [UInt8], secret: String) -> String {
         Data(HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Array(secret.utf8)))).base64EncodedString()
     }
 
     /// base64(HMAC-SHA256(secret, body)), compared in constant time, for each secret in turn.
-    public func isSigned(_ body: [UInt8], signature: String) -> Bool {
+    package func isSigned(_ body: [UInt8], signature: String) -> Bool {
         guard let code = Data(base64Encoded: signature), code.count == SHA256.byteCount else { return false }
         return secrets.contains {
             HMAC<SHA256>.isValidAuthenticationCode(code, authenticating: body, using: SymmetricKey(data: $0))

@@ -1,7 +1,13 @@
 import ArgumentParser
 import Foundation
 import ShopifyWebhooks
-import StockSyncCore
+import StockSyncAMQP
+import StockSyncDomain
+import StockSyncPostgres
+import StockSyncRuntime
+import StockSyncShopify
+import StockSyncStore
+import StockSyncWorkers
 import TestSupport
 
 extension BenchShop {
@@ -51,7 +57,7 @@ struct PrepareOrders: ParsableCommand {
         let bench = try BenchShop(shop: shop, simulatorURL: simulator)
         try bench.create(skus: skus, locations: 2, plan: "enterprise", bucketSize: bucket, available: { _, _ in 1_000_000 })
         // Location 1 is fed by WH-1 first, then WH-1B: lines split when WH-1 runs short.
-        try ShopConfigurationStore(connection: bench.database)
+        try ShopConfiguration(connection: bench.database)
             .map(shop: shop, warehouse: "WH-1B", location: "gid://shopify/Location/1", priority: 1)
         var random = SeededGenerator(seed: 7)
         try bench.applyStock((0..<skus).flatMap { index in
@@ -84,14 +90,15 @@ struct AwaitOrders: ParsableCommand {
         let deadline = Date().addingTimeInterval(timeout)
         var recorded = 0
         while Date() < deadline {
-            recorded = try database.query("SELECT count(*) FROM shopify_orders WHERE updated_at IS NOT NULL").int(0, 0)!
+            recorded = try database.query("SELECT count(*) FROM shopify_orders WHERE updated_at IS NOT NULL").decode(0, as: Int.self)
             if recorded >= count { break }
             Thread.sleep(forTimeInterval: 0.05)
         }
         let seconds = Date().timeIntervalSince1970 - started
-        let lines = try database.query("SELECT count(*) FROM order_lines").int(0, 0)!
-        let incidents = try database.query("SELECT count(*) FROM order_incidents WHERE kind <> 'backorder'").int(0, 0)!
-        let lookups = try database.query("SELECT count(DISTINCT order_id) FROM order_lines WHERE location IS NOT NULL").int(0, 0)!
+        let lines = try database.query("SELECT count(*) FROM order_lines").decode(0, as: Int.self)
+        let incidents = try database.query("SELECT count(*) FROM order_incidents WHERE kind <> 'backorder'").decode(0, as: Int.self)
+        let lookups = try database.query("SELECT count(DISTINCT order_id) FROM order_lines WHERE location IS NOT NULL")
+            .decode(0, as: Int.self)
         print(String(format: "orders committed as reservations: %d of %d (%d lines, %d placed through the Admin API, %d incidents) in %.1f s from the first delivery: %.0f orders/s",
                      recorded, count, lines, lookups, incidents, seconds, Double(recorded) / seconds)
               + (budgetBound ? " (paced by the store's API budget)" : " (target >= 2,000/s)"))
@@ -118,7 +125,7 @@ struct BenchOversell: ParsableCommand {
         let secret = "bench-oversell-secret"
         let bench = try BenchShop(shop: "bench-oversell-b\(buffer).myshopify.com", simulatorURL: simulator)
         try bench.create(skus: skus, locations: 1, plan: "plus")
-        try ShopConfigurationStore(connection: bench.database).upsertShop(bench.shop, defaultSafetyBuffer: buffer)
+        try ShopConfiguration(connection: bench.database).upsertShop(bench.shop, defaultSafetyBuffer: buffer)
         try bench.applyStock((0..<skus).map { (BenchShop.sku($0), "WH-1", stock) })
         _ = try bench.sync()
         try bench.simulator.subscribe(bench.shop, address: "http://127.0.0.1:\(gatewayPort)/webhooks/shopify", secret: secret)
@@ -159,9 +166,9 @@ struct BenchOversell: ParsableCommand {
                 // The ERP sells on another channel only what it still has free: never reserved units.
                 let sku = BenchShop.sku(Int(random.next() % UInt64(skus)))
                 let units = 1 + Int(random.next() % 3)
-                let free = try bench.database.query(
+                let free = try (bench.database.query(
                     "SELECT on_hand - allocated - reserved - order_reserved FROM stock_levels WHERE sku = $1 AND warehouse = 'WH-1'",
-                    [.string(sku)]).int(0, 0) ?? 0
+                    [.string(sku)]).decode(0, as: Int?.self) as Int?) ?? 0
                 guard free >= units else {
                     skipped += 1
                     continue
@@ -177,16 +184,17 @@ struct BenchOversell: ParsableCommand {
             if wait > 0 { Thread.sleep(forTimeInterval: wait) }
         }
         try waitUntil("every order is reserved") {
-            try bench.database.query("SELECT count(*) FROM shopify_orders").int(0, 0)! >= placed
+            try bench.database.query("SELECT count(*) FROM shopify_orders").decode(0, as: Int.self) >= placed
         }
         // Units promised to shoppers that the ERP cannot ship: order reservations beyond what each level holds.
         let oversold = try bench.database.query("""
             SELECT coalesce(sum(greatest(0, order_reserved - greatest(0, on_hand - allocated - reserved))), 0) FROM stock_levels
-            """).int(0, 0)!
-        let backorders = try bench.database.query(
+            """).decode(0, as: Int.self)
+        let (backorderLines, _) = try bench.database.query(
             "SELECT count(*), coalesce(sum(quantity), 0) FROM order_incidents WHERE kind = 'backorder'")
+            .decode(0, as: (Int, Int).self)
         print(String(format: "safety buffer %d: %d orders taken (%d units), %d refused by Shopify for lack of stock; ERP sold %d units elsewhere; units oversold: %d (%d lines backordered)",
-                     buffer, placed, unitsSold, refused, shrunk, oversold, backorders.int(0, 0)!))
+                     buffer, placed, unitsSold, refused, shrunk, oversold, backorderLines))
     }
 
     private func waitUntil(_ what: String, timeout: Double = 120, _ condition: () throws -> Bool) throws {

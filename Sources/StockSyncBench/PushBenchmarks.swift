@@ -1,7 +1,13 @@
 import ArgumentParser
 import Foundation
 import Logging
-import StockSyncCore
+import StockSyncAMQP
+import StockSyncDomain
+import StockSyncPostgres
+import StockSyncRuntime
+import StockSyncShopify
+import StockSyncStore
+import StockSyncWorkers
 import TestSupport
 
 /// What both push benchmarks set up: a connected shop whose catalogue lives in the
@@ -27,12 +33,12 @@ struct BenchShop {
     /// locations 1…`locations` (each fed by warehouse WH-n), showing `available(sku, location)`.
     func create(skus: Int, locations: Int, plan: String, bucketSize: Double? = nil,
                 available: (Int, Int) -> Int = { _, _ in 0 }) throws {
-        try ShopConfigurationStore(connection: database).upsertShop(shop, defaultSafetyBuffer: 0)
+        try ShopConfiguration(connection: database).upsertShop(shop, defaultSafetyBuffer: 0)
         for location in 1...locations {
-            try ShopConfigurationStore(connection: database)
+            try ShopConfiguration(connection: database)
                 .map(shop: shop, warehouse: "WH-\(location)", location: "gid://shopify/Location/\(location)")
         }
-        try PushStore(connection: database).connect(shop: shop, apiVersion: .default,
+        try ShopRegistry(connection: database).connect(shop: shop, apiVersion: .default,
                                                     adminURL: simulator.adminURL(shop), accessToken: Self.token)
         try simulator.seed(shop, .init(
             token: Self.token, plan: plan, bucketSize: bucketSize, locations: (1...locations).map { .init(id: $0, name: "Location \($0)") },
@@ -45,7 +51,7 @@ struct BenchShop {
     func sync() throws -> Duration {
         let started = ContinuousClock.now
         let store = PushStore(connection: database)
-        let api = try InventoryAPI(connection: store.connectedShops().first { $0.shop == shop }!,
+        let api = try InventoryAPI(connection: ShopRegistry(connection: database).connectedShops().first { $0.shop == shop }!,
                                    logger: Logger(label: "stocksync-bench"))
         _ = try CatalogueSync(store: store, api: api).run()
         return ContinuousClock.now - started
@@ -53,7 +59,7 @@ struct BenchShop {
 
     func dueLevels() throws -> Int {
         try database.query("SELECT count(*) FROM available_to_sell WHERE shop = $1 AND due",
-                           [.string(shop)]).int(0, 0)!
+                           [.string(shop)]).decode(0, as: Int.self)
     }
 
     func start(_ executable: String, _ environment: [String: String] = [:]) throws -> Process {
@@ -244,7 +250,7 @@ struct BenchReconcile: ParsableCommand {
             """, [.string(shop), .int(skus), .int(locations), .int(driftEvery)])
         let seeded = try bench.database.query("""
             SELECT count(*) FROM generate_series(0, $1 - 1) AS s, generate_series(1, $2) AS l WHERE (s * $2 + l) % $3 = 0
-            """, [.int(skus), .int(locations), .int(driftEvery)]).int(0, 0)!
+            """, [.int(skus), .int(locations), .int(driftEvery)]).decode(0, as: Int.self)
         print(String(format: "seeded %d levels (%d drifted) in %.1f s", skus * locations, seeded,
                      (ContinuousClock.now - seedStarted).seconds))
 

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
-import StockSyncCore
+import StockSyncAMQP
+import StockSyncRuntime
+import StockSyncShopify
 import TestSupport
 
 /// Helpers of the benchmark scripts (`scripts/bench-*`): they print figures, they assert nothing.

@@ -1,5 +1,5 @@
 import ArgumentParser
-import StockSyncCore
+import StockSyncAMQP
 
 struct DeadLetters: ParsableCommand {
     static let configuration = CommandConfiguration(

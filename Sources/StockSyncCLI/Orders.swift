@@ -1,5 +1,5 @@
 import ArgumentParser
-import StockSyncCore
+import StockSyncStore
 
 struct Orders: ParsableCommand {
     static let configuration = CommandConfiguration(

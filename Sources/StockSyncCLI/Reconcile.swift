@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
-import StockSyncCore
+import StockSyncAMQP
+import StockSyncDomain
+import StockSyncRuntime
+import StockSyncStore
 
 /// Publishes a reconciliation request and, if asked, waits for a reconcile-worker to run it.
 enum ReconcileRequests {

@@ -1,7 +1,11 @@
 import ArgumentParser
 import Foundation
 import Logging
-import StockSyncCore
+import StockSyncDomain
+import StockSyncRuntime
+import StockSyncShopify
+import StockSyncStore
+import StockSyncWorkers
 
 struct ConnectShop: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,7 +36,7 @@ struct ConnectShop: ParsableCommand {
         } else {
             token = try String(contentsOfFile: tokenFile!, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        try PushStore(connection: Connect.database())
+        try ShopRegistry(connection: Connect.database())
             .connect(shop: shop, apiVersion: ShopifyAPIVersion(apiVersion)!, adminURL: adminURL, accessToken: token)
         print("shop \(shop): connected (API \(apiVersion)\(adminURL.map { " via \($0)" } ?? ""))")
     }
@@ -44,7 +48,8 @@ struct Shopify: ParsableCommand {
         subcommands: [Sync.self, Levels.self, Status.self, Problems.self])
 
     static func api(for shop: String, store: PushStore) throws -> InventoryAPI {
-        guard let connection = try store.connectedShops().first(where: { $0.shop == shop }) else {
+        let registry = ShopRegistry(connection: store.connection)
+        guard let connection = try registry.connectedShops().first(where: { $0.shop == shop }) else {
             throw ValidationError("shop \(shop) is not connected: run `stocksync shop connect \(shop)` first")
         }
         return try InventoryAPI(connection: connection, logger: Logger(label: "stocksync"))
@@ -87,14 +92,11 @@ struct Shopify: ParsableCommand {
                 case .level(let item, let location, let available): levels.append((skus[item] ?? "-", location, available))
                 }
             }
-            let ats = try store.connection.query(
-                "SELECT sku, location, available FROM available_to_sell WHERE shop = $1", [.string(shop)])
-            var erp: [String: Int] = [:]
-            for row in 0..<ats.count { erp[ats.string(row, 0)! + " " + ats.string(row, 1)!] = ats.int(row, 2) }
+            let erp = try AvailabilityStore(connection: store.connection).availability(shop: shop)
             var table = TextTable(header: ["SKU", "LOCATION", "SHOPIFY_AVAILABLE", "ERP_ATS"])
             for level in levels.sorted(by: { ($0.sku, $0.location) < ($1.sku, $1.location) }) {
                 table.rows.append([level.sku, level.location, "\(level.available)",
-                                   erp[level.sku + " " + level.location].map { "\($0)" } ?? "-"])
+                                   erp[LevelKey(sku: level.sku, location: level.location)].map { "\($0)" } ?? "-"])
             }
             print(table.render())
         }

@@ -1,5 +1,10 @@
 import ArgumentParser
-import StockSyncCore
+import StockSyncAMQP
+import StockSyncDomain
+import StockSyncPostgres
+import StockSyncRuntime
+import StockSyncStore
+import StockSyncWorkers
 
 import Foundation
 
@@ -25,7 +30,7 @@ enum Connect {
     static func broker() throws -> AMQPConnection {
         let connection = try AMQPConnection(
             url: environment.amqpURL("AMQP_URL", default: DevelopmentDefaults.amqpURL),
-            name: StockWorkerConfiguration.defaultWorkerName("stocksync"))
+            name: WorkerName.unique("stocksync"))
         try QueueTopology.declare(on: connection)
         return connection
     }
@@ -65,13 +70,11 @@ func printJSON(_ value: some Encodable) throws {
 }
 
 struct Migrate: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Apply the SQL migrations not applied yet.")
-
-    @Option(help: "Folder of the migrations.")
-    var directory = "Schemas/migrations"
+    static let configuration = CommandConfiguration(
+        abstract: "Apply the SQL migrations not applied yet (they are built into this binary).")
 
     func run() throws {
-        let outcomes = try Migrator(directory: directory).run(on: Connect.database())
+        let outcomes = try Migrator.embedded.run(on: Connect.database())
         for outcome in outcomes {
             switch outcome {
             case .applied(let name): print("applied  \(name)")
@@ -96,7 +99,7 @@ struct Shop: ParsableCommand {
         }
 
         func run() throws {
-            let changed = try ShopConfigurationStore(connection: Connect.database())
+            let changed = try ShopConfiguration(connection: Connect.database())
                 .upsertShop(shop, defaultSafetyBuffer: safetyBuffer)
             print("shop \(shop): default safety buffer \(safetyBuffer); \(changed) ATS changed")
         }
@@ -107,7 +110,7 @@ struct Shop: ParsableCommand {
         @Flag var json = false
 
         func run() throws {
-            let shops = try ShopConfigurationStore(connection: Connect.database()).shops()
+            let shops = try ShopConfiguration(connection: Connect.database()).shops()
             if json { return try printJSON(shops) }
             var table = TextTable(header: ["SHOP", "BUFFER", "WAREHOUSE", "LOCATION"])
             for shop in shops {
@@ -136,7 +139,7 @@ struct Map: ParsableCommand {
     }
 
     func run() throws {
-        let store = ShopConfigurationStore(connection: try Connect.database())
+        let store = ShopConfiguration(connection: try Connect.database())
         if let location {
             let changed = try store.map(shop: shop, warehouse: warehouse, location: location, priority: priority)
             print("\(warehouse) feeds \(location) of \(shop) (priority \(priority)); \(changed) ATS changed")
@@ -162,7 +165,7 @@ struct Buffer: ParsableCommand {
     }
 
     func run() throws {
-        let changed = try ShopConfigurationStore(connection: Connect.database())
+        let changed = try ShopConfiguration(connection: Connect.database())
             .setSafetyBuffer(shop: shop, sku: sku, location: location, buffer: units)
         print("buffer of \(sku) at \(location ?? "every location") of \(shop): \(units.map(String.init) ?? "cleared"); \(changed) ATS changed")
     }

@@ -1,4 +1,5 @@
-import StockSyncCore
+import StockSyncRuntime
+import StockSyncWorkers
 
 /// `stock-worker`: consumes `stock-changed` into ERP levels and available-to-sell.
 @main

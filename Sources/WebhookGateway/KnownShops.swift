@@ -1,6 +1,8 @@
 import Logging
 import ServiceLifecycle
-import StockSyncCore
+import StockSyncPostgres
+import StockSyncRuntime
+import StockSyncStore
 import Synchronization
 
 /// The shops this gateway serves (the connected ones), read again from the database every
@@ -26,7 +28,7 @@ final class KnownShops: Service, Sendable {
             do {
                 let url = databaseURL
                 let current = try await DedicatedThread.run {
-                    Set(try PushStore(connection: PostgresConnection(url: url)).connectedShops().map(\.shop))
+                    try ShopRegistry(connection: PostgresConnection(url: url)).connectedDomains()
                 }
                 shops.withLock { $0 = current }
             } catch {

@@ -1,7 +1,9 @@
 import Hummingbird
 import Logging
 import ShopifyWebhooks
-import StockSyncCore
+import StockSyncAMQP
+import StockSyncRuntime
+import StockSyncWorkers
 
 /// `webhook-gateway`: verifies Shopify's order webhooks and hands them to `order-placed`,
 /// answering 200 only once RabbitMQ confirmed them.

@@ -4,7 +4,7 @@ import Logging
 import Metrics
 import NIOCore
 import ShopifyWebhooks
-import StockSyncCore
+import StockSyncAMQP
 
 /// `POST /webhooks/shopify`: the URL Shopify's webhook subscriptions point at.
 enum WebhookRoutes {

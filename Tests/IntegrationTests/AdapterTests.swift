@@ -1,5 +1,9 @@
 import Foundation
-import StockSyncCore
+import StockSyncAMQP
+import StockSyncDomain
+import StockSyncPostgres
+import StockSyncStore
+import StockSyncWorkers
 import Testing
 
 /// The adapters and the configuration store against the real servers.
@@ -20,7 +24,7 @@ extension IntegrationTests {
         static func availability(_ connection: PostgresConnection, sku: String) throws -> [String: Int] {
             let rows = try connection.query(
                 "SELECT location, available FROM available_to_sell WHERE sku = $1 AND shop = $2", [.string(sku), .string(shop)])
-            return Dictionary(uniqueKeysWithValues: (0..<rows.count).map { (rows.string($0, 0)!, rows.int($0, 1)!) })
+            return Dictionary(uniqueKeysWithValues: try rows.decodeAll(as: (String, Int).self))
         }
 
         @Test("the push side folds the order-worker's deductions and restocks in SQL exactly as LevelExpectation does")
@@ -50,9 +54,11 @@ extension IntegrationTests {
                 SELECT sku, expected, unreserved_sold, unreserved_since IS NULL, pending_deducted + pending_restocked
                 FROM shopify_levels WHERE shop = $1
                 """, [.string(Self.shop)])
-            let folded = Dictionary(uniqueKeysWithValues: (0..<rows.count).map {
-                (rows.string($0, 0)!, (LevelExpectation(expected: rows.int($0, 1), unreservedSold: rows.int($0, 2)!),
-                                       sinceCleared: rows.bool($0, 3)!, pending: rows.int($0, 4)!))
+            let folded = Dictionary(uniqueKeysWithValues: try (0..<rows.count).map { row in
+                let (sku, expected, unreservedSold, sinceCleared, pending) =
+                    try rows.decode(row, as: (String, Int?, Int, Bool, Int).self)
+                return (sku, (LevelExpectation(expected: expected, unreservedSold: unreservedSold),
+                              sinceCleared: sinceCleared, pending: pending))
             })
             for test in cases {
                 var want = test.start
@@ -67,7 +73,7 @@ extension IntegrationTests {
 
         @Test func configurationChangesRecomputeAvailability() throws {
             let database = try IntegrationEnvironment.database()
-            let configuration = ShopConfigurationStore(connection: database)
+            let configuration = ShopConfiguration(connection: database)
             try configuration.upsertShop(Self.shop, defaultSafetyBuffer: 1)
             try configuration.map(shop: Self.shop, warehouse: "W1", location: "L1")
             try configuration.map(shop: Self.shop, warehouse: "W2", location: "L1")
@@ -94,12 +100,12 @@ extension IntegrationTests {
             #expect(try Self.availability(database, sku: "S") == ["L1": 0, "L2": 8])
 
             // Applying the same batch again changes nothing and marks nothing due.
-            let versions = try database.query("SELECT sum(version) FROM available_to_sell").int(0, 0)
+            let versions: Int? = try database.query("SELECT sum(version) FROM available_to_sell").decode(0, as: Int?.self)
             let again = try StockBatchApplier(connection: database).apply([Self.event("a", sku: "S", warehouse: "W1", onHand: 10)])
             #expect(again == StockBatchOutcome(events: 1, levelsChanged: 0, availabilityChanged: 0))
-            #expect(try database.query("SELECT sum(version) FROM available_to_sell").int(0, 0) == versions)
+            #expect(try (database.query("SELECT sum(version) FROM available_to_sell").decode(0, as: Int?.self) as Int?) == versions)
 
-            #expect(throws: ShopConfigurationStore.UnknownShop.self) {
+            #expect(throws: UnknownShop.self) {
                 try configuration.map(shop: "nobody.myshopify.com", warehouse: "W1", location: "L1")
             }
         }
@@ -108,7 +114,7 @@ extension IntegrationTests {
         /// of the batch is committed meanwhile, and the held SKU follows once it is free.
         @Test func aBatchWaitsOnlyForTheSKUsAnotherTransactionHolds() async throws {
             let database = try IntegrationEnvironment.database()
-            let configuration = ShopConfigurationStore(connection: database)
+            let configuration = ShopConfiguration(connection: database)
             try configuration.upsertShop(Self.shop, defaultSafetyBuffer: 0)
             try configuration.map(shop: Self.shop, warehouse: "W1", location: "L1")
             let holder = try IntegrationEnvironment.database()
@@ -134,7 +140,7 @@ extension IntegrationTests {
         /// changes again (so that update touches no index); one pushed since joins at the end.
         @Test func aLevelAlreadyDueKeepsItsPlaceInTheOutbox() throws {
             let database = try IntegrationEnvironment.database()
-            let configuration = ShopConfigurationStore(connection: database)
+            let configuration = ShopConfiguration(connection: database)
             try configuration.upsertShop(Self.shop, defaultSafetyBuffer: 0)
             try configuration.map(shop: Self.shop, warehouse: "W1", location: "L1")
             let applier = StockBatchApplier(connection: database)
@@ -156,11 +162,11 @@ extension IntegrationTests {
         @Test func migrationsRunConcurrentlyApplyOnce() async throws {
             let database = try IntegrationEnvironment.database()
             try database.execute(script: "DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
-            let directory = IntegrationEnvironment.repository.appendingPathComponent("Schemas/migrations").path
+            let directory = IntegrationEnvironment.repository.appendingPathComponent("Sources/StockSyncStore/Migrations").path
             let outcomes = try await withThrowingTaskGroup(of: [Migrator.Outcome].self) { group in
                 for _ in 0..<4 {
                     group.addTask {
-                        try Migrator(directory: directory).run(on: IntegrationEnvironment.database())
+                        try Migrator.embedded.run(on: IntegrationEnvironment.database())
                     }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
@@ -168,12 +174,12 @@ extension IntegrationTests {
             let applied = outcomes.flatMap { $0 }.filter { if case .applied = $0 { true } else { false } }
             let migrationCount = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".sql") }.count
             #expect(applied.count == migrationCount)
-            #expect(try database.query("SELECT count(*) FROM schema_migrations").int(0, 0) == migrationCount)
+            #expect(try database.query("SELECT count(*) FROM schema_migrations").decode(0, as: Int.self) == migrationCount)
         }
 
         @Test func aChangedMigrationIsRefused() throws {
             let database = try IntegrationEnvironment.database()
-            let original = try Migrator(directory: IntegrationEnvironment.repository.appendingPathComponent("Schemas/migrations").path)
+            let original = Migrator.embedded
             var edited = original.migrations
             edited[0].sql += "\n-- edited"
             #expect(throws: Migrator.ChangedMigration.self) { try Migrator(migrations: edited).run(on: database) }
@@ -181,7 +187,7 @@ extension IntegrationTests {
 
         @Test func databaseErrorsCarrySQLStateAndNoPassword() throws {
             let database = try IntegrationEnvironment.database()
-            let division = Result { () throws(StoreError) in try database.query("SELECT 1/0") }
+            let division = Result { () throws(PostgresError) in try database.query("SELECT 1/0") }
             guard case .failure(let divisionError) = division else {
                 Issue.record("division by zero should fail")
                 return
@@ -190,13 +196,57 @@ extension IntegrationTests {
             #expect(divisionError.isDataError && !divisionError.isRetriable)
             let secret = "n0t-the-password"
             let url = IntegrationEnvironment.databaseURL!.replacingOccurrences(of: "stocksync:stocksync@", with: "stocksync:\(secret)@")
-            let connection = Result { () throws(StoreError) in try PostgresConnection(url: url) }
+            let connection = Result { () throws(PostgresError) in try PostgresConnection(url: url) }
             guard case .failure(let connectionError) = connection else {
                 Issue.record("a wrong password should fail")
                 return
             }
             #expect(!connectionError.description.contains(secret))
             #expect(connectionError.isRetriable)
+        }
+
+        /// Inside a transaction orders are locked before SKUs: a new order after a SKU is
+        /// refused before it can wait; an order held already may be asked for again.
+        @Test func locksTakenOutOfOrderAreRefused() throws {
+            let database = try IntegrationEnvironment.database()
+            let order = OrderKey(shop: "s.myshopify.com", orderID: "1")
+            let violation = #expect(throws: LockOrderViolation.self) {
+                try database.transaction { connection in
+                    try StockStore(connection: connection).lock(skus: ["A"])
+                    try OrderStore(connection: connection).lock(orders: [order])
+                }
+            }
+            #expect(violation?.taking == .order && violation?.holding == .sku)
+            try database.transaction { connection in
+                try OrderStore(connection: connection).lock(orders: [order])
+                try StockStore(connection: connection).lock(skus: ["A"])
+                _ = try StockStore(connection: connection).tryLock(skus: ["B"])
+                try OrderStore(connection: connection).lock(orders: [order])  // held already: never waits
+            }
+        }
+
+        /// A row read as other types than the query returns raises `PostgresError`, naming
+        /// the column, rather than giving a wrong or missing value.
+        @Test func aRowReadAsOtherTypesRaisesAnErrorNamingTheColumn() throws {
+            let database = try IntegrationEnvironment.database()
+            let rows = try database.query("SELECT 'x'::text AS sku, 1::int8 AS n")
+            #expect(rows.count == 1)
+            let mismatch = #expect(throws: PostgresError.self) { try rows.decode(0, as: (Int, Int).self) }
+            #expect(mismatch?.column == "sku")
+            #expect(mismatch?.isRetriable == false)
+            let arity = #expect(throws: PostgresError.self) { try rows.decode(0, as: (String, Int, Int).self) }
+            #expect(arity?.column == nil)
+            #expect(throws: PostgresError.self) { try rows.decode(0, as: String.self) }
+            let (sku, n) = try rows.decode(0, as: (String, Int).self)
+            #expect(sku == "x" && n == 1)
+            #expect(try rows.decodeAll(as: (String, Int?).self).map { "\($0.0)=\($0.1 ?? -1)" } == ["x=1"])
+
+            let null = try database.query("SELECT NULL::int8 AS n")
+            let unexpectedNull = #expect(throws: PostgresError.self) { try null.decode(0, as: Int.self) }
+            #expect(unexpectedNull?.column == "n")
+            // Bound to a typed constant: compared in place, a lone optional column's value is wrapped once more.
+            let none: Int? = try null.decode(0, as: Int?.self)
+            #expect(none == nil)
         }
 
         @Test func publishesAreConfirmedAndUnroutableOnesRefused() throws {

@@ -1,6 +1,12 @@
 import Foundation
 import Logging
-import StockSyncCore
+import StockSyncAMQP
+import StockSyncDomain
+import StockSyncPostgres
+import StockSyncRuntime
+import StockSyncShopify
+import StockSyncStore
+import StockSyncWorkers
 import TestSupport
 import Testing
 
@@ -31,7 +37,7 @@ extension IntegrationTests {
                 locations: [.init(id: 1, name: "East"), .init(id: 2, name: "West"), .init(id: 3, name: "Pop-up")],
                 items: [.init(sku: "TEE", levels: ["1": 0, "2": 0]), .init(sku: "CAP", levels: ["2": 0]),
                         .init(sku: "MUG", levels: ["3": 5]), .init(sku: "GHOST", levels: ["1": 5])]))
-            let configuration = ShopConfigurationStore(connection: database)
+            let configuration = ShopConfiguration(connection: database)
             try configuration.upsertShop(Self.shop, defaultSafetyBuffer: 0)
             try configuration.map(shop: Self.shop, warehouse: "WH-A", location: Self.east, priority: 1)
             try configuration.map(shop: Self.shop, warehouse: "WH-B", location: Self.east, priority: 2)
@@ -41,9 +47,10 @@ extension IntegrationTests {
                 snapshot("CAP", "WH-C", 3), snapshot("MUG", "WH-A", 2),
             ])
             let store = PushStore(connection: database)
-            try store.connect(shop: Self.shop, apiVersion: .default, adminURL: simulator.client.adminURL(Self.shop),
+            let registry = ShopRegistry(connection: database)
+            try registry.connect(shop: Self.shop, apiVersion: .default, adminURL: simulator.client.adminURL(Self.shop),
                               accessToken: Self.token)
-            _ = try CatalogueSync(store: store, api: InventoryAPI(connection: store.connectedShops()[0], logger: Logger(label: "test"))).run()
+            _ = try CatalogueSync(store: store, api: InventoryAPI(connection: registry.connectedShops()[0], logger: Logger(label: "test"))).run()
         }
 
         private func snapshot(_ sku: String, _ warehouse: String, _ onHand: Int) -> StockEvent {
@@ -93,8 +100,9 @@ extension IntegrationTests {
             var want: [String: Int] = [:]
             var differences: [String] = []
             for row in 0..<ats.count {
-                want["\(ats.string(row, 0)!)@\(ats.string(row, 1)!)"] = ats.int(row, 2)!
-                if ats.bool(row, 3)! { differences.append("\(ats.string(row, 0)!)@\(ats.string(row, 1)!) due") }
+                let (sku, location, available, due) = try ats.decode(row, as: (String, String, Int, Bool).self)
+                want["\(sku)@\(location)"] = available
+                if due { differences.append("\(sku)@\(location) due") }
             }
             for level in try client.levels(Self.shop) where want["\(level.sku!)@\(level.locationId)"] != nil {
                 let key = "\(level.sku!)@\(level.locationId)"
@@ -102,14 +110,14 @@ extension IntegrationTests {
             }
             let queued = try IntegrationEnvironment.broker().status(of: QueueTopology.orderPlaced).messageCount
             if queued > 0 { differences.append("\(queued) order messages queued") }
-            let held = try database.query("SELECT count(*) FROM shopify_levels WHERE unreserved_sold > 0").int(0, 0)!
+            let held = try database.query("SELECT count(*) FROM shopify_levels WHERE unreserved_sold > 0").decode(0, as: Int.self)
             if held > 0 { differences.append("\(held) levels hold units back") }
             return differences
         }
 
         private func ats(_ sku: String, _ location: String) throws -> Int? {
             try database.query("SELECT available FROM available_to_sell WHERE shop = $1 AND sku = $2 AND location = $3",
-                               [.string(Self.shop), .string(sku), .string(location)]).int(0, 0)
+                               [.string(Self.shop), .string(sku), .string(location)]).decode(0, as: Int?.self)
         }
 
         private func shopify(_ sku: String, _ location: String) throws -> Int? {
@@ -119,8 +127,10 @@ extension IntegrationTests {
         /// "order:warehouse=reserved(+backordered)/fulfilled" for every reservation row.
         private func reservations() throws -> Set<String> {
             let rows = try database.query("SELECT order_id, warehouse, reserved, backordered, fulfilled FROM order_reservations")
-            return Set((0..<rows.count).map {
-                "\(rows.string($0, 0)!):\(rows.string($0, 1)!)=\(rows.int($0, 2)!)+\(rows.int($0, 3)!)/\(rows.int($0, 4)!)"
+            return Set(try (0..<rows.count).map { row in
+                let (order, warehouse, reserved, backordered, fulfilled) =
+                    try rows.decode(row, as: (String, String, Int, Int, Int).self)
+                return "\(order):\(warehouse)=\(reserved)+\(backordered)/\(fulfilled)"
             })
         }
 
@@ -130,7 +140,7 @@ extension IntegrationTests {
                 SELECT count(*) FROM stock_levels s LEFT JOIN (
                     SELECT sku, warehouse, sum(reserved) AS held FROM order_reservations GROUP BY sku, warehouse) r
                 USING (sku, warehouse) WHERE s.order_reserved <> coalesce(r.held, 0)
-                """).int(0, 0)
+                """).decode(0, as: Int.self)
             #expect(mismatched == 0)
         }
 
@@ -210,13 +220,15 @@ extension IntegrationTests {
             #expect(try reservations() == ["\(order):WH-A=2+0/0"])
             #expect(try shopify("TEE", Self.east) == 13)
 
-            let line = try #require(try database.query("SELECT line_id FROM order_lines WHERE order_id = $1", [.string("\(order)")]).string(0, 0))
+            let line = try #require(try database.query("SELECT line_id FROM order_lines WHERE order_id = $1", [.string("\(order)")])
+                .decode(0, as: String?.self) as String?)
             let ship = Self.fulfilment(id: "ship-1", order: order, line: line, warehouse: "WH-A", quantity: 1)
             try publishStock([ship, ship])
             #expect(try IntegrationEnvironment.eventually(timeout: .seconds(20)) { try reservations() == ["\(order):WH-A=1+0/1"] })
             try expectConverged(processes)
             #expect(try reservations() == ["\(order):WH-A=1+0/1"])
-            #expect(try database.query("SELECT on_hand FROM stock_levels WHERE sku = 'TEE' AND warehouse = 'WH-A'").int(0, 0) == 4)
+            #expect(try (database.query("SELECT on_hand FROM stock_levels WHERE sku = 'TEE' AND warehouse = 'WH-A'")
+                .decode(0, as: Int?.self) as Int?) == 4)
             try publishStock([Self.fulfilment(id: "ship-2", order: order, line: line, warehouse: "WH-A", quantity: 1)])
             #expect(try IntegrationEnvironment.eventually(timeout: .seconds(20)) { try reservations() == ["\(order):WH-A=0+0/2"] })
             try expectConverged(processes)
@@ -241,8 +253,8 @@ extension IntegrationTests {
             }, "\(patient.log)")
             patient.signal(SIGTERM)
             #expect(patient.waitForExit(timeout: .seconds(30)) == 0, "\(patient.log)")
-            #expect(try database.query("SELECT count(*) FROM order_incidents").int(0, 0) == 0, "no line committed unplaced")
-            #expect(try database.query("SELECT count(*) FROM shopify_orders").int(0, 0) == 0)
+            #expect(try database.query("SELECT count(*) FROM order_incidents").decode(0, as: Int.self) == 0, "no line committed unplaced")
+            #expect(try database.query("SELECT count(*) FROM shopify_orders").decode(0, as: Int.self) == 0)
             #expect(try IntegrationEnvironment.broker().status(of: QueueTopology.orderPlaced).messageCount == 1)
 
             try client.setFaults(.init())
@@ -250,7 +262,7 @@ extension IntegrationTests {
             #expect(try IntegrationEnvironment.eventually(timeout: .seconds(30)) {
                 try reservations().map { $0.hasPrefix("\(order):") && $0.hasSuffix("=2+0/0") } == [true]
             }, "\(worker.log)")
-            #expect(try database.query("SELECT count(*) FROM order_incidents").int(0, 0) == 0)
+            #expect(try database.query("SELECT count(*) FROM order_incidents").decode(0, as: Int.self) == 0)
             try expectConverged(processes.merging(["order": worker]) { $1 })
         }
 
@@ -266,12 +278,14 @@ extension IntegrationTests {
                 headers: [("x-shopify-topic", "orders/create"), ("x-shopify-shop-domain", Self.shop), ("x-shopify-event-id", "e-broken")],
                 body: Array(#"{"id":1,"updated_at":"2026-11-28T07:00:00Z","line_items":"none"}"#.utf8))])
             #expect(try IntegrationEnvironment.eventually(timeout: .seconds(30)) {
-                try database.query("SELECT count(*) FROM order_incidents").int(0, 0) == 3
+                try database.query("SELECT count(*) FROM order_incidents").decode(0, as: Int.self) == 3
             }, "\(processes["order"]!.log.suffix(3_000))")
             let rows = try database.query("SELECT order_id, kind, sku, quantity FROM order_incidents ORDER BY kind")
-            #expect(Set((0..<rows.count).map { "\(rows.string($0, 0)!) \(rows.string($0, 1)!) \(rows.string($0, 2) ?? "-") \(rows.int($0, 3)!)" })
-                    == ["\(cap) backorder CAP 3", "\(ghost) unknown_sku GHOST 1", "\(mug) unmapped_location MUG 2"])
-            #expect(try database.query("SELECT count(*) FROM shopify_orders").int(0, 0) == 3, "every order is recorded")
+            #expect(Set(try (0..<rows.count).map { row in
+                let (order, kind, sku, quantity) = try rows.decode(row, as: (String, String, String?, Int).self)
+                return "\(order) \(kind) \(sku ?? "-") \(quantity)"
+            }) == ["\(cap) backorder CAP 3", "\(ghost) unknown_sku GHOST 1", "\(mug) unmapped_location MUG 2"])
+            #expect(try database.query("SELECT count(*) FROM shopify_orders").decode(0, as: Int.self) == 3, "every order is recorded")
             #expect(try reservations() == ["\(cap):WH-C=6+3/0"])
             let broker = try IntegrationEnvironment.broker()
             let deadQueue = QueueTopology.deadLetterQueue(for: QueueTopology.orderPlaced)
@@ -309,7 +323,7 @@ extension IntegrationTests {
             for round in 0..<3 {
                 let worker = try startOrderWorker(name: "order-worker-\(round)", batchSize: 7)
                 _ = try IntegrationEnvironment.eventually(timeout: .seconds(20), every: .milliseconds(20)) {
-                    try database.query("SELECT count(*) FROM shopify_orders").int(0, 0)! > (round + 1) * 30
+                    try database.query("SELECT count(*) FROM shopify_orders").decode(0, as: Int.self) > (round + 1) * 30
                 }
                 worker.signal(SIGKILL)
                 _ = worker.waitForExit(timeout: .seconds(5))
@@ -317,18 +331,21 @@ extension IntegrationTests {
             processes["order"] = try startOrderWorker()
             try expectConverged(processes)
             let rows = try database.query("SELECT order_id, sum(reserved) FROM order_reservations GROUP BY order_id")
-            let reserved = Dictionary(uniqueKeysWithValues: (0..<rows.count).map { (Int(rows.string($0, 0)!)!, rows.int($0, 1)!) })
+            let reserved = Dictionary(uniqueKeysWithValues: try (0..<rows.count).map { row in
+                let (order, units) = try rows.decode(row, as: (String, Int).self)
+                return (Int(order)!, units)
+            })
             #expect(reserved == ordered)
             try expectLevelsCarryReservations()
             #expect(try ats("TEE", Self.east) == 1_005 - ordered.values.reduce(0, +))
             // One `created` per (line, warehouse) reserved: a line split across WH-A and WH-B has two.
-            let rowCount = try database.query("SELECT count(*) FROM order_reservations").int(0, 0)!
+            let rowCount = try database.query("SELECT count(*) FROM order_reservations").decode(0, as: Int.self)
             let created = try erpEvents(count: rowCount).values.filter { $0["event"] as? String == "created" }
                 .map { "\($0["order_id"]!)/\($0["line_id"]!)/\($0["warehouse"]!)" }
             #expect(Set(created.map { $0.split(separator: "/")[0] }).count == ordered.count)
             #expect(created.count == Set(created).count, "each reservation announced once")
             #expect(created.count == rowCount)
-            #expect(try database.query("SELECT count(*) FROM reservation_outbox").int(0, 0) == 0)
+            #expect(try database.query("SELECT count(*) FROM reservation_outbox").decode(0, as: Int.self) == 0)
         }
     }
 }

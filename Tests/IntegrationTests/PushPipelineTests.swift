@@ -1,6 +1,9 @@
 import Foundation
 import Logging
-import StockSyncCore
+import StockSyncAMQP
+import StockSyncPostgres
+import StockSyncRuntime
+import StockSyncStore
 import TestSupport
 import Testing
 
@@ -43,8 +46,8 @@ extension IntegrationTests {
             }
             #expect(converged, "\(last.count) levels differ, e.g. \(last.prefix(5))\n\(workers.map(\.log).joined().suffix(4_000))")
             let database = try IntegrationEnvironment.database()
-            #expect(try database.query("SELECT count(*) FROM shopify_push_intents").int(0, 0) == 0)
-            #expect(try database.query("SELECT count(*) FROM shopify_levels WHERE problem IS NOT NULL").int(0, 0) == 0)
+            #expect(try database.query("SELECT count(*) FROM shopify_push_intents").decode(0, as: Int.self) == 0)
+            #expect(try database.query("SELECT count(*) FROM shopify_levels WHERE problem IS NOT NULL").decode(0, as: Int.self) == 0)
         }
 
         /// A set applied twice would show as two equal values in a row: a push is only ever
@@ -133,13 +136,14 @@ extension IntegrationTests {
                 try database.query("""
                     SELECT count(*) FROM available_to_sell
                     WHERE shop = $1 AND sku = $2 AND location = $3 AND available = 12 AND version = pushed_version
-                    """, [.string(shop), .string(sku), .string(location)]).int(0, 0) == 1
+                    """, [.string(shop), .string(sku), .string(location)]).decode(0, as: Int.self) == 1
             }, "\(workers.map(\.log).joined())")
             // Pushing 12 would have sold the order's 2 units again: Shopify shows 12 - 2.
             #expect(try shopify() == 10)
             let held = try database.query("SELECT expected, unreserved_sold FROM shopify_levels WHERE shop = $1 AND sku = $2 AND location = $3",
                                           [.string(shop), .string(sku), .string(location)])
-            #expect(held.int(0, 0) == 10 && held.int(0, 1) == 2)
+            let (expected, unreservedSold) = try held.decode(0, as: (Int?, Int?).self)
+            #expect(expected == 10 && unreservedSold == 2)
             #expect(try simulator.history(shop).filter { $0.locationId == location }.map(\.available) == [10, 8, 10])
         }
 

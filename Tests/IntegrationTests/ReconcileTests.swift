@@ -1,5 +1,9 @@
 import Foundation
-import StockSyncCore
+import StockSyncAMQP
+import StockSyncDomain
+import StockSyncPostgres
+import StockSyncRuntime
+import StockSyncStore
 import TestSupport
 import Testing
 
@@ -144,7 +148,7 @@ extension IntegrationTests {
             let database = try IntegrationEnvironment.database()
             #expect(try IntegrationEnvironment.eventually(timeout: .seconds(30)) {
                 try database.query("SELECT count(*) FROM available_to_sell WHERE shop = $1 AND version > pushed_version",
-                                   [.string(shop)]).int(0, 0)! > 0
+                                   [.string(shop)]).decode(0, as: Int.self) > 0
             })
             let reconciler = try WorkerProcess("reconcile-worker", name: "reconcile-worker",
                                                environment: ["RECONCILE_SETTLE_SECONDS": "1"])
@@ -167,8 +171,8 @@ extension IntegrationTests {
                                              quantities: .init(onHand: 50)))])
             let database = try IntegrationEnvironment.database()
             #expect(try IntegrationEnvironment.eventually(timeout: .seconds(30)) {
-                try database.query("SELECT unreserved_sold FROM shopify_levels WHERE shop = $1 AND sku = $2 AND location = $3",
-                                   [.string(shop), .string(sku), .string(location)]).int(0, 0) == 1
+                try (database.query("SELECT unreserved_sold FROM shopify_levels WHERE shop = $1 AND sku = $2 AND location = $3",
+                                    [.string(shop), .string(sku), .string(location)]).decode(0, as: Int?.self) as Int?) == 1
                     && PushStore(connection: database).status().allSatisfy { $0.dueLevels == 0 }
             })
             let patient = try WorkerProcess("reconcile-worker", name: "reconcile-patient",
@@ -215,12 +219,13 @@ extension IntegrationTests {
             }, "\(second.log.suffix(2_000))")
             #expect(run?.drift == 3 && run?.healed == 3)
             let database = try IntegrationEnvironment.database()
-            #expect(try database.query("SELECT count(*) FROM reconcile_runs WHERE request_id = $1", [.string(requestID)]).int(0, 0) == 1)
+            #expect(try database.query("SELECT count(*) FROM reconcile_runs WHERE request_id = $1", [.string(requestID)])
+                .decode(0, as: Int.self) == 1)
             #expect(try store.discrepancies(run: run!.runID).count == 3)
 
             // The same request again changes nothing; a malformed one is dead-lettered with its reason.
             _ = try reconcile(.heal, requestID: requestID, worker: second)
-            #expect(try database.query("SELECT count(*) FROM reconcile_runs").int(0, 0) == 1)
+            #expect(try database.query("SELECT count(*) FROM reconcile_runs").decode(0, as: Int.self) == 1)
             try IntegrationEnvironment.broker().publish([OutgoingMessage(
                 routingKey: QueueTopology.reconcileRequested, messageID: "bad",
                 body: Array(#"{"schema":"reconcile-requested/1","request_id":"bad","shop":"a.myshopify.com","mode":"fix"}"#.utf8))])
@@ -241,13 +246,13 @@ extension IntegrationTests {
             }
             #expect(try IntegrationEnvironment.eventually(timeout: .seconds(60)) {
                 try database.query("SELECT count(*) FROM reconcile_runs WHERE shop = $1 AND request_id LIKE 'scheduled:%' AND status = 'done'",
-                                   [.string(shop)]).int(0, 0) == 1
+                                   [.string(shop)]).decode(0, as: Int.self) == 1
             }, "\(workers.map(\.log).joined().suffix(2_000))")
             Thread.sleep(forTimeInterval: 3)
             #expect(try database.query("SELECT count(*) FROM reconcile_runs WHERE shop = $1 AND request_id LIKE 'scheduled:%'",
-                                       [.string(shop)]).int(0, 0) == 1)
-            #expect(try database.query("SELECT next_at > now() + interval '50 minutes' FROM reconcile_schedules WHERE shop = $1",
-                                       [.string(shop)]).bool(0, 0) == true)
+                                       [.string(shop)]).decode(0, as: Int.self) == 1)
+            #expect(try (database.query("SELECT next_at > now() + interval '50 minutes' FROM reconcile_schedules WHERE shop = $1",
+                                        [.string(shop)]).decode(0, as: Bool?.self) as Bool?) == true)
         }
     }
 }

@@ -1,5 +1,8 @@
 import Foundation
-import StockSyncCore
+import StockSyncAMQP
+import StockSyncPostgres
+import StockSyncRuntime
+import StockSyncShopify
 import Testing
 
 /// The stock pipeline against real RabbitMQ and PostgreSQL, with real worker processes.
@@ -97,9 +100,9 @@ extension IntegrationTests {
             // Kill the worker while it is applying: some adjustments are in, not all.
             while kills < 5 {
                 let worker = try WorkerProcess("stock-worker", name: "killed-worker", environment: ["STOCK_BATCH_SIZE": "200"])
-                let before = try database.query("SELECT count(*) FROM stock_adjustments").int(0, 0)!
+                let before = try database.query("SELECT count(*) FROM stock_adjustments").decode(0, as: Int.self)
                 _ = try IntegrationEnvironment.eventually(timeout: .seconds(30), every: .milliseconds(5)) {
-                    try database.query("SELECT count(*) FROM stock_adjustments").int(0, 0)! > before
+                    try database.query("SELECT count(*) FROM stock_adjustments").decode(0, as: Int.self) > before
                 }
                 Thread.sleep(forTimeInterval: Double.random(in: 0...0.05, using: &random))
                 worker.signal(SIGKILL)
@@ -107,7 +110,7 @@ extension IntegrationTests {
                 logs += worker.log
                 kills += 1
             }
-            let applied = try database.query("SELECT count(*) FROM stock_adjustments").int(0, 0)!
+            let applied = try database.query("SELECT count(*) FROM stock_adjustments").decode(0, as: Int.self)
             let distinctAdjustments = Set(scenario.messages.compactMap { body -> String? in
                 let text = String(decoding: body, as: UTF8.self)
                 guard text.contains("\"adjustment\"") else { return nil }
@@ -117,7 +120,7 @@ extension IntegrationTests {
 
             let survivor = try WorkerProcess("stock-worker", name: "survivor", environment: ["STOCK_BATCH_SIZE": "200"])
             try expectConverges(scenario, workers: [survivor])
-            #expect(try database.query("SELECT count(*) FROM stock_adjustments").int(0, 0)! == distinctAdjustments)
+            #expect(try database.query("SELECT count(*) FROM stock_adjustments").decode(0, as: Int.self) == distinctAdjustments)
         }
 
         @Test("the worker's Prometheus endpoint counts the events it applied")

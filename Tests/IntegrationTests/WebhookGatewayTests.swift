@@ -1,7 +1,12 @@
 import Crypto
 import Foundation
 import Logging
-import StockSyncCore
+import StockSyncAMQP
+import StockSyncDomain
+import StockSyncRuntime
+import StockSyncShopify
+import StockSyncStore
+import StockSyncWorkers
 import TestSupport
 import Testing
 
@@ -15,8 +20,8 @@ extension IntegrationTests {
         init() throws {
             try IntegrationEnvironment.reset()
             let database = try IntegrationEnvironment.database()
-            try ShopConfigurationStore(connection: database).upsertShop(Self.shop, defaultSafetyBuffer: 0)
-            try PushStore(connection: database).connect(shop: Self.shop, apiVersion: .default, adminURL: nil, accessToken: "shpat_x")
+            try ShopConfiguration(connection: database).upsertShop(Self.shop, defaultSafetyBuffer: 0)
+            try ShopRegistry(connection: database).connect(shop: Self.shop, apiVersion: .default, adminURL: nil, accessToken: "shpat_x")
         }
 
         private func start(_ environment: [String: String] = [:], port: Int = IntegrationEnvironment.ListenPort.gateway()) throws

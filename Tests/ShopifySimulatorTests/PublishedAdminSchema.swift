@@ -1,8 +1,9 @@
 import Foundation
 import GraphQL
-import StockSyncCore
+import StockSyncDomain
+import TestSupport
 
-/// Shopify's published Admin GraphQL schema (the 2025-01 introspection in `../shared`),
+/// Shopify's published Admin GraphQL schema (the 2025-01 introspection in `Tests/Fixtures`),
 /// moved to a later API version by the inventory changes Shopify's changelog documents:
 /// 2026-01 adds `changeFromQuantity`, the `@idempotent` directive and three error codes;
 /// 2026-04 removes `compareQuantity` and `ignoreCompareQuantity`.
@@ -70,10 +71,7 @@ struct PublishedAdminSchema {
         let data: Data
     }
 
-    /// `../shared` beside the repository, where every developer and CI have Shopify's schema.
-    static let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("shared/shopify/admin_schema_2025-01.json.gz").path
+    static let path = Fixtures.adminSchema
 
     struct Missing: Error, CustomStringConvertible {
         var description: String { "Shopify's published schema is not at \(PublishedAdminSchema.path)" }

@@ -1,7 +1,9 @@
 import Foundation
 import GraphQL
 @testable import ShopifySimulator
-import StockSyncCore
+import ShopifySimulator
+import StockSyncDomain
+import StockSyncShopify
 import Testing
 
 /// The client's documents and the simulator's schema, held against Shopify's published

@@ -1,6 +1,7 @@
 import Foundation
 import ShopifySimulator
-import StockSyncCore
+import StockSyncDomain
+import StockSyncShopify
 import Testing
 
 /// The simulator as the client meets it: authentication, errors, cost and throttling,

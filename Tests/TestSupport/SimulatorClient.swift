@@ -1,26 +1,26 @@
 import Foundation
-import StockSyncCore
+import StockSyncShopify
 
 /// The Shopify simulator's own endpoints (seed a store, read every level and its history,
 /// inject faults, sell on the storefront), for the tests and the benchmarks.
-public final class SimulatorClient {
-    public let baseURL: String
+package final class SimulatorClient {
+    package let baseURL: String
     private let http: CurlTransport
 
-    public init(baseURL: String) throws {
+    package init(baseURL: String) throws {
         self.baseURL = baseURL
         http = try CurlTransport(totalTimeout: .seconds(120))
     }
 
-    public struct Failure: Error, CustomStringConvertible {
-        public let description: String
-        public init(_ description: String) { self.description = description }
+    package struct Failure: Error, CustomStringConvertible {
+        package let description: String
+        package init(_ description: String) { self.description = description }
     }
 
     /// Where a shop's Admin API is, for `stocksync shop connect --admin-url`.
-    public func adminURL(_ shop: String) -> String { "\(baseURL)/store/\(shop)" }
+    package func adminURL(_ shop: String) -> String { "\(baseURL)/store/\(shop)" }
 
-    public var isUp: Bool { (try? http.get("\(baseURL)/_simulator/health", headers: []).status) == 200 }
+    package var isUp: Bool { (try? http.get("\(baseURL)/_simulator/health", headers: []).status) == 200 }
 
     private func get<T: Decodable>(_ path: String, as: T.Type = T.self) throws -> T {
         let response = try http.get(baseURL + path, headers: [])
@@ -36,26 +36,26 @@ public final class SimulatorClient {
         }
     }
 
-    public struct Location: Codable, Sendable {
-        public var id: Int
-        public var name: String
-        public init(id: Int, name: String) { self.id = id; self.name = name }
+    package struct Location: Codable, Sendable {
+        package var id: Int
+        package var name: String
+        package init(id: Int, name: String) { self.id = id; self.name = name }
     }
 
-    public struct Item: Codable, Sendable {
-        public var sku: String
-        public var levels: [String: Int]
-        public init(sku: String, levels: [String: Int]) { self.sku = sku; self.levels = levels }
+    package struct Item: Codable, Sendable {
+        package var sku: String
+        package var levels: [String: Int]
+        package init(sku: String, levels: [String: Int]) { self.sku = sku; self.levels = levels }
     }
 
-    public struct Seed: Codable, Sendable {
-        public var token: String
-        public var plan: String
+    package struct Seed: Codable, Sendable {
+        package var token: String
+        package var plan: String
         /// Points the store's bucket holds; nil: Shopify's size for the plan (20× its rate).
-        public var bucketSize: Double?
-        public var locations: [Location]
-        public var items: [Item]
-        public init(token: String, plan: String, bucketSize: Double? = nil, locations: [Location], items: [Item]) {
+        package var bucketSize: Double?
+        package var locations: [Location]
+        package var items: [Item]
+        package init(token: String, plan: String, bucketSize: Double? = nil, locations: [Location], items: [Item]) {
             self.token = token
             self.plan = plan
             self.bucketSize = bucketSize
@@ -64,52 +64,52 @@ public final class SimulatorClient {
         }
     }
 
-    public struct Level: Codable, Equatable, Sendable {
-        public var sku: String?
-        public var inventoryItemId: String
-        public var locationId: String
-        public var available: Int
+    package struct Level: Codable, Equatable, Sendable {
+        package var sku: String?
+        package var inventoryItemId: String
+        package var locationId: String
+        package var available: Int
     }
 
-    public struct Change: Codable, Sendable {
-        public var inventoryItemId: String
-        public var locationId: String
-        public var available: Int
+    package struct Change: Codable, Sendable {
+        package var inventoryItemId: String
+        package var locationId: String
+        package var available: Int
         /// Seconds since 1970.
-        public var at: Double
+        package var at: Double
     }
 
-    public struct Stats: Codable, Sendable {
-        public var calls: Int
-        public var throttled: Int
-        public var costCharged: Double
-        public var restoreRate: Double
-        public var bucketSize: Double
-        public var faultsInjected: Int
-        public var webhooksDelivered: Int
-        public var webhookAttemptsFailed: Int
-        public var webhooksAbandoned: Int
+    package struct Stats: Codable, Sendable {
+        package var calls: Int
+        package var throttled: Int
+        package var costCharged: Double
+        package var restoreRate: Double
+        package var bucketSize: Double
+        package var faultsInjected: Int
+        package var webhooksDelivered: Int
+        package var webhookAttemptsFailed: Int
+        package var webhooksAbandoned: Int
     }
 
-    public struct Faults: Codable, Sendable {
-        public var serverErrorRate: Double
-        public var lostResponseRate: Double
-        public var latencyMilliseconds: Int
-        public init(serverErrorRate: Double = 0, lostResponseRate: Double = 0, latencyMilliseconds: Int = 0) {
+    package struct Faults: Codable, Sendable {
+        package var serverErrorRate: Double
+        package var lostResponseRate: Double
+        package var latencyMilliseconds: Int
+        package init(serverErrorRate: Double = 0, lostResponseRate: Double = 0, latencyMilliseconds: Int = 0) {
             self.serverErrorRate = serverErrorRate
             self.lostResponseRate = lostResponseRate
             self.latencyMilliseconds = latencyMilliseconds
         }
     }
 
-    public func seed(_ shop: String, _ seed: Seed) throws { try post("/_simulator/shops/\(shop)", seed) }
-    public func levels(_ shop: String) throws -> [Level] { try get("/_simulator/shops/\(shop)/levels") }
-    public func history(_ shop: String) throws -> [Change] { try get("/_simulator/shops/\(shop)/history") }
-    public func stats(_ shop: String) throws -> Stats { try get("/_simulator/shops/\(shop)/stats") }
-    public func setFaults(_ faults: Faults) throws { try post("/_simulator/faults", faults) }
+    package func seed(_ shop: String, _ seed: Seed) throws { try post("/_simulator/shops/\(shop)", seed) }
+    package func levels(_ shop: String) throws -> [Level] { try get("/_simulator/shops/\(shop)/levels") }
+    package func history(_ shop: String) throws -> [Change] { try get("/_simulator/shops/\(shop)/history") }
+    package func stats(_ shop: String) throws -> Stats { try get("/_simulator/shops/\(shop)/stats") }
+    package func setFaults(_ faults: Faults) throws { try post("/_simulator/faults", faults) }
 
     /// Where the store delivers its order webhooks, signed with `secret`.
-    public func subscribe(_ shop: String, address: String, secret: String, duplicateRate: Double = 0,
+    package func subscribe(_ shop: String, address: String, secret: String, duplicateRate: Double = 0,
                           reorderMilliseconds: Int = 0) throws {
         struct Subscription: Codable {
             var address: String; var secret: String; var duplicateRate: Double; var reorderMilliseconds: Int
@@ -119,7 +119,7 @@ public final class SimulatorClient {
     }
 
     /// A storefront order; returns its id.
-    public func placeOrder(_ shop: String, lines: [(sku: String, quantity: Int)]) throws -> Int {
+    package func placeOrder(_ shop: String, lines: [(sku: String, quantity: Int)]) throws -> Int {
         struct Line: Codable { var sku: String; var quantity: Int }
         struct Order: Codable { var lines: [Line] }
         struct Placed: Codable { var id: Int }
@@ -131,7 +131,7 @@ public final class SimulatorClient {
         return try JSONDecoder().decode(Placed.self, from: Data(response.body)).id
     }
 
-    public func cancelOrder(_ shop: String, id: Int, restock: Bool) throws {
+    package func cancelOrder(_ shop: String, id: Int, restock: Bool) throws {
         struct Cancel: Codable { var restock: Bool }
         try post("/_simulator/shops/\(shop)/orders/\(id)/cancel", Cancel(restock: restock))
     }
@@ -147,23 +147,23 @@ public final class SimulatorClient {
     }
 
     /// An order edit: each named line's quantity becomes the one given.
-    public func editOrder(_ shop: String, id: Int, lines: [(sku: String, quantity: Int)], restock: Bool) throws {
+    package func editOrder(_ shop: String, id: Int, lines: [(sku: String, quantity: Int)], restock: Bool) throws {
         try post("/_simulator/shops/\(shop)/orders/\(id)/edit", LineChanges(lines, restock: restock))
     }
 
     /// A refund of units of the named lines.
-    public func refundOrder(_ shop: String, id: Int, lines: [(sku: String, quantity: Int)], restock: Bool) throws {
+    package func refundOrder(_ shop: String, id: Int, lines: [(sku: String, quantity: Int)], restock: Bool) throws {
         try post("/_simulator/shops/\(shop)/orders/\(id)/refund", LineChanges(lines, restock: restock))
     }
 
     /// A merchant setting a level in Shopify's admin, behind stocksync's back.
-    public func edit(_ shop: String, sku: String, location: String, available: Int) throws {
+    package func edit(_ shop: String, sku: String, location: String, available: Int) throws {
         struct Edit: Codable { var sku: String; var locationId: String; var available: Int }
         try post("/_simulator/shops/\(shop)/edits", Edit(sku: sku, locationId: location, available: available))
     }
 
     /// A storefront order taking `quantity` at a location.
-    public func sell(_ shop: String, sku: String, location: String, quantity: Int) throws {
+    package func sell(_ shop: String, sku: String, location: String, quantity: Int) throws {
         struct Sale: Codable { var sku: String; var locationId: String; var quantity: Int }
         try post("/_simulator/shops/\(shop)/sales", Sale(sku: sku, locationId: location, quantity: quantity))
     }

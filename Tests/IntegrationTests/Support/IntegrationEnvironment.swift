@@ -1,5 +1,8 @@
 import Foundation
-import StockSyncCore
+import StockSyncAMQP
+import StockSyncPostgres
+import StockSyncRuntime
+import StockSyncStore
 import Testing
 
 /// The real servers the integration tests use, named by environment variables that
@@ -49,7 +52,7 @@ enum IntegrationEnvironment {
         try broker.purge(QueueTopology.erpReservations)
         let database = try database()
         try database.execute(script: "DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
-        try Migrator(directory: repository.appendingPathComponent("Schemas/migrations").path).run(on: database)
+        try Migrator.embedded.run(on: database)
     }
 
     /// Ports for the servers tests start, one range per kind so that suites running at once

@@ -1,6 +1,9 @@
 import Foundation
 import Logging
-import StockSyncCore
+import StockSyncDomain
+import StockSyncShopify
+import StockSyncStore
+import StockSyncWorkers
 import TestSupport
 import Testing
 
@@ -32,8 +35,9 @@ struct ShopFixture {
                     .init(sku: sku, levels: Dictionary(uniqueKeysWithValues: ids.map { ("\($0)", 0) }))
                 }))
             let store = PushStore(connection: database)
-            try store.connect(shop: shop, apiVersion: .default, adminURL: simulator.adminURL(shop), accessToken: Self.token)
-            let api = try InventoryAPI(connection: store.connectedShops().first { $0.shop == shop }!, logger: Logger(label: "test"))
+            let registry = ShopRegistry(connection: database)
+            try registry.connect(shop: shop, apiVersion: .default, adminURL: simulator.adminURL(shop), accessToken: Self.token)
+            let api = try InventoryAPI(connection: registry.connectedShops().first { $0.shop == shop }!, logger: Logger(label: "test"))
             let summary = try CatalogueSync(store: store, api: api).run()
             #expect(summary.items == scenario.skus.count - missingSKUs.count && summary.unknownLocations.isEmpty)
         }

@@ -1,5 +1,5 @@
 import Foundation
-import StockSyncCore
+import StockSyncRuntime
 import TestSupport
 
 /// The `shopify-simulator` executable on a port of its own.

@@ -1,5 +1,8 @@
 import Foundation
-import StockSyncCore
+import StockSyncAMQP
+import StockSyncPostgres
+import StockSyncStore
+import StockSyncWorkers
 import TestSupport
 
 /// A catalogue of stock events and the state they must end in, computed here by plain
@@ -103,7 +106,7 @@ struct StockScenario {
     }
 
     static func configure(_ connection: PostgresConnection) throws {
-        let store = ShopConfigurationStore(connection: connection)
+        let store = ShopConfiguration(connection: connection)
         for (shop, buffer) in shopBuffers { try store.upsertShop(shop, defaultSafetyBuffer: buffer) }
         for mapping in mappings {
             try store.map(shop: mapping.shop, warehouse: mapping.warehouse, location: mapping.location)
@@ -127,8 +130,8 @@ struct StockScenario {
         let rows = try connection.query("SELECT sku, warehouse, on_hand, allocated, reserved FROM stock_levels")
         var result: [String: Quantities] = [:]
         for row in 0..<rows.count {
-            result["\(rows.string(row, 0)!)|\(rows.string(row, 1)!)"] = Quantities(
-                onHand: rows.int(row, 2)!, allocated: rows.int(row, 3)!, reserved: rows.int(row, 4)!)
+            let (sku, warehouse, onHand, allocated, reserved) = try rows.decode(row, as: (String, String, Int, Int, Int).self)
+            result["\(sku)|\(warehouse)"] = Quantities(onHand: onHand, allocated: allocated, reserved: reserved)
         }
         return result
     }
@@ -137,7 +140,8 @@ struct StockScenario {
         let rows = try connection.query("SELECT shop, sku, location, available FROM available_to_sell")
         var result: [String: Int] = [:]
         for row in 0..<rows.count {
-            result["\(rows.string(row, 0)!)|\(rows.string(row, 1)!)|\(rows.string(row, 2)!)"] = rows.int(row, 3)!
+            let (shop, sku, location, available) = try rows.decode(row, as: (String, String, String, Int).self)
+            result["\(shop)|\(sku)|\(location)"] = available
         }
         return result
     }

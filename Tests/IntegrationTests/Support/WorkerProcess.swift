@@ -1,4 +1,5 @@
 import Foundation
+import StockSyncRuntime
 
 /// A worker executable started as its own process, so that tests can kill it for real.
 final class WorkerProcess {

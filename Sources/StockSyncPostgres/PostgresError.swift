@@ -1,0 +1,79 @@
+/// A PostgreSQL failure. Its text carries the server's message and SQLSTATE, never the
+/// connection string (which holds the password).
+package struct PostgresError: Error, CustomStringConvertible, Sendable {
+    private enum Kind: Sendable {
+        case connectionFailed(String)
+        case connectionLost(String)
+        case queryFailed(sqlState: String, message: String)
+        case unexpectedResult(String)
+        case columnCountMismatch(expected: Int, actual: Int)
+        case unexpectedNull(column: String, swiftType: String)
+        case typeMismatch(column: String, swiftType: String, postgresType: UInt32)
+    }
+
+    private let kind: Kind
+
+    static func connectionFailed(_ message: String) -> PostgresError { PostgresError(kind: .connectionFailed(message)) }
+    static func connectionLost(_ message: String) -> PostgresError { PostgresError(kind: .connectionLost(message)) }
+    static func queryFailed(sqlState: String, message: String) -> PostgresError {
+        PostgresError(kind: .queryFailed(sqlState: sqlState, message: message))
+    }
+    static func unexpectedResult(_ message: String) -> PostgresError { PostgresError(kind: .unexpectedResult(message)) }
+    static func columnCountMismatch(expected: Int, actual: Int) -> PostgresError {
+        PostgresError(kind: .columnCountMismatch(expected: expected, actual: actual))
+    }
+    static func unexpectedNull(column: String, swiftType: String) -> PostgresError {
+        PostgresError(kind: .unexpectedNull(column: column, swiftType: swiftType))
+    }
+    static func typeMismatch(column: String, swiftType: String, postgresType: UInt32) -> PostgresError {
+        PostgresError(kind: .typeMismatch(column: column, swiftType: swiftType, postgresType: postgresType))
+    }
+
+    /// The column a row could not be decoded at (`PostgresRows.decode`): the query and the
+    /// code reading it disagree.
+    package var column: String? {
+        switch kind {
+        case .unexpectedNull(let column, _), .typeMismatch(let column, _, _): return column
+        default: return nil
+        }
+    }
+
+    /// The SQLSTATE the server answered with, if it answered.
+    package var sqlState: String? {
+        if case .queryFailed(let state, _) = kind { return state }
+        return nil
+    }
+
+    /// Trying again later (on a new connection if this one broke) can succeed.
+    package var isRetriable: Bool {
+        switch kind {
+        case .connectionFailed, .connectionLost: return true
+        case .unexpectedResult, .columnCountMismatch, .unexpectedNull, .typeMismatch: return false
+        case .queryFailed(let state, _):
+            // 08 connection, 40 serialization/deadlock, 53 resources, 57 operator intervention, 58 system.
+            return ["08", "40", "53", "57", "58"].contains(String(state.prefix(2)))
+        }
+    }
+
+    /// The server refused the data itself (class 22 data exception, 23 integrity): retrying
+    /// the same input fails the same way.
+    package var isDataError: Bool {
+        guard let prefix = sqlState?.prefix(2) else { return false }
+        return prefix == "22" || prefix == "23"
+    }
+
+    package var description: String {
+        switch kind {
+        case .connectionFailed(let message): return "cannot connect to PostgreSQL: \(message)"
+        case .connectionLost(let message): return "PostgreSQL connection lost: \(message)"
+        case .queryFailed(let state, let message): return "PostgreSQL error \(state): \(message)"
+        case .unexpectedResult(let message): return "unexpected PostgreSQL result: \(message)"
+        case .columnCountMismatch(let expected, let actual):
+            return "unexpected PostgreSQL result: \(actual) columns where \(expected) were read"
+        case .unexpectedNull(let column, let swiftType):
+            return "unexpected PostgreSQL result: column \(column) is NULL, read as \(swiftType)"
+        case .typeMismatch(let column, let swiftType, let postgresType):
+            return "unexpected PostgreSQL result: column \(column) (type oid \(postgresType)) does not read as \(swiftType)"
+        }
+    }
+}

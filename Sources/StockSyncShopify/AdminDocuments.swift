@@ -1,0 +1,210 @@
+import StockSyncDomain
+/// Every GraphQL document the client sends, per API version. `Tests/` validates each one
+/// against Shopify's published schema, so a document that drifts fails a test.
+package enum AdminDocuments {
+    /// Sets `available` for up to 250 levels, each compare-and-set against the quantity we
+    /// expect Shopify to hold. Shopify applies all of them or none.
+    package static func setAvailable(_ version: ShopifyAPIVersion) -> GraphQLOperation {
+        let document = version.supportsIdempotencyKeys
+            ? """
+            mutation SetAvailable($input: InventorySetQuantitiesInput!, $idempotencyKey: String!) {
+              inventorySetQuantities(input: $input) @idempotent(key: $idempotencyKey) {
+                inventoryAdjustmentGroup { id }
+                userErrors { code field message }
+              }
+            }
+            """
+            : """
+            mutation SetAvailable($input: InventorySetQuantitiesInput!) {
+              inventorySetQuantities(input: $input) {
+                inventoryAdjustmentGroup { id }
+                userErrors { code field message }
+              }
+            }
+            """
+        return GraphQLOperation(name: "SetAvailable", document: document, requestedCost: 10)
+    }
+
+    /// SKUs per `inventoryItemsBySKU` call, and the page size that leaves room for SKUs
+    /// held by several variants.
+    package static let skusPerLookup = 50
+    static let itemsPerLookupPage = 100
+
+    /// Inventory items by SKU, through Shopify's search syntax (`sku:"A" OR sku:"B"`).
+    package static let inventoryItemsBySKU = GraphQLOperation(
+        name: "InventoryItemsBySKU",
+        document: """
+        query InventoryItemsBySKU($first: Int!, $query: String!) {
+          inventoryItems(first: $first, query: $query) {
+            nodes { id sku }
+          }
+        }
+        """,
+        requestedCost: Double(2 + itemsPerLookupPage))
+
+    /// Levels read per `availableLevels` call (3 points each).
+    package static let levelsPerRead = 100
+
+    /// `available` at given (item, location) pairs, one alias per pair.
+    package static func availableLevels(count: Int) -> GraphQLOperation {
+        precondition(count > 0)
+        let variables = (0..<count).map { "$item\($0): ID!, $location\($0): ID!" }.joined(separator: ", ")
+        let fields = (0..<count).map { index in
+            """
+              level\(index): inventoryItem(id: $item\(index)) {
+                inventoryLevel(locationId: $location\(index)) { quantities(names: ["available"]) { name quantity } }
+              }
+            """
+        }.joined(separator: "\n")
+        return GraphQLOperation(name: "AvailableLevels\(count)",
+                                document: "query AvailableLevels(\(variables)) {\n\(fields)\n}",
+                                requestedCost: Double(3 * count))
+    }
+
+    /// Items per `inventoryItemLevelsBySKU` page, and levels read per item (a store with
+    /// more locations than that stocking one item needs the bulk path).
+    package static let itemsPerLevelsPage = 25
+    package static let levelsPerItem = 10
+
+    /// Items by SKU with their `available` per location: reconciliation of a SKU list.
+    package static let inventoryItemLevelsBySKU = GraphQLOperation(
+        name: "InventoryItemLevelsBySKU",
+        document: """
+        query InventoryItemLevelsBySKU($first: Int!, $query: String!, $after: String) {
+          inventoryItems(first: $first, query: $query, after: $after) {
+            nodes {
+              id
+              sku
+              inventoryLevels(first: 10) {
+                nodes {
+                  location { id }
+                  quantities(names: ["available"]) { name quantity }
+                }
+              }
+            }
+            pageInfo { hasNextPage endCursor }
+          }
+        }
+        """,
+        requestedCost: Double(2 + itemsPerLevelsPage * (1 + 2 + levelsPerItem * 3)))
+
+    /// Where Shopify deducted an order's stock: each fulfillment order's assigned location
+    /// and its line items (for the order-worker).
+    package static let orderFulfillment = GraphQLOperation(
+        name: "OrderFulfillment",
+        document: """
+        query OrderFulfillment($id: ID!) {
+          order(id: $id) {
+            id
+            updatedAt
+            fulfillmentOrders(first: 5) {
+              nodes {
+                status
+                assignedLocation { location { id } }
+                lineItems(first: 50) {
+                  nodes { totalQuantity lineItem { id sku } }
+                }
+              }
+            }
+          }
+        }
+        """,
+        requestedCost: Double(1 + 2 + 5 * (1 + 1 + 1 + 2 + 50 * 2)))
+
+    /// Orders asked for in one `ordersFulfillment` call: 16 × 53 points stays under
+    /// Shopify's 1,000-point limit for a single query.
+    package static let ordersPerFulfillmentQuery = 16
+
+    /// `orderFulfillment` for `count` orders in one call, each under the alias `o<index>`,
+    /// with pages small enough for 16 orders to fit in one query: an order whose fulfillment
+    /// orders or lines do not fit (`hasNextPage`) is asked again alone.
+    package static func ordersFulfillment(count: Int) -> GraphQLOperation {
+        let variables = (0..<count).map { "$o\($0): ID!" }.joined(separator: ", ")
+        let fields = (0..<count).map { "  o\($0): order(id: $o\($0)) { ...OrderPlacement }" }.joined(separator: "\n")
+        return GraphQLOperation(
+            name: "OrdersFulfillment\(count)",
+            document: """
+            query OrdersFulfillment\(count)(\(variables)) {
+            \(fields)
+            }
+
+            fragment OrderPlacement on Order {
+              fulfillmentOrders(first: 2) {
+                pageInfo { hasNextPage }
+                nodes {
+                  assignedLocation { location { id } }
+                  lineItems(first: 10) {
+                    pageInfo { hasNextPage }
+                    nodes { totalQuantity lineItem { id sku } }
+                  }
+                }
+              }
+            }
+            """,
+            requestedCost: Double(count * (1 + 2 + 2 * (1 + 2 + 2 + 10 * 2))))
+    }
+
+    static let locationsPerPage = 250
+
+    package static let locations = GraphQLOperation(
+        name: "Locations",
+        document: """
+        query Locations($first: Int!, $after: String) {
+          locations(first: $first, after: $after, includeInactive: true) {
+            nodes { id name isActive }
+            pageInfo { hasNextPage endCursor }
+          }
+        }
+        """,
+        requestedCost: Double(2 + locationsPerPage))
+
+    /// Every inventory item with its `available` per location, for a bulk operation.
+    package static let catalogueBulkQuery = """
+        {
+          inventoryItems {
+            edges {
+              node {
+                id
+                sku
+                inventoryLevels {
+                  edges {
+                    node {
+                      location { id }
+                      quantities(names: ["available"]) { name quantity }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+        """
+
+    package static let runBulkQuery = GraphQLOperation(
+        name: "RunBulkQuery",
+        document: """
+        mutation RunBulkQuery($query: String!) {
+          bulkOperationRunQuery(query: $query) {
+            bulkOperation { id status }
+            userErrors { code field message }
+          }
+        }
+        """,
+        requestedCost: 10)
+
+    package static let currentBulkOperation = GraphQLOperation(
+        name: "CurrentBulkOperation",
+        document: """
+        query CurrentBulkOperation {
+          currentBulkOperation(type: QUERY) { id status errorCode objectCount url }
+        }
+        """,
+        requestedCost: 1)
+
+    /// Every document, for schema validation; `availableLevels` at a small size.
+    package static func all(_ version: ShopifyAPIVersion) -> [GraphQLOperation] {
+        [setAvailable(version), inventoryItemsBySKU, inventoryItemLevelsBySKU, orderFulfillment, ordersFulfillment(count: 2),
+         availableLevels(count: 2), locations, runBulkQuery,
+         currentBulkOperation, GraphQLOperation(name: "CatalogueBulkQuery", document: catalogueBulkQuery, requestedCost: 0)]
+    }
+}

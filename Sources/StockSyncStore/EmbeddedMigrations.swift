@@ -1,0 +1,13 @@
+extension Migrator {
+    /// The migrations built into the binary from `Migrations/` (each file is listed in
+    /// Package.swift's resources and here; a test checks the three agree), so that
+    /// `stocksync migrate` works from any directory and in the container image.
+    package static let embedded = Migrator(migrations: [
+        ("0001_stock.sql", PackageResources._001_stock_sql),
+        ("0002_push.sql", PackageResources._002_push_sql),
+        ("0003_reconcile.sql", PackageResources._003_reconcile_sql),
+        ("0004_orders.sql", PackageResources._004_orders_sql),
+        ("0005_byte_order_keys.sql", PackageResources._005_byte_order_keys_sql),
+        ("0006_outbox_in_place.sql", PackageResources._006_outbox_in_place_sql),
+    ].map { name, bytes in Migration(name: name, sql: String(decoding: bytes, as: UTF8.self)) })
+}

@@ -1,0 +1,391 @@
+import StockSyncDomain
+import StockSyncPostgres
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The order tables (`Schemas/migrations/0004_orders.sql`): loads the `OrderBook` of a batch
+/// under its locks and saves what the batch changed, in the caller's transaction.
+package struct OrderStore {
+    package let connection: PostgresConnection
+
+    package init(connection: PostgresConnection) {
+        self.connection = connection
+    }
+
+    /// Records these deliveries' event ids; returns the ids not recorded before.
+    package func recordEvents(_ messages: [OrderMessage]) throws(PostgresError) -> Set<String> {
+        guard !messages.isEmpty else { return [] }
+        let rows = try connection.query("""
+            INSERT INTO order_webhook_events (event_id, shop, order_id, topic)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+            ON CONFLICT DO NOTHING RETURNING event_id
+            """, [.strings(messages.map(\.eventID)), .strings(messages.map(\.shop)), .strings(messages.map(\.orderID)),
+                  .strings(messages.map(\.topic))])
+        return Set(try rows.decodeAll(as: String.self))
+    }
+
+    /// Serializes everything that changes these orders until the transaction ends; take
+    /// before any SKU lock.
+    package func lock(orders keys: some Collection<OrderKey>) throws {
+        try AdvisoryLock.order.willTake(keys.map { "\($0.shop)\u{1F}\($0.orderID)" }, on: connection)
+        try connection.query("""
+            SELECT count(pg_advisory_xact_lock($3, key))
+            FROM (SELECT DISTINCT hashtext(shop || chr(31) || order_id) AS key
+                  FROM unnest($1::text[], $2::text[]) AS o(shop, order_id) ORDER BY key) AS keys
+            """, [.strings(keys.map(\.shop)), .strings(keys.map(\.orderID)), .int(AdvisoryLock.order.namespace)])
+    }
+
+    /// The SKUs these orders' lines and reservations name: `lockAndLoad` locks them all.
+    /// Call holding the orders' locks, so that the answer stays true.
+    package func skus(of keys: some Collection<OrderKey>) throws(PostgresError) -> Set<String> {
+        let rows = try connection.query("""
+            SELECT l.sku FROM unnest($1::text[], $2::text[]) AS o(shop, order_id)
+            JOIN order_lines l ON l.shop = o.shop AND l.order_id = o.order_id WHERE l.sku IS NOT NULL
+            UNION
+            SELECT r.sku FROM unnest($1::text[], $2::text[]) AS o(shop, order_id)
+            JOIN order_reservations r ON r.shop = o.shop AND r.order_id = o.order_id
+            """, [.strings(keys.map(\.shop)), .strings(keys.map(\.orderID))])
+        return Set(try rows.decodeAll(as: String.self))
+    }
+
+    /// Lines of these orders whose Shopify location is recorded (they need no lookup).
+    package func placedLines(of orders: some Collection<OrderKey>) throws(PostgresError) -> Set<OrderLineKey> {
+        let rows = try connection.query("""
+            SELECT l.shop, l.order_id, l.line_id FROM unnest($1::text[], $2::text[]) AS o(shop, order_id)
+            JOIN order_lines l ON l.shop = o.shop AND l.order_id = o.order_id WHERE l.location IS NOT NULL
+            """, [.strings(orders.map(\.shop)), .strings(orders.map(\.orderID))])
+        return Set(try (0..<rows.count).map { row throws(PostgresError) in
+            let (shop, orderID, lineID) = try rows.decode(row, as: (String, String, String).self)
+            return OrderLineKey(shop: shop, orderID: orderID, lineID: lineID)
+        })
+    }
+
+    /// Locks these orders and the SKUs they touch (`skus` plus those recorded on their
+    /// lines), then loads everything their reservations depend on.
+    package func lockAndLoad(orders keys: Set<OrderKey>, skus: Set<String>) throws -> OrderBook {
+        guard !keys.isEmpty else { return OrderBook() }
+        try lock(orders: keys)
+        let sorted = keys.sorted()
+        let shops = sorted.map(\.shop), ids = sorted.map(\.orderID)
+        var orders: [OrderKey: OrderRecord] = [:]
+        var lines: [OrderLineKey: OrderLineRecord] = [:]
+        var reservations: [OrderLineKey: [String: WarehouseReservation]] = [:]
+        let orderRows = try connection.query("""
+            SELECT s.shop, s.order_id, s.name, extract(epoch FROM s.updated_at)::float8, s.cancelled,
+                   extract(epoch FROM s.triggered_at)::float8
+            FROM unnest($1::text[], $2::text[]) AS o(shop, order_id)
+            JOIN shopify_orders s ON s.shop = o.shop AND s.order_id = o.order_id
+            """, [.strings(shops), .strings(ids)])
+        for row in 0..<orderRows.count {
+            let (shop, orderID, name, updatedAt, cancelled, triggeredAt) =
+                try orderRows.decode(row, as: (String, String, String, Double?, Bool, Double?).self)
+            orders[OrderKey(shop: shop, orderID: orderID)] = OrderRecord(
+                name: name, updatedAt: updatedAt.map(Date.init(timeIntervalSince1970:)),
+                triggeredAt: triggeredAt.map(Date.init(timeIntervalSince1970:)), cancelled: cancelled)
+        }
+        var touched = skus
+        let lineRows = try connection.query("""
+            SELECT l.shop, l.order_id, l.line_id, l.sku, l.location, l.state_quantity, l.state_refunded, l.deducted
+            FROM unnest($1::text[], $2::text[]) AS o(shop, order_id)
+            JOIN order_lines l ON l.shop = o.shop AND l.order_id = o.order_id
+            """, [.strings(shops), .strings(ids)])
+        for row in 0..<lineRows.count {
+            let (shop, orderID, lineID, sku, location, stateQuantity, stateRefunded, deducted) =
+                try lineRows.decode(row, as: (String, String, String, String?, String?, Int, Int, Int).self)
+            let record = OrderLineRecord(sku: sku, location: location,
+                                         stateQuantity: stateQuantity, stateRefunded: stateRefunded,
+                                         deducted: deducted)
+            if let sku = record.sku { touched.insert(sku) }
+            lines[OrderLineKey(shop: shop, orderID: orderID, lineID: lineID)] = record
+        }
+        let reservationRows = try connection.query("""
+            SELECT r.shop, r.order_id, r.line_id, r.warehouse, r.sku, r.reserved, r.backordered, r.fulfilled
+            FROM unnest($1::text[], $2::text[]) AS o(shop, order_id)
+            JOIN order_reservations r ON r.shop = o.shop AND r.order_id = o.order_id
+            """, [.strings(shops), .strings(ids)])
+        for row in 0..<reservationRows.count {
+            let (shop, orderID, lineID, warehouse, sku, reserved, backordered, fulfilled) =
+                try reservationRows.decode(row, as: (String, String, String, String, String, Int, Int, Int).self)
+            let key = OrderLineKey(shop: shop, orderID: orderID, lineID: lineID)
+            touched.insert(sku)
+            reservations[key, default: [:]][warehouse] = WarehouseReservation(
+                sku: sku, reserved: reserved, backordered: backordered, fulfilled: fulfilled)
+        }
+        let refundRows = try connection.query("""
+            SELECT f.shop, f.refund_id, f.line_id, f.order_id, f.quantity, f.restock_type, f.location
+            FROM unnest($1::text[], $2::text[]) AS o(shop, order_id)
+            JOIN order_refund_lines f ON f.shop = o.shop AND f.order_id = o.order_id
+            """, [.strings(shops), .strings(ids)])
+        var refundLines: [RefundLineKey: RefundLineRecord] = [:]
+        for row in 0..<refundRows.count {
+            let (shop, refundID, lineID, orderID, quantity, restockType, location) =
+                try refundRows.decode(row, as: (String, String, String, String, Int, String, String?).self)
+            refundLines[RefundLineKey(shop: shop, refundID: refundID, lineID: lineID)] = RefundLineRecord(
+                orderID: orderID, quantity: quantity, restockType: restockType, location: location)
+        }
+
+        // The SKUs' locks, before reading what they guard: stock levels, ATS, expectations.
+        try StockStore(connection: connection).lock(skus: touched)
+        let shopSet = Array(Set(shops))
+        let routeRows = try connection.query("""
+            SELECT shop, location, warehouse FROM warehouse_locations WHERE shop = ANY($1::text[])
+            ORDER BY shop, location, priority, warehouse
+            """, [.strings(shopSet)])
+        var routes: [ShopLocation: [String]] = [:]
+        for row in 0..<routeRows.count {
+            let (shop, location, warehouse) = try routeRows.decode(row, as: (String, String, String).self)
+            routes[ShopLocation(shop: shop, location: location), default: []].append(warehouse)
+        }
+        let stockRows = try connection.query("""
+            SELECT sku, warehouse, on_hand - allocated - reserved - order_reserved
+            FROM stock_levels WHERE sku = ANY($1::text[])
+            """, [.strings(touched)])
+        var promisable: [StockKey: Int] = [:]
+        for row in 0..<stockRows.count {
+            let (sku, warehouse, units) = try stockRows.decode(row, as: (String, String, Int).self)
+            promisable[StockKey(sku: sku, warehouse: warehouse)] = units
+        }
+        return OrderBook(orders: orders, lines: lines, reservations: reservations,
+                         refundLines: refundLines, routes: routes, promisable: promisable)
+    }
+
+    /// Saves what the batch changed: orders, lines, refunds, reservations and the levels'
+    /// order reservations, expectations, incidents, and the events into the outbox.
+    package func save(_ book: OrderBook) throws(PostgresError) {
+        let orders = book.changedOrders.sorted()
+        if !orders.isEmpty {
+            let records = orders.map { book.orders[$0]! }
+            try connection.query("""
+                INSERT INTO shopify_orders AS s (shop, order_id, name, updated_at, triggered_at, cancelled)
+                SELECT shop, order_id, name, to_timestamp(updated), to_timestamp(triggered), cancelled
+                FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::float8[], $6::boolean[])
+                     AS o(shop, order_id, name, updated, triggered, cancelled)
+                ON CONFLICT (shop, order_id) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at,
+                    triggered_at = excluded.triggered_at, cancelled = excluded.cancelled
+                """, [.strings(orders.map(\.shop)), .strings(orders.map(\.orderID)), .strings(records.map(\.name)),
+                      .optionalStrings(records.map { $0.updatedAt.map { $0.timeIntervalSince1970.description } }),
+                      .optionalStrings(records.map { $0.triggeredAt.map { $0.timeIntervalSince1970.description } }),
+                      .strings(records.map { $0.cancelled ? "true" : "false" })])
+        }
+        let lines = book.changedLines.sorted()
+        if !lines.isEmpty {
+            let records = lines.map { book.lines[$0]! }
+            try connection.query("""
+                INSERT INTO order_lines AS l (shop, order_id, line_id, sku, location, state_quantity, state_refunded, deducted)
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[],
+                                     $7::bigint[], $8::bigint[])
+                ON CONFLICT (shop, order_id, line_id) DO UPDATE SET sku = excluded.sku, location = excluded.location,
+                    state_quantity = excluded.state_quantity, state_refunded = excluded.state_refunded,
+                    deducted = excluded.deducted
+                """, [.strings(lines.map(\.order.shop)), .strings(lines.map(\.order.orderID)), .strings(lines.map(\.lineID)),
+                      .optionalStrings(records.map(\.sku)), .optionalStrings(records.map(\.location)),
+                      .ints(records.map(\.stateQuantity)), .ints(records.map(\.stateRefunded)), .ints(records.map(\.deducted))])
+        }
+        let refunds = Array(book.newRefundLines)
+        if !refunds.isEmpty {
+            let records = refunds.map { book.refundLines[$0]! }
+            try connection.query("""
+                INSERT INTO order_refund_lines (shop, refund_id, line_id, order_id, quantity, restock_type, location)
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[])
+                ON CONFLICT DO NOTHING
+                """, [.strings(refunds.map(\.shop)), .strings(refunds.map(\.refundID)), .strings(refunds.map(\.lineID)),
+                      .strings(records.map(\.orderID)), .ints(records.map(\.quantity)), .strings(records.map(\.restockType)),
+                      .optionalStrings(records.map(\.location))])
+        }
+        try saveReservations(book)
+        try saveExpectations(book)
+        try saveIncidents(book.incidents)
+        try enqueue(book.events)
+    }
+
+    private func saveReservations(_ book: OrderBook) throws(PostgresError) {
+        var keys: [OrderLineKey] = [], warehouses: [String] = [], values: [WarehouseReservation] = []
+        for line in book.changedReservations.sorted() {
+            for (warehouse, reservation) in book.reservations[line] ?? [:] {
+                keys.append(line)
+                warehouses.append(warehouse)
+                values.append(reservation)
+            }
+        }
+        if !keys.isEmpty {
+            try connection.query("""
+                INSERT INTO order_reservations AS r (shop, order_id, line_id, warehouse, sku, reserved, backordered, fulfilled)
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[],
+                                     $7::bigint[], $8::bigint[])
+                ON CONFLICT (shop, order_id, line_id, warehouse) DO UPDATE SET reserved = excluded.reserved,
+                    backordered = excluded.backordered, fulfilled = excluded.fulfilled
+                """, [.strings(keys.map(\.order.shop)), .strings(keys.map(\.order.orderID)), .strings(keys.map(\.lineID)),
+                      .strings(warehouses), .strings(values.map(\.sku)), .ints(values.map(\.reserved)),
+                      .ints(values.map(\.backordered)), .ints(values.map(\.fulfilled))])
+        }
+        let deltas = book.reservedDeltas.filter { $0.value != 0 }.sorted { $0.key < $1.key }
+        if !deltas.isEmpty {
+            // A level the ERP has not reported yet still carries the reservation.
+            try connection.query("""
+                INSERT INTO stock_levels AS s (sku, warehouse, on_hand, allocated, reserved, order_reserved)
+                SELECT sku, warehouse, 0, 0, 0, delta FROM unnest($1::text[], $2::text[], $3::bigint[]) AS d(sku, warehouse, delta)
+                ON CONFLICT (sku, warehouse) DO UPDATE SET order_reserved = s.order_reserved + excluded.order_reserved
+                """, [.strings(deltas.map(\.key.sku)), .strings(deltas.map(\.key.warehouse)), .ints(deltas.map(\.value))])
+        }
+    }
+
+    /// Hands Shopify's deductions and restocks to the push side, which folds them into its
+    /// expectations at moments it knows to be later than them (see `PushStore.foldPending`):
+    /// changing `expected` here could be overwritten by a push confirmed just after.
+    private func saveExpectations(_ book: OrderBook) throws(PostgresError) {
+        let keys = Set(book.shopifyDeductions.keys).union(book.shopifyRestocks.keys).sorted {
+            ($0.shop, $0.sku, $0.location) < ($1.shop, $1.sku, $1.location)
+        }
+        guard !keys.isEmpty else { return }
+        try connection.query("""
+            UPDATE shopify_levels l SET pending_deducted = l.pending_deducted + o.deducted,
+                   pending_restocked = l.pending_restocked + o.restocked
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[])
+                 AS o(shop, sku, location, deducted, restocked)
+            WHERE l.shop = o.shop AND l.sku = o.sku AND l.location = o.location
+            """, [.strings(keys.map(\.shop)), .strings(keys.map(\.sku)), .strings(keys.map(\.location)),
+                  .ints(keys.map { book.shopifyDeductions[$0] ?? 0 }), .ints(keys.map { book.shopifyRestocks[$0] ?? 0 })])
+    }
+
+    private func saveIncidents(_ incidents: [OrderIncident]) throws(PostgresError) {
+        guard !incidents.isEmpty else { return }
+        // One row per line and kind; a later batch's figure replaces the earlier one.
+        var latest: [String: OrderIncident] = [:]
+        for incident in incidents {
+            latest["\(incident.line.order.shop)\u{0}\(incident.line.order.orderID)\u{0}\(incident.line.lineID)\u{0}\(incident.kind)"] = incident
+        }
+        let rows = Array(latest.values)
+        try connection.query("""
+            INSERT INTO order_incidents AS i (shop, order_id, line_id, kind, sku, quantity, detail)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[])
+            ON CONFLICT (shop, order_id, line_id, kind) DO UPDATE SET quantity = excluded.quantity,
+                detail = excluded.detail, sku = excluded.sku
+            """, [.strings(rows.map(\.line.order.shop)), .strings(rows.map(\.line.order.orderID)),
+                  .strings(rows.map(\.line.lineID)), .strings(rows.map(\.kind.rawValue)), .optionalStrings(rows.map(\.sku)),
+                  .ints(rows.map(\.quantity)), .strings(rows.map(\.detail))])
+    }
+
+    /// Writes events into the outbox, in the transaction of the change they announce.
+    private func enqueue(_ events: [ReservationEvent]) throws(PostgresError) {
+        guard !events.isEmpty else { return }
+        let ids = events.map { _ in UUID().uuidString.lowercased() }
+        let now = Date()
+        let bodies = zip(ids, events).map { id, event in ReservationEventBody(id: id, event: event, at: now).json }
+        try connection.query("""
+            INSERT INTO reservation_outbox (routing_key, message_id, body)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+            """, [.strings(events.map { "reservation.\($0.kind.rawValue)" }), .strings(ids), .strings(bodies)])
+    }
+
+    // MARK: Operators
+
+    package struct IncidentRow: Sendable, Codable {
+        package var shop: String
+        package var orderID: String
+        package var lineID: String
+        package var kind: String
+        package var sku: String?
+        package var quantity: Int
+        package var detail: String
+        package var createdAt: String
+    }
+
+    package func incidents(shop: String?, limit: Int) throws(PostgresError) -> [IncidentRow] {
+        let rows = try connection.query("""
+            SELECT shop, order_id, line_id, kind, sku, quantity, detail, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+            FROM order_incidents WHERE $1::text IS NULL OR shop = $1 ORDER BY created_at DESC, order_id, line_id LIMIT $2
+            """, [shop.map(PostgresParameter.string) ?? .null, .int(limit)])
+        return try (0..<rows.count).map { row throws(PostgresError) in
+            let (shop, orderID, lineID, kind, sku, quantity, detail, createdAt) =
+                try rows.decode(row, as: (String, String, String, String, String?, Int, String, String).self)
+            return IncidentRow(shop: shop, orderID: orderID, lineID: lineID, kind: kind, sku: sku, quantity: quantity,
+                               detail: detail, createdAt: createdAt)
+        }
+    }
+
+    package struct ReservationRow: Sendable, Codable {
+        package var lineID: String
+        package var sku: String
+        package var warehouse: String
+        package var reserved: Int
+        package var backordered: Int
+        package var fulfilled: Int
+    }
+
+    package struct OrderReport: Sendable, Codable {
+        package var shop: String
+        package var orderID: String
+        package var name: String
+        package var cancelled: Bool
+        package var reservations: [ReservationRow]
+        package var incidents: [String]
+    }
+
+    package func report(shop: String, orderID: String) throws(PostgresError) -> OrderReport? {
+        let order = try connection.query("SELECT name, cancelled FROM shopify_orders WHERE shop = $1 AND order_id = $2",
+                                         [.string(shop), .string(orderID)])
+        guard order.count == 1 else { return nil }
+        let rows = try connection.query("""
+            SELECT line_id, sku, warehouse, reserved, backordered, fulfilled FROM order_reservations
+            WHERE shop = $1 AND order_id = $2 ORDER BY line_id, warehouse
+            """, [.string(shop), .string(orderID)])
+        let incidents = try connection.query("""
+            SELECT line_id || ': ' || kind || ' (' || quantity || '): ' || detail FROM order_incidents
+            WHERE shop = $1 AND order_id = $2 ORDER BY line_id, kind
+            """, [.string(shop), .string(orderID)])
+        let (name, cancelled) = try order.decode(0, as: (String, Bool).self)
+        return OrderReport(
+            shop: shop, orderID: orderID, name: name, cancelled: cancelled,
+            reservations: try (0..<rows.count).map { row throws(PostgresError) in
+                let (lineID, sku, warehouse, reserved, backordered, fulfilled) =
+                    try rows.decode(row, as: (String, String, String, Int, Int, Int).self)
+                return ReservationRow(lineID: lineID, sku: sku, warehouse: warehouse,
+                                      reserved: reserved, backordered: backordered, fulfilled: fulfilled)
+            },
+            incidents: try incidents.decodeAll(as: String.self))
+    }
+}
+
+/// `reservation/1`, the body of a reservation event (`Schemas/messages/reservation.schema.json`).
+/// The relay adds `sequence`, which grows with each change of a line.
+struct ReservationEventBody: Encodable {
+    let schema = "reservation/1"
+    let event_id: String
+    let event: String
+    let occurred_at: String
+    let shop: String
+    let order_id: String
+    let order_name: String
+    let line_id: String
+    let sku: String
+    let warehouse: String
+    let reserved: Int
+    let delta: Int
+    let backordered: Int
+    let fulfilled: Int
+
+    init(id: String, event: ReservationEvent, at time: Date) {
+        event_id = id
+        self.event = event.kind.rawValue
+        occurred_at = time.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        shop = event.line.order.shop
+        order_id = event.line.order.orderID
+        order_name = event.orderName
+        line_id = event.line.lineID
+        sku = event.sku
+        warehouse = event.warehouse
+        reserved = event.reserved
+        delta = event.delta
+        backordered = event.backordered
+        fulfilled = event.fulfilled
+    }
+
+    var json: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
+    }
+}

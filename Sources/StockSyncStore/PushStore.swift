@@ -1,0 +1,370 @@
+import StockSyncDomain
+import StockSyncPostgres
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The push side's tables: the SKU → inventory item cache, expectations of Shopify's
+/// levels, and pushes in flight.
+package struct PushStore {
+    package let connection: PostgresConnection
+
+    package init(connection: PostgresConnection) {
+        self.connection = connection
+    }
+
+    /// Takes the shop for this connection's session if no other session holds it: one
+    /// push-worker spends a shop's API budget at a time, and the lock goes with the
+    /// connection when its process dies.
+    package func tryOwn(shop: String) throws(PostgresError) -> Bool {
+        let owned: Bool? = try connection.query("SELECT pg_try_advisory_lock($1, hashtext($2))",
+                                                [.int(AdvisoryLock.pushShop.namespace), .string(shop)]).decode(0, as: Bool?.self)
+        return owned ?? false
+    }
+
+    // MARK: The outbox
+
+    package struct DueBatch: Sendable {
+        package var levels: [DueLevel]
+        /// ERP time of each level's oldest unpushed change, seconds since 1970, by position.
+        package var dueSince: [Double?]
+        /// Seconds since the oldest level in the batch became due.
+        package var oldestAge: Double
+    }
+
+    /// Levels of `shop` whose ATS is ahead of what was handled, oldest first. Levels that
+    /// cannot be pushed are handled too (set aside with their problem), so none of them
+    /// holds this window up.
+    package func due(shop: String, limit: Int, itemRecheckSeconds: Int = 600) throws(PostgresError) -> DueBatch {
+        // No push of the shop is in flight now (one thread pushes it): every deduction the
+        // order-worker recorded so far happened after the expectations were last set.
+        try connection.query(Self.foldPending + """
+            WHERE (l.shop, l.sku, l.location) IN (
+                SELECT shop, sku, location FROM shopify_levels
+                WHERE shop = $1 AND (pending_deducted <> 0 OR pending_restocked <> 0) FOR UPDATE SKIP LOCKED)
+            """, [.string(shop)])
+        // The window is taken first, alone on the outbox's partial index, so the plan does
+        // not depend on how stale the statistics of a fast-changing outbox are.
+        let rows = try connection.query("""
+            WITH due AS MATERIALIZED (
+                SELECT sku, location, available, version, due_since, changed_at FROM available_to_sell
+                WHERE shop = $1 AND due ORDER BY changed_at LIMIT $2)
+            SELECT d.sku, d.location, d.available, d.version, i.inventory_item_id,
+                   i.sku IS NOT NULL AND i.inventory_item_id IS NULL AND i.checked_at > now() - make_interval(secs => $3),
+                   l.expected, coalesce(l.unreserved_sold, 0), extract(epoch FROM d.due_since)::float8,
+                   extract(epoch FROM now() - d.changed_at)::float8
+            FROM due d
+            LEFT JOIN shopify_items i ON i.shop = $1 AND i.sku = d.sku
+            LEFT JOIN shopify_levels l ON l.shop = $1 AND l.sku = d.sku AND l.location = d.location
+            ORDER BY d.changed_at
+            """, [.string(shop), .int(limit), .int(itemRecheckSeconds)])
+        var batch = DueBatch(levels: [], dueSince: [], oldestAge: 0)
+        for row in 0..<rows.count {
+            let (sku, location, available, version, inventoryItemID, itemMissing, expected, unreservedSold, dueSince, age) =
+                try rows.decode(row, as: (String, String, Int, Int, String?, Bool, Int?, Int, Double?, Double?).self)
+            batch.levels.append(DueLevel(
+                sku: sku, location: location, available: available,
+                version: version, inventoryItemID: inventoryItemID, itemMissing: itemMissing,
+                expectation: LevelExpectation(expected: expected, unreservedSold: unreservedSold)))
+            batch.dueSince.append(dueSince)
+            batch.oldestAge = max(batch.oldestAge, age ?? 0)
+        }
+        return batch
+    }
+
+    /// Folds the deductions and restocks the order-worker recorded (`pending_*`) into the
+    /// expectations, as `LevelExpectation.orderDeducted` then `restocked` do. Run only after
+    /// `expected` was last set from Shopify (a confirmed push, a read) and with no push of
+    /// the level in flight: then each pending deduction is one Shopify made after that
+    /// quantity (an order taken before a compare-and-set push would have made it fail), so
+    /// folding it once is right.
+    static let foldPending = """
+        UPDATE shopify_levels l SET
+            unreserved_sold = l.unreserved_sold - least(l.pending_deducted, l.unreserved_sold),
+            unreserved_since = CASE WHEN l.unreserved_sold <= l.pending_deducted THEN NULL ELSE l.unreserved_since END,
+            expected = l.expected - (l.pending_deducted - least(l.pending_deducted, l.unreserved_sold)) + l.pending_restocked,
+            pending_deducted = 0, pending_restocked = 0
+
+        """
+
+    /// `foldPending` for these levels, whose `expected` was just set (under their SKUs' locks).
+    private func foldPending(_ connection: PostgresConnection, shop: String, skus: [String], locations: [String]) throws(PostgresError) {
+        try connection.query(Self.foldPending + """
+            FROM unnest($2::text[], $3::text[]) AS k(sku, location)
+            WHERE l.shop = $1 AND l.sku = k.sku AND l.location = k.location
+              AND (l.pending_deducted <> 0 OR l.pending_restocked <> 0)
+            """, [.string(shop), .strings(skus), .strings(locations)])
+    }
+
+    // MARK: Items
+
+    /// Records what the store answered for these SKUs: an item id, or none (asked again
+    /// once the answer is older than `due`'s recheck window).
+    package func saveItems(shop: String, found: [String: String], missing: [String]) throws(PostgresError) {
+        let skus = Array(found.keys) + missing
+        let ids: [String?] = found.values.map { $0 } + missing.map { _ in nil }
+        try connection.query("""
+            INSERT INTO shopify_items (shop, sku, inventory_item_id, checked_at)
+            SELECT $1, sku, item, now() FROM unnest($2::text[], $3::text[]) AS i(sku, item)
+            ON CONFLICT (shop, sku) DO UPDATE SET inventory_item_id = excluded.inventory_item_id, checked_at = now()
+            """, [.string(shop), .strings(skus), .optionalStrings(ids)])
+    }
+
+    // MARK: Expectations
+
+    package struct Observation: Sendable {
+        package var sku: String
+        package var location: String
+        package var available: Int
+
+        package init(sku: String, location: String, available: Int) {
+            self.sku = sku
+            self.location = location
+            self.available = available
+        }
+    }
+
+    /// Shopify showed these quantities (after a stale refusal, before a first push, or in a
+    /// catalogue sync): each expectation moves as `LevelExpectation.observedStale` says, or,
+    /// as a `baseline`, simply becomes what Shopify showed with nothing held back.
+    package func recordObserved(shop: String, _ observations: [Observation], baseline: Bool = false) throws {
+        // A transaction per 1,000 levels: each holds its SKUs' locks, and a catalogue of a
+        // million levels must not need a million locks at once.
+        for start in stride(from: 0, to: observations.count, by: 1_000) {
+            try recordObserved(shop: shop, observations[start..<min(start + 1_000, observations.count)], baseline: baseline)
+        }
+    }
+
+    private func recordObserved(shop: String, _ observations: ArraySlice<Observation>, baseline: Bool) throws {
+        try connection.transaction { connection in
+            let skus = observations.map(\.sku), locations = observations.map(\.location)
+            try StockStore(connection: connection).lock(skus: skus)
+            try connection.query("""
+                INSERT INTO shopify_levels (shop, sku, location)
+                SELECT $1, sku, location FROM unnest($2::text[], $3::text[]) AS o(sku, location)
+                ORDER BY sku, location
+                ON CONFLICT DO NOTHING
+                """, [.string(shop), .strings(skus), .strings(locations)])
+            let current = try connection.query("""
+                SELECT l.sku, l.location, l.expected, l.unreserved_sold
+                FROM shopify_levels l JOIN unnest($2::text[], $3::text[]) AS o(sku, location)
+                  ON l.sku = o.sku AND l.location = o.location
+                WHERE l.shop = $1 ORDER BY l.sku, l.location FOR UPDATE OF l
+                """, [.string(shop), .strings(skus), .strings(locations)])
+            var expectations: [String: LevelExpectation] = [:]
+            for row in 0..<current.count {
+                let (sku, location, expected, unreservedSold) = try current.decode(row, as: (String, String, Int?, Int).self)
+                expectations[sku + "\u{0}" + location] = LevelExpectation(expected: expected, unreservedSold: unreservedSold)
+            }
+            var updated: [LevelExpectation] = []
+            for observation in observations {
+                let key = observation.sku + "\u{0}" + observation.location
+                var expectation = baseline ? LevelExpectation() : expectations[key] ?? LevelExpectation()
+                expectation.observedStale(actual: observation.available)
+                expectations[key] = expectation
+                updated.append(expectation)
+            }
+            try connection.query("""
+                UPDATE shopify_levels l SET expected = o.expected, unreserved_sold = o.unreserved_sold,
+                       unreserved_since = CASE WHEN o.unreserved_sold = 0 THEN NULL
+                                               ELSE coalesce(l.unreserved_since, now()) END,
+                       problem = NULL, problem_version = NULL
+                FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[])
+                     AS o(sku, location, expected, unreserved_sold)
+                WHERE l.shop = $1 AND l.sku = o.sku AND l.location = o.location
+                """, [.string(shop), .strings(skus), .strings(locations),
+                      .optionalInts(updated.map(\.expected)), .ints(updated.map(\.unreservedSold))])
+            try foldPending(connection, shop: shop, skus: skus, locations: locations)
+        }
+    }
+
+    package struct Problem: Sendable {
+        package var sku: String
+        package var location: String
+        package var version: Int
+        package var reason: String
+
+        package init(sku: String, location: String, version: Int, reason: String) {
+            self.sku = sku
+            self.location = location
+            self.version = version
+            self.reason = reason
+        }
+    }
+
+    /// These levels cannot be pushed at their version (Shopify refused them, or the store
+    /// lacks their item or location): the problem is recorded and the outbox rows are
+    /// handled, until their ATS changes again or `CatalogueSync` retries them.
+    package func setAside(shop: String, _ problems: [Problem]) throws {
+        guard !problems.isEmpty else { return }
+        try connection.transaction { connection in
+            let skus = problems.map(\.sku), locations = problems.map(\.location), versions = problems.map(\.version)
+            try StockStore(connection: connection).lock(skus: skus)
+            try connection.query("""
+                INSERT INTO shopify_levels (shop, sku, location, problem, problem_version)
+                SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[])
+                ORDER BY 1, 2
+                ON CONFLICT (shop, sku, location) DO UPDATE
+                SET problem = excluded.problem, problem_version = excluded.problem_version
+                """, [.string(shop), .strings(skus), .strings(locations), .strings(problems.map(\.reason)), .ints(versions)])
+            try markHandled(connection, shop: shop, skus: skus, locations: locations, versions: versions)
+        }
+    }
+
+    /// Outbox rows up to these versions need nothing more. Runs under the SKUs' locks, which
+    /// stock workers take in the same order before they update these rows.
+    private func markHandled(_ connection: PostgresConnection, shop: String, skus: [String], locations: [String],
+                             versions: [Int]) throws(PostgresError) {
+        try connection.query("""
+            UPDATE available_to_sell a
+            SET pushed_version = greatest(a.pushed_version, q.version),
+                due_since = CASE WHEN q.version >= a.version THEN NULL ELSE a.due_since END
+            FROM unnest($2::text[], $3::text[], $4::bigint[]) AS q(sku, location, version)
+            WHERE a.sku = q.sku AND a.shop = $1 AND a.location = q.location
+            """, [.string(shop), .strings(skus), .strings(locations), .ints(versions)])
+    }
+
+    /// Makes every level set aside with a problem due again (after the operator fixed the
+    /// store or the mapping); returns how many.
+    @discardableResult
+    package func retryProblems(shop: String) throws -> Int {
+        try connection.transaction { connection in
+            let rows = try connection.query("""
+                SELECT sku, location FROM shopify_levels WHERE shop = $1 AND problem IS NOT NULL
+                """, [.string(shop)])
+            var skus: [String] = [], locations: [String] = []
+            skus.reserveCapacity(rows.count)
+            locations.reserveCapacity(rows.count)
+            for row in 0..<rows.count {
+                let (sku, location) = try rows.decode(row, as: (String, String).self)
+                skus.append(sku)
+                locations.append(location)
+            }
+            guard !skus.isEmpty else { return 0 }
+            try StockStore(connection: connection).lock(skus: skus)
+            try connection.query("""
+                UPDATE available_to_sell a SET \(StockStore.markDue)
+                FROM unnest($2::text[], $3::text[]) AS q(sku, location)
+                WHERE a.sku = q.sku AND a.shop = $1 AND a.location = q.location
+                """, [.string(shop), .strings(skus), .strings(locations)])
+            try connection.query("""
+                UPDATE shopify_levels SET problem = NULL, problem_version = NULL
+                WHERE shop = $1 AND problem IS NOT NULL
+                """, [.string(shop)])
+            return skus.count
+        }
+    }
+
+    // MARK: Pushes
+
+    package struct Intent: Sendable {
+        package var idempotencyKey: String
+        package var quantities: [PushQuantity]
+
+        package init(idempotencyKey: String, quantities: [PushQuantity]) {
+            self.idempotencyKey = idempotencyKey
+            self.quantities = quantities
+        }
+    }
+
+    package func recordIntent(shop: String, _ intent: Intent) throws {
+        let json = String(decoding: try JSONEncoder().encode(intent.quantities), as: UTF8.self)
+        try connection.query("""
+            INSERT INTO shopify_push_intents (shop, idempotency_key, quantities) VALUES ($1, $2, $3::jsonb)
+            """, [.string(shop), .string(intent.idempotencyKey), .string(json)])
+    }
+
+    /// Pushes written down but not answered, oldest first.
+    package func pendingIntents(shop: String) throws -> [Intent] {
+        let rows = try connection.query("""
+            SELECT idempotency_key, quantities::text FROM shopify_push_intents WHERE shop = $1 ORDER BY created_at
+            """, [.string(shop)])
+        return try (0..<rows.count).map { row in
+            let (idempotencyKey, quantities) = try rows.decode(row, as: (String, String).self)
+            return Intent(idempotencyKey: idempotencyKey,
+                          quantities: try JSONDecoder().decode([PushQuantity].self, from: Data(quantities.utf8)))
+        }
+    }
+
+    package func discardIntent(shop: String, idempotencyKey: String) throws(PostgresError) {
+        try connection.query("DELETE FROM shopify_push_intents WHERE shop = $1 AND idempotency_key = $2",
+                             [.string(shop), .string(idempotencyKey)])
+    }
+
+    /// Shopify confirmed these quantities: in one transaction, they become the expected
+    /// quantities, their outbox versions are marked pushed, and the intent is gone.
+    /// `idempotencyKey` nil: levels Shopify already held, confirmed without a call.
+    package func confirm(shop: String, _ quantities: [(sku: String, location: String, quantity: Int, version: Int)],
+                        idempotencyKey: String?) throws {
+        try connection.transaction { connection in
+            let skus = quantities.map(\.sku), locations = quantities.map(\.location)
+            try StockStore(connection: connection).lock(skus: skus)
+            try connection.query("""
+                INSERT INTO shopify_levels (shop, sku, location, expected, pushed_available, pushed_at)
+                SELECT $1, sku, location, quantity, quantity, now()
+                FROM unnest($2::text[], $3::text[], $4::bigint[]) AS q(sku, location, quantity)
+                ORDER BY sku, location
+                ON CONFLICT (shop, sku, location) DO UPDATE
+                SET expected = excluded.expected, pushed_available = excluded.pushed_available,
+                    pushed_at = excluded.pushed_at, problem = NULL, problem_version = NULL
+                """, [.string(shop), .strings(skus), .strings(locations), .ints(quantities.map(\.quantity))])
+            try foldPending(connection, shop: shop, skus: skus, locations: locations)
+            try markHandled(connection, shop: shop, skus: skus, locations: locations, versions: quantities.map(\.version))
+            if let idempotencyKey {
+                try discardIntent(shop: shop, idempotencyKey: idempotencyKey)
+            }
+        }
+    }
+}
+
+// MARK: Reports
+
+extension PushStore {
+    package struct ShopStatus: Sendable, Codable {
+        package var shop: String
+        package var connected: Bool
+        package var dueLevels: Int
+        package var oldestDueSeconds: Double?
+        package var pendingPushes: Int
+        package var unmappedSKUs: Int
+        package var refusedLevels: Int
+    }
+
+    package func status() throws(PostgresError) -> [ShopStatus] {
+        let rows = try connection.query("""
+            SELECT s.shop, s.access_token IS NOT NULL,
+                   (SELECT count(*) FROM available_to_sell a WHERE a.shop = s.shop AND a.due),
+                   (SELECT extract(epoch FROM now() - min(a.changed_at))::float8 FROM available_to_sell a
+                     WHERE a.shop = s.shop AND a.due),
+                   (SELECT count(*) FROM shopify_push_intents i WHERE i.shop = s.shop),
+                   (SELECT count(*) FROM shopify_items i WHERE i.shop = s.shop AND i.inventory_item_id IS NULL),
+                   (SELECT count(*) FROM shopify_levels l WHERE l.shop = s.shop AND l.problem IS NOT NULL)
+            FROM shops s ORDER BY s.shop
+            """)
+        return try (0..<rows.count).map { row throws(PostgresError) in
+            let (shop, connected, dueLevels, oldestDueSeconds, pendingPushes, unmappedSKUs, refusedLevels) =
+                try rows.decode(row, as: (String, Bool, Int, Double?, Int, Int, Int).self)
+            return ShopStatus(shop: shop, connected: connected, dueLevels: dueLevels, oldestDueSeconds: oldestDueSeconds,
+                              pendingPushes: pendingPushes, unmappedSKUs: unmappedSKUs, refusedLevels: refusedLevels)
+        }
+    }
+
+    package struct LevelProblem: Sendable, Codable {
+        package var sku: String
+        package var location: String?
+        package var problem: String
+    }
+
+    /// SKUs the store lacks and levels Shopify refused, for operators to fix.
+    package func problems(shop: String) throws(PostgresError) -> [LevelProblem] {
+        let rows = try connection.query("""
+            SELECT sku, location, problem FROM shopify_levels WHERE shop = $1 AND problem IS NOT NULL ORDER BY 1, 2
+            """, [.string(shop)])
+        return try (0..<rows.count).map { row throws(PostgresError) in
+            let (sku, location, problem) = try rows.decode(row, as: (String, String?, String).self)
+            return LevelProblem(sku: sku, location: location, problem: problem)
+        }
+    }
+}

@@ -1,0 +1,354 @@
+import StockSyncDomain
+import StockSyncPostgres
+/// Reconciliation runs and their findings, and what Shopify showed during a run (in a
+/// temporary table of this connection's session).
+package struct ReconcileStore {
+    package let connection: PostgresConnection
+
+    /// - Parameter holdBackGrace: how long units held back as sold may wait for their order
+    ///   before they count as drift.
+    package init(connection: PostgresConnection, holdBackGrace: Duration = .seconds(900)) {
+        self.connection = connection
+        self.holdBackGrace = holdBackGrace
+    }
+
+    /// Waits until no other reconciliation of the shop runs, then holds it for this session.
+    package func lock(shop: String) throws(PostgresError) {
+        try connection.query("SELECT pg_advisory_lock($1, hashtext($2))", [.int(AdvisoryLock.reconcileShop.namespace), .string(shop)])
+    }
+
+    package func unlock(shop: String) throws(PostgresError) {
+        try connection.query("SELECT pg_advisory_unlock($1, hashtext($2))", [.int(AdvisoryLock.reconcileShop.namespace), .string(shop)])
+    }
+
+    package enum Start: Sendable, Equatable {
+        /// Run it (again, if an earlier attempt died before finishing).
+        case run(Int)
+        /// This request already ran to the end.
+        case finished(Int)
+    }
+
+    package func begin(_ request: ReconcileRequest) throws(PostgresError) -> Start {
+        let rows = try connection.query("""
+            INSERT INTO reconcile_runs (request_id, shop, mode, skus) VALUES ($1, $2, $3, $4::text[])
+            ON CONFLICT (request_id) DO UPDATE
+            SET started_at = CASE WHEN reconcile_runs.status = 'done' THEN reconcile_runs.started_at ELSE now() END,
+                status = CASE WHEN reconcile_runs.status = 'done' THEN 'done' ELSE 'running' END
+            RETURNING run_id, status
+            """, [.string(request.requestID), .string(request.shop), .string(request.mode.rawValue),
+                  request.skus.map(PostgresParameter.strings) ?? .null])
+        let (run, status) = try rows.decode(0, as: (Int, String?).self)
+        return status == "done" ? .finished(run) : .run(run)
+    }
+
+    /// Empties (creating if need be) this session's table of what Shopify showed. Its keys
+    /// compare as bytes, like every key column (migration 0005): joined with a column of
+    /// another collation, neither side's order or index serves the join.
+    package func resetSnapshot() throws(PostgresError) {
+        try connection.execute(script: """
+            CREATE TEMP TABLE IF NOT EXISTS shopify_snapshot (
+                item_id text COLLATE "C" NOT NULL, sku text COLLATE "C", location text COLLATE "C", available bigint);
+            TRUNCATE shopify_snapshot;
+            """)
+    }
+
+    /// Loads Shopify's lines into the snapshot with COPY, as they are read.
+    package func loadSnapshot(_ read: ((BulkInventoryLine) throws -> Void) throws -> Void) throws -> (items: Int, levels: Int) {
+        var counts = (items: 0, levels: 0)
+        try connection.copy("COPY shopify_snapshot (item_id, sku, location, available) FROM STDIN") { writer in
+            try read { line in
+                switch line {
+                case .item(let id, let sku):
+                    counts.items += 1
+                    try writer.row(id, sku, nil, nil)
+                case .level(let item, let location, let available):
+                    counts.levels += 1
+                    try writer.row(item, nil, location, String(available))
+                }
+            }
+        }
+        try connection.execute(script: "ANALYZE shopify_snapshot")
+        return counts
+    }
+
+    package struct Finding: Sendable, Equatable, Codable {
+        package var sku: String
+        package var location: String
+        package var kind: DiscrepancyClass
+        package var shopifyAvailable: Int?
+        package var expected: Int?
+
+        package init(sku: String, location: String, kind: DiscrepancyClass, shopifyAvailable: Int?, expected: Int?) {
+            self.sku = sku
+            self.location = location
+            self.kind = kind
+            self.shopifyAvailable = shopifyAvailable
+            self.expected = expected
+        }
+    }
+
+    /// A level whose push is due or in flight: judged only once it settles.
+    package struct BusyLevel: Sendable, Hashable {
+        package var sku: String
+        package var location: String
+        package var inventoryItemID: String
+    }
+
+    package struct Comparison: Sendable {
+        package var findings: [Finding] = []
+        package var levelsCompared = 0
+        package var busy: [BusyLevel] = []
+    }
+
+    /// What the ERP says each Shopify level should show: its ATS. Busy (judged only once it
+    /// settles): a push of the level is due or in flight, or units sold on Shopify are held
+    /// back waiting for their order to reach the ERP, for less than the grace period. Units
+    /// held back longer are no order in flight: they show as drift.
+    private static let erpLevels = """
+        SELECT a.sku, a.location, a.available AS expected,
+               (a.due
+                -- No push record (x is NULL) is not busy: without coalesce the whole test is NULL.
+                OR coalesce(x.unreserved_sold > 0 AND x.unreserved_since > now() - make_interval(secs => $3), false)
+                OR EXISTS (
+                   SELECT 1 FROM shopify_push_intents i, jsonb_array_elements(i.quantities) q
+                   WHERE i.shop = a.shop AND q->>'sku' = a.sku AND q->>'location' = a.location)) AS busy
+        FROM available_to_sell a
+        LEFT JOIN shopify_levels x ON x.shop = a.shop AND x.sku = a.sku AND x.location = a.location
+        WHERE a.shop = $1 AND ($2::text[] IS NULL OR a.sku = ANY($2::text[]))
+        """
+
+    package let holdBackGrace: Duration
+
+    /// Compares the snapshot with the ERP, set-based, and classifies every difference.
+    package func compare(shop: String, skus: [String]?) throws(PostgresError) -> Comparison {
+        let parameters: [PostgresParameter] = [.string(shop), skus.map(PostgresParameter.strings) ?? .null,
+                                               .int(Int(holdBackGrace.components.seconds))]
+        try connection.execute(script: """
+            DROP TABLE IF EXISTS snapshot_items;
+            CREATE TEMP TABLE snapshot_items AS
+                SELECT DISTINCT ON (sku) sku, item_id FROM shopify_snapshot
+                WHERE location IS NULL AND sku IS NOT NULL AND sku <> '' ORDER BY sku, item_id;
+            DROP TABLE IF EXISTS snapshot_levels;
+            CREATE TEMP TABLE snapshot_levels AS
+                SELECT i.sku, i.item_id, l.location, l.available
+                FROM shopify_snapshot l JOIN snapshot_items i ON i.item_id = l.item_id WHERE l.location IS NOT NULL;
+            ANALYZE snapshot_items; ANALYZE snapshot_levels;
+            """)
+        var comparison = Comparison()
+        let rows = try connection.query("""
+            WITH erp AS (\(Self.erpLevels))
+            SELECT 'drift', e.sku, e.location, l.available, e.expected, e.busy, l.item_id
+            FROM erp e JOIN snapshot_levels l ON l.sku = e.sku AND l.location = e.location
+            WHERE e.busy OR l.available <> e.expected
+            UNION ALL
+            SELECT 'missing_in_shopify', e.sku, e.location, NULL, e.expected, false, ''
+            FROM erp e JOIN snapshot_items i ON i.sku = e.sku
+            WHERE NOT EXISTS (SELECT 1 FROM snapshot_levels l WHERE l.sku = e.sku AND l.location = e.location)
+            UNION ALL
+            SELECT DISTINCT 'unmapped', e.sku, '', NULL::bigint, NULL::bigint, false, ''
+            FROM erp e WHERE NOT EXISTS (SELECT 1 FROM snapshot_items i WHERE i.sku = e.sku)
+            UNION ALL
+            SELECT 'unknown_to_erp', coalesce(nullif(s.sku, ''), s.item_id), '', NULL, NULL, false, ''
+            FROM shopify_snapshot s
+            WHERE s.location IS NULL AND ($2::text[] IS NULL OR s.sku = ANY($2::text[]))
+              AND NOT EXISTS (SELECT 1 FROM available_to_sell a WHERE a.shop = $1 AND a.sku = s.sku)
+              AND NOT EXISTS (SELECT 1 FROM stock_levels k WHERE k.sku = s.sku)
+            """, parameters)
+        var seen: Set<String> = []
+        for row in 0..<rows.count {
+            let (kindName, sku, location, shopifyAvailable, expected, busy, itemID) =
+                try rows.decode(row, as: (String, String, String, Int?, Int?, Bool, String).self)
+            let kind = DiscrepancyClass(rawValue: kindName)!
+            if busy {
+                comparison.busy.append(BusyLevel(sku: sku, location: location, inventoryItemID: itemID))
+                continue
+            }
+            // One finding per item-wide class and SKU, even for an item listed twice.
+            guard seen.insert("\(kind.rawValue)|\(sku)|\(location)").inserted else { continue }
+            comparison.findings.append(Finding(sku: sku, location: location, kind: kind,
+                                               shopifyAvailable: shopifyAvailable, expected: expected))
+        }
+        comparison.levelsCompared = try connection.query("""
+            WITH erp AS (\(Self.erpLevels))
+            SELECT count(*) FROM erp e JOIN snapshot_levels l ON l.sku = e.sku AND l.location = e.location
+            WHERE NOT e.busy
+            """, parameters).decode(0, as: Int.self)
+        return comparison
+    }
+
+    /// The ERP's view of these levels now: expected quantity, and whether still busy.
+    package func erpLevels(shop: String, _ levels: [BusyLevel]) throws(PostgresError) -> [BusyLevel: (expected: Int, busy: Bool)] {
+        let rows = try connection.query("""
+            WITH erp AS (\(Self.erpLevels))
+            SELECT e.sku, e.location, e.expected, e.busy FROM erp e
+            JOIN unnest($4::text[], $5::text[]) AS k(sku, location) ON k.sku = e.sku AND k.location = e.location
+            """, [.string(shop), .strings(Set(levels.map(\.sku))), .int(Int(holdBackGrace.components.seconds)),
+                  .strings(levels.map(\.sku)), .strings(levels.map(\.location))])
+        var byKey: [String: (Int, Bool)] = [:]
+        for row in 0..<rows.count {
+            let (sku, location, expected, busy) = try rows.decode(row, as: (String, String, Int, Bool).self)
+            byKey[sku + "\u{0}" + location] = (expected, busy)
+        }
+        var result: [BusyLevel: (expected: Int, busy: Bool)] = [:]
+        for level in levels {
+            if let value = byKey[level.sku + "\u{0}" + level.location] { result[level] = value }
+        }
+        return result
+    }
+
+    package struct Outcome: Sendable, Codable {
+        package var levelsCompared: Int
+        package var unsettled: Int
+        package var healed: Int
+    }
+
+    /// Records the findings, applies the heals and closes the run, all in one transaction:
+    /// a run that dies before it commits is run again from the start, and after it committed
+    /// its request is not run again.
+    package func finish(run: Int, shop: String, findings: [Finding], heal: Bool, levelsCompared: Int,
+                       unsettled: Int) throws -> Outcome {
+        try connection.transaction { connection in
+            let healable = heal ? findings.filter { $0.kind == .drift && $0.shopifyAvailable != nil } : []
+            try connection.query("""
+                INSERT INTO reconcile_discrepancies (run_id, sku, location, class, shopify_available, expected, healed)
+                SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::boolean[])
+                ON CONFLICT DO NOTHING
+                """, [.int(run), .strings(findings.map(\.sku)), .strings(findings.map(\.location)),
+                      .strings(findings.map(\.kind.rawValue)), .optionalInts(findings.map(\.shopifyAvailable)),
+                      .optionalInts(findings.map(\.expected)),
+                      .strings(findings.map { heal && $0.kind == .drift && $0.shopifyAvailable != nil ? "true" : "false" })])
+            if !healable.isEmpty {
+                let skus = healable.map(\.sku), locations = healable.map(\.location)
+                try StockStore(connection: connection).lock(skus: skus)
+                // The next push compares against what Shopify showed, and sets the ERP's number.
+                try connection.query("""
+                    INSERT INTO shopify_levels (shop, sku, location, expected)
+                    SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bigint[]) ORDER BY 1, 2
+                    ON CONFLICT (shop, sku, location) DO UPDATE
+                    SET expected = excluded.expected, unreserved_sold = 0, unreserved_since = NULL, problem = NULL
+                    """, [.string(shop), .strings(skus), .strings(locations), .ints(healable.map { $0.shopifyAvailable! })])
+                try connection.query("""
+                    UPDATE available_to_sell a SET \(StockStore.markDue), due_since = coalesce(a.due_since, now())
+                    FROM unnest($2::text[], $3::text[]) AS k(sku, location)
+                    WHERE a.sku = k.sku AND a.shop = $1 AND a.location = k.location
+                    """, [.string(shop), .strings(skus), .strings(locations)])
+            }
+            let count = { (kind: DiscrepancyClass) in findings.filter { $0.kind == kind }.count }
+            try connection.query("""
+                UPDATE reconcile_runs SET status = 'done', finished_at = now(), levels_compared = $2, drift = $3,
+                    missing_in_shopify = $4, unknown_to_erp = $5, unmapped = $6, unsettled = $7, healed = $8, error = NULL
+                WHERE run_id = $1
+                """, [.int(run), .int(levelsCompared), .int(count(.drift)), .int(count(.missingInShopify)),
+                      .int(count(.unknownToERP)), .int(count(.unmapped)), .int(unsettled), .int(healable.count)])
+            return Outcome(levelsCompared: levelsCompared, unsettled: unsettled, healed: healable.count)
+        }
+    }
+
+    package func fail(run: Int, error: String) throws(PostgresError) {
+        try connection.query("UPDATE reconcile_runs SET status = 'failed', finished_at = now(), error = $2 WHERE run_id = $1",
+                             [.int(run), .string(error)])
+    }
+
+    // MARK: Reports
+
+    package struct RunSummary: Sendable, Codable {
+        package var runID: Int
+        package var requestID: String
+        package var shop: String
+        package var mode: String
+        package var status: String
+        package var startedAt: String
+        package var seconds: Double?
+        package var levelsCompared: Int?
+        package var drift: Int?
+        package var missingInShopify: Int?
+        package var unknownToERP: Int?
+        package var unmapped: Int?
+        package var unsettled: Int?
+        package var healed: Int?
+        package var error: String?
+
+        package var discrepancies: Int { (drift ?? 0) + (missingInShopify ?? 0) + (unknownToERP ?? 0) + (unmapped ?? 0) }
+    }
+
+    /// A run by id, by request id, or the newest (of a shop, or of any).
+    package func run(id: Int? = nil, requestID: String? = nil, shop: String? = nil) throws(PostgresError) -> RunSummary? {
+        let rows = try connection.query("""
+            SELECT run_id, request_id, shop, mode, status, to_char(started_at, 'YYYY-MM-DD"T"HH24:MI:SSOF'),
+                   extract(epoch FROM finished_at - started_at)::float8, levels_compared, drift, missing_in_shopify,
+                   unknown_to_erp, unmapped, unsettled, healed, error
+            FROM reconcile_runs
+            WHERE ($1::bigint IS NULL OR run_id = $1) AND ($2::text IS NULL OR request_id = $2)
+              AND ($3::text IS NULL OR shop = $3)
+            ORDER BY run_id DESC LIMIT 1
+            """, [id.map(PostgresParameter.int) ?? .null, requestID.map(PostgresParameter.string) ?? .null,
+                  shop.map(PostgresParameter.string) ?? .null])
+        guard rows.count == 1 else { return nil }
+        let (runID, requestID, shop, mode, status, startedAt, seconds, levelsCompared, drift, missingInShopify,
+             unknownToERP, unmapped, unsettled, healed, error) = try rows.decode(0, as: (
+                 Int, String, String, String, String, String, Double?, Int?, Int?, Int?, Int?, Int?, Int?, Int?,
+                 String?).self)
+        return RunSummary(runID: runID, requestID: requestID, shop: shop, mode: mode, status: status,
+                          startedAt: startedAt, seconds: seconds, levelsCompared: levelsCompared, drift: drift,
+                          missingInShopify: missingInShopify, unknownToERP: unknownToERP, unmapped: unmapped,
+                          unsettled: unsettled, healed: healed, error: error)
+    }
+
+    package struct Discrepancy: Sendable, Codable {
+        package var sku: String
+        package var location: String
+        package var kind: String
+        package var shopifyAvailable: Int?
+        package var expected: Int?
+        package var healed: Bool
+    }
+
+    package func discrepancies(run: Int) throws(PostgresError) -> [Discrepancy] {
+        let rows = try connection.query("""
+            SELECT sku, location, class, shopify_available, expected, healed FROM reconcile_discrepancies
+            WHERE run_id = $1 ORDER BY class, sku, location
+            """, [.int(run)])
+        return try (0..<rows.count).map { row throws(PostgresError) in
+            let (sku, location, kind, shopifyAvailable, expected, healed) =
+                try rows.decode(row, as: (String, String, String, Int?, Int?, Bool).self)
+            return Discrepancy(sku: sku, location: location, kind: kind, shopifyAvailable: shopifyAvailable,
+                               expected: expected, healed: healed)
+        }
+    }
+
+    // MARK: Schedules
+
+    /// A full report of `shop` every `interval` (PostgreSQL interval text, e.g. `7 days`),
+    /// the first one interval from now.
+    package func schedule(shop: String, every interval: String) throws(PostgresError) {
+        try connection.query("""
+            INSERT INTO reconcile_schedules (shop, every, next_at) VALUES ($1, $2::interval, now() + $2::interval)
+            ON CONFLICT (shop) DO UPDATE SET every = excluded.every, next_at = excluded.next_at
+            """, [.string(shop), .string(interval)])
+    }
+
+    /// Every connected shop gets the weekly default unless it has a schedule.
+    package func scheduleDefaults() throws(PostgresError) {
+        try connection.query("""
+            INSERT INTO reconcile_schedules (shop, next_at)
+            SELECT shop, now() + interval '7 days' FROM shops WHERE access_token IS NOT NULL
+            ON CONFLICT DO NOTHING
+            """)
+    }
+
+    /// Slots that came due: (shop, slot id). The slot moves on only from the value read, so
+    /// however many workers look, each slot is taken by one of them.
+    package func takeDueSlots() throws(PostgresError) -> [(shop: String, slot: String)] {
+        let rows = try connection.query("""
+            WITH due AS (SELECT shop, next_at FROM reconcile_schedules WHERE next_at <= now() FOR UPDATE SKIP LOCKED)
+            UPDATE reconcile_schedules s
+            SET next_at = due.next_at + s.every * (floor(extract(epoch FROM now() - due.next_at) / extract(epoch FROM s.every)) + 1)
+            FROM due WHERE s.shop = due.shop
+            RETURNING s.shop, to_char(due.next_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+            """)
+        return try (0..<rows.count).map { row throws(PostgresError) in
+            let (shop, slot) = try rows.decode(row, as: (String, String).self)
+            return (shop, slot)
+        }
+    }
+}

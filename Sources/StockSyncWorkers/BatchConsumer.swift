@@ -1,0 +1,86 @@
+import Logging
+import StockSyncAMQP
+import StockSyncPostgres
+import StockSyncRuntime
+
+/// The consuming life the batch workers share: connect (again after any failure, with
+/// backoff), take batches from the queue, and hand each to the worker, which applies it,
+/// dead-letters what it cannot use and acknowledges; runs on the caller's dedicated thread
+/// until the stop signal is raised.
+struct BatchConsumer {
+    var amqpURL: AMQPURL
+    var databaseURL: String
+    var workerName: String
+    var queue: String
+    var prefetch: Int
+    var batchSize: Int
+    var batchLinger: Duration
+    var logger: Logger
+    var stopSignal: StopSignal
+
+    /// `handle` throwing discards the session: RabbitMQ redelivers what was not acknowledged.
+    func run(_ handle: ([Delivery], ConsumerSession) throws -> Void) {
+        logger.info("worker started", metadata: [
+            "worker": "\(workerName)", "broker": "\(amqpURL)", "queue": "\(queue)", "batch_size": "\(batchSize)",
+        ])
+        SessionLoop<ConsumerSession>(what: "consumer", stopSignal: stopSignal, logger: logger).run {
+            let session = try ConsumerSession(amqpURL: amqpURL, databaseURL: databaseURL, workerName: workerName,
+                                              queue: queue, prefetch: prefetch)
+            logger.info("connected", metadata: ["queue": "\(queue)"])
+            return session
+        } _: { session in
+            let deliveries = try session.consumer.nextBatch(limit: batchSize, linger: batchLinger, idle: .milliseconds(250))
+            if !deliveries.isEmpty { try handle(deliveries, session) }
+        }
+        logger.info("worker stopped")
+    }
+
+    /// Runs `body` on the session's database, waiting out outages with the batch in hand
+    /// (so that a long outage does not spend the messages' delivery limit).
+    func retryingDatabase<T>(in session: ConsumerSession, _ body: (PostgresConnection) throws -> T) throws -> T {
+        try retryingTransientFailures(
+            logging: "database unavailable; retrying the batch", stopSignal: stopSignal, logger: logger,
+            isTransient: { ($0 as? PostgresError)?.isRetriable == true },
+            whileWaiting: { try session.consumer.sendHeartbeat() }
+        ) {
+            if !session.database.isUsable {
+                session.database = try PostgresConnection(url: databaseURL)
+            }
+            return try body(session.database)
+        }
+    }
+
+    func deadLetter(_ delivery: Delivery, reason: String) -> OutgoingMessage {
+        DeadLetter.message(for: delivery, from: queue, reason: reason, worker: workerName)
+    }
+
+    /// Publishes the dead letters (confirmed), then acknowledges the whole batch at once.
+    func finish(_ deliveries: [Delivery], deadLetters: [OutgoingMessage], in session: ConsumerSession) throws {
+        try session.publisher.publish(deadLetters)
+        try session.consumer.ack(deliveries[deliveries.count - 1].deliveryTag, multiple: true)
+        for message in deadLetters {
+            logger.warning("dead-lettered", metadata: [
+                "message_id": "\(message.messageID ?? "-")",
+                "reason": "\(message.headers.first { $0.0 == QueueTopology.DeadLetterHeader.reason }?.1 ?? "")",
+            ])
+        }
+    }
+}
+
+/// Applies a batch in one transaction; if the database refuses the data, halves until the
+/// refused items stand alone, so one bad item never holds back its batch-mates. Returns
+/// the outcomes of what applied and the refused items by index.
+func applyIsolatingRefusals<Item, Outcome>(
+    _ items: ArraySlice<Item>, combine: (Outcome, Outcome) -> Outcome, empty: Outcome,
+    apply: ([Item]) throws -> Outcome
+) throws -> (Outcome, [(Int, PostgresError)]) {
+    do {
+        return (try apply(Array(items)), [])
+    } catch let error as PostgresError where error.isDataError {
+        if items.count == 1 { return (empty, [(items.startIndex, error)]) }
+        let middle = items.startIndex + items.count / 2
+        let first = try applyIsolatingRefusals(items[..<middle], combine: combine, empty: empty, apply: apply)
+        let second = try applyIsolatingRefusals(items[middle...], combine: combine, empty: empty, apply: apply)
+        return (combine(first.0, second.0), first.1 + second.1)
+    }
+}

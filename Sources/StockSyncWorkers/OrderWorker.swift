@@ -1,0 +1,191 @@
+import Logging
+import Metrics
+import ServiceLifecycle
+import StockSyncAMQP
+import StockSyncDomain
+import StockSyncPostgres
+import StockSyncRuntime
+import StockSyncShopify
+import StockSyncStore
+
+/// Consumes `order-placed` (Shopify's order webhooks, as the gateway queued them): reads
+/// each delivery, asks Shopify where lines not placed before took their stock, applies the
+/// batch (`OrderBatchApplier`), dead-letters what it cannot read, acknowledges, and nudges
+/// the outbox relay that publishes the reservation events. Any number of copies may run.
+package final class OrderWorker: Service, Sendable {
+    private let configuration: OrderWorkerConfiguration
+    private let logger: Logger
+    private let relay: OutboxRelay
+    private let stopSignal = StopSignal()
+    private let queue = QueueTopology.orderPlaced
+
+    private let applied = Counter(label: "stocksync_order_messages_applied_total")
+    private let duplicates = Counter(label: "stocksync_order_duplicates_total")
+    private let staleStates = Counter(label: "stocksync_order_stale_states_total")
+    private let deadLettered = Counter(label: "stocksync_dead_lettered_total", dimensions: [("queue", QueueTopology.orderPlaced)])
+    private let availabilityChanged = Counter(label: "stocksync_ats_changed_total")
+    private let lookups = Counter(label: "stocksync_order_location_lookups_total")
+    private let batchLatency = Timer(label: "stocksync_order_batch_seconds")
+
+    package init(configuration: OrderWorkerConfiguration, relay: OutboxRelay, logger: Logger) {
+        self.configuration = configuration
+        self.relay = relay
+        self.logger = logger
+    }
+
+    package func run() async throws {
+        try await stopSignal.run { [self] in
+            let consumer = BatchConsumer(
+                amqpURL: configuration.amqpURL, databaseURL: configuration.databaseURL,
+                workerName: configuration.workerName, queue: queue, prefetch: configuration.prefetch,
+                batchSize: configuration.batchSize, batchLinger: configuration.batchLinger, logger: logger,
+                stopSignal: stopSignal)
+            let shops = ShopDirectory(logger: logger)
+            consumer.run { deliveries, session in try handle(deliveries, in: session, consumer: consumer, shops: shops) }
+        }
+    }
+
+    package func stop() {
+        stopSignal.raise()
+    }
+
+    private func handle(_ deliveries: [Delivery], in session: ConsumerSession, consumer: BatchConsumer,
+                        shops: ShopDirectory) throws {
+        let started = ContinuousClock.now
+        var messages: [OrderMessage] = []
+        var origins: [Delivery] = []
+        var rejected: [OutgoingMessage] = []
+        for delivery in deliveries {
+            do {
+                messages.append(try OrderMessage.decode(headers: delivery.headers, body: delivery.body))
+                origins.append(delivery)
+            } catch {
+                rejected.append(consumer.deadLetter(delivery, reason: error.reason))
+            }
+        }
+        let placements = try placements(for: messages, in: session, consumer: consumer, shops: shops)
+        let (outcome, refused) = try consumer.retryingDatabase(in: session) { database in
+            try applyIsolatingRefusals(messages[...], combine: +, empty: OrderBatchOutcome()) { batch in
+                try OrderBatchApplier(connection: database).apply(batch, placements: placements)
+            }
+        }
+        for (index, error) in refused {
+            rejected.append(consumer.deadLetter(origins[index], reason: "the database refused the message: \(error)"))
+        }
+        try consumer.finish(deliveries, deadLetters: rejected, in: session)
+        relay.nudge()
+
+        applied.increment(by: outcome.applied)
+        duplicates.increment(by: outcome.duplicates)
+        staleStates.increment(by: outcome.stale)
+        deadLettered.increment(by: rejected.count)
+        availabilityChanged.increment(by: outcome.availabilityChanged)
+        for (kind, count) in outcome.reservationEvents {
+            Counter(label: "stocksync_reservation_events_total", dimensions: [("event", kind.rawValue)]).increment(by: count)
+        }
+        for (kind, count) in outcome.incidents {
+            Counter(label: "stocksync_order_incidents_total", dimensions: [("kind", kind.rawValue)]).increment(by: count)
+            logger.warning("order line incident", metadata: ["kind": "\(kind.rawValue)", "lines": "\(count)"])
+        }
+        batchLatency.record(duration: ContinuousClock.now - started)
+    }
+
+    /// Where Shopify took the stock of every line not placed before, from the orders'
+    /// fulfillment orders (`AdminDocuments.ordersPerFulfillmentQuery` orders an Admin API
+    /// call). Shopify unreachable: waits with the batch in hand. Shopify refusing (no
+    /// connection for the shop, no such order): the lines stay unplaced and become incidents.
+    private func placements(for messages: [OrderMessage], in session: ConsumerSession, consumer: BatchConsumer,
+                            shops: ShopDirectory) throws -> [OrderKey: [String: LinePlacement]] {
+        var unplaced: [OrderKey: Set<String>] = [:]
+        for message in messages {
+            guard case .order(let state) = message.content, !state.cancelled else { continue }
+            unplaced[OrderKey(shop: message.shop, orderID: state.orderID), default: []].formUnion(state.lines.map(\.id))
+        }
+        guard !unplaced.isEmpty else { return [:] }
+        let placed = try consumer.retryingDatabase(in: session) { database in
+            try OrderStore(connection: database).placedLines(of: unplaced.keys)
+        }
+        let wanted = unplaced.filter { order, lines in
+            lines.contains { !placed.contains(OrderLineKey(shop: order.shop, orderID: order.orderID, lineID: $0)) }
+        }
+        var result: [OrderKey: [String: LinePlacement]] = [:]
+        for (shop, orders) in Dictionary(grouping: wanted.keys, by: \.shop).sorted(by: { $0.key < $1.key }) {
+            guard let api = try shops.api(for: shop, database: session.database) else { continue }
+            let ids = orders.map(\.orderID).sorted()
+            // A call's worth at a time (the API would split them the same way), so an outage
+            // retries only the call it interrupted and the lookups metric counts calls.
+            for start in stride(from: 0, to: ids.count, by: AdminDocuments.ordersPerFulfillmentQuery) {
+                let chunk = ids[start..<min(start + AdminDocuments.ordersPerFulfillmentQuery, ids.count)]
+                let found = try lookUp(chunk.map { "gid://shopify/Order/\($0)" }, shop: shop, api: api, session: session)
+                for id in chunk {
+                    result[OrderKey(shop: shop, orderID: id)] = Self.placements(found["gid://shopify/Order/\(id)"] ?? [])
+                }
+            }
+        }
+        return result
+    }
+
+    /// One call's worth of orders, retried while Shopify is unreachable; empty when Shopify
+    /// refuses. Told to stop while Shopify is unreachable, it throws: the batch then stays
+    /// unacknowledged for the next worker rather than committed with its lines unplaced.
+    private func lookUp(_ orderIDs: [String], shop: String, api: InventoryAPI,
+                        session: ConsumerSession) throws -> [String: [InventoryAPI.FulfillmentLine]] {
+        do {
+            return try retryingTransientFailures(
+                logging: "Shopify unreachable; retrying the lookup", stopSignal: stopSignal, logger: logger,
+                metadata: ["shop": "\(shop)"], isTransient: { ($0 as? ShopifyError)?.isRetriable == true },
+                whileWaiting: { try session.consumer.sendHeartbeat() }
+            ) {
+                lookups.increment()
+                return try api.fulfillmentLines(orderIDs: orderIDs)
+            }
+        } catch let error as ShopifyError where !error.isRetriable {
+            logger.error("cannot read the orders' fulfillment orders", metadata: [
+                "shop": "\(shop)", "orders": "\(orderIDs.count)", "error": "\(error)",
+            ])
+            return [:]
+        }
+    }
+
+    /// By line id: the location holding the most of the line (Shopify may split a line
+    /// across fulfillment orders; stocksync reserves a line at one location).
+    static func placements(_ lines: [InventoryAPI.FulfillmentLine]) -> [String: LinePlacement] {
+        var best: [String: InventoryAPI.FulfillmentLine] = [:]
+        for line in lines {
+            let id = String(line.lineItemID.split(separator: "/").last ?? "")
+            if let current = best[id], current.quantity >= line.quantity { continue }
+            best[id] = line
+        }
+        return best.mapValues { LinePlacement(location: $0.location, sku: $0.sku) }
+    }
+}
+
+/// Each connected shop's Admin API, opened on first use. Used by the consuming thread alone.
+private final class ShopDirectory: @unchecked Sendable {
+    private let logger: Logger
+    private var connections: [String: ShopConnection] = [:]
+    private var apis: [String: InventoryAPI] = [:]
+    private var loadedAt: ContinuousClock.Instant?
+
+    init(logger: Logger) {
+        self.logger = logger
+    }
+
+    /// nil for a shop without an Admin API connection (`stocksync shop connect`).
+    func api(for shop: String, database: PostgresConnection) throws -> InventoryAPI? {
+        if let api = apis[shop] { return api }
+        // Unknown shops are looked up again at most every ten seconds.
+        if loadedAt.map({ ContinuousClock.now - $0 > .seconds(10) }) ?? true {
+            connections = Dictionary(try ShopRegistry(connection: database).connectedShops().map { ($0.shop, $0) },
+                                     uniquingKeysWith: { first, _ in first })
+            loadedAt = .now
+        }
+        guard let connection = connections[shop] else {
+            logger.warning("no Admin API connection for the shop; lines stay unplaced", metadata: ["shop": "\(shop)"])
+            return nil
+        }
+        let api = try InventoryAPI(connection: connection, logger: logger)
+        apis[shop] = api
+        return api
+    }
+}

@@ -1,0 +1,250 @@
+import Logging
+import Metrics
+import StockSyncDomain
+import StockSyncPostgres
+import StockSyncRuntime
+import StockSyncShopify
+import StockSyncStore
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Pushes one shop's outbox to Shopify, on one thread, while its connection holds the
+/// shop's lock. Every push is written down before it is sent and marked done in the
+/// transaction that records Shopify's answer, so a crash at any point is repaired by
+/// sending the written-down push again with its idempotency key.
+///
+/// Unchecked Sendable: built by the claiming thread, then handed whole to the thread that
+/// runs it, and used by that thread alone.
+final class ShopPusher: @unchecked Sendable {
+    let shop: ShopConnection
+    private let store: PushStore
+    private let api: InventoryAPI
+    private let configuration: PushWorkerConfiguration
+    private let logger: Logger
+    private let isStopping: @Sendable () -> Bool
+    /// Pushes written down and not known to be answered: replayed before anything new.
+    private var intentsMayBePending = true
+    private var storeLocations: Set<String>?
+    private var locationsLoadedAt = ContinuousClock.now
+
+    private let levelsPushed: Counter
+    private let batchSize: Recorder
+    private let pushLag: Timer
+    private let staleRefusals: Counter
+    private let unmappedSKUs: Counter
+    private let refusedLevels: Counter
+
+    /// Opens the shop's database session and takes its lock; nil if another worker has it.
+    init?(shop: ShopConnection, configuration: PushWorkerConfiguration, logger: Logger,
+          isStopping: @escaping @Sendable () -> Bool) throws {
+        let connection = try PostgresConnection(url: configuration.databaseURL)
+        let store = PushStore(connection: connection)
+        guard try store.tryOwn(shop: shop.shop) else { return nil }
+        self.shop = shop
+        self.store = store
+        self.configuration = configuration
+        self.logger = logger
+        self.isStopping = isStopping
+        api = try InventoryAPI(connection: shop, logger: logger)
+        let dimensions = [("shop", shop.shop)]
+        levelsPushed = Counter(label: "stocksync_push_levels_total", dimensions: dimensions)
+        batchSize = Recorder(label: "stocksync_push_batch_size", dimensions: dimensions)
+        pushLag = Timer(label: "stocksync_push_lag_seconds", dimensions: dimensions)
+        staleRefusals = Counter(label: "stocksync_push_stale_total", dimensions: dimensions)
+        unmappedSKUs = Counter(label: "stocksync_push_unmapped_skus_total", dimensions: dimensions)
+        refusedLevels = Counter(label: "stocksync_push_refused_levels_total", dimensions: dimensions)
+    }
+
+    /// Pushes until the worker stops or something fails (then the caller lets the shop go
+    /// and takes it again later, possibly on another worker).
+    func run() throws {
+        logger.info("pushing shop", metadata: ["shop": "\(shop)"])
+        while !isStopping() {
+            if try !pushDue() { blockingSleep(configuration.pollInterval) }
+        }
+        logger.info("stopped pushing shop", metadata: ["shop": "\(shop.shop)"])
+    }
+
+    /// One round over the outbox; false when there was nothing to do.
+    func pushDue() throws -> Bool {
+        if intentsMayBePending { try replayIntents() }
+        if storeLocations == nil { try loadLocations() }
+        var due = try store.due(shop: shop.shop, limit: PushPlan.maximumQuantitiesPerCall * 4)
+        guard !due.levels.isEmpty else { return false }
+        let wait = configuration.linger.seconds - due.oldestAge
+        if due.levels.count < PushPlan.maximumQuantitiesPerCall, wait > 0 {
+            // Let a trickle gather into one call; a full batch goes at once.
+            blockingSleep(.milliseconds(Int(wait * 1000)))
+            due = try store.due(shop: shop.shop, limit: PushPlan.maximumQuantitiesPerCall * 4)
+        }
+        let plan = try plan(due)
+        try store.setAside(shop: shop.shop, plan.itemMissing.map {
+            PushStore.Problem(sku: $0.sku, location: $0.location, version: $0.version,
+                              reason: "the store has no inventory item with this SKU")
+        })
+        if !plan.needsItem.isEmpty {
+            try resolveItems(plan.needsItem)
+            return true
+        }
+        if !plan.needsLevel.isEmpty {
+            try observe(plan.needsLevel.map { ($0.sku, $0.location, $0.inventoryItemID!, $0.version) })
+            return true
+        }
+        if !plan.alreadyCurrent.isEmpty {
+            try store.confirm(shop: shop.shop, plan.alreadyCurrent.map {
+                ($0.sku, $0.location, $0.expectation.target(forAvailable: $0.available), $0.version)
+            }, idempotencyKey: nil)
+        }
+        let dueSince = Dictionary(zip(due.levels.map(\.key), due.dueSince),
+                                  uniquingKeysWith: { first, _ in first })
+        for quantities in plan.batches {
+            let intent = PushStore.Intent(idempotencyKey: UUID().uuidString.lowercased(), quantities: quantities)
+            try store.recordIntent(shop: shop.shop, intent)
+            intentsMayBePending = true
+            try send(intent)
+            intentsMayBePending = false
+            let now = Date().timeIntervalSince1970
+            for quantity in quantities {
+                if let since = dueSince[quantity.key] ?? nil {
+                    pushLag.recordNanoseconds(Int64(max(0, now - since) * 1e9))
+                }
+            }
+        }
+        return true
+    }
+
+    /// Leaves out levels at locations the store does not have, recording why.
+    private func plan(_ due: PushStore.DueBatch) throws -> PushPlan {
+        var locations = storeLocations ?? []
+        if due.levels.contains(where: { !locations.contains($0.location) }),
+           ContinuousClock.now - locationsLoadedAt > .seconds(60) {
+            // The store may have gained the location since it was last read.
+            try loadLocations()
+            locations = storeLocations ?? []
+        }
+        let foreign = due.levels.filter { !locations.contains($0.location) }
+        if !foreign.isEmpty {
+            refusedLevels.increment(by: foreign.count)
+            logger.error("levels mapped to a location the store does not have", metadata: [
+                "shop": "\(shop.shop)", "locations": "\(Set(foreign.map(\.location)).sorted())",
+            ])
+            try store.setAside(shop: shop.shop, foreign.map {
+                PushStore.Problem(sku: $0.sku, location: $0.location, version: $0.version,
+                                  reason: "location \($0.location) is not one of the store's")
+            })
+        }
+        return PushPlan(due: due.levels.filter { locations.contains($0.location) })
+    }
+
+    private func loadLocations() throws {
+        let locations = try api.locations()
+        storeLocations = Set(locations.map(\.id))
+        locationsLoadedAt = ContinuousClock.now
+        logger.info("store locations", metadata: [
+            "shop": "\(shop.shop)", "locations": "\(locations.map { "\($0.id) \($0.name)" })",
+        ])
+    }
+
+    private func resolveItems(_ levels: [DueLevel]) throws {
+        let skus = Array(Set(levels.map(\.sku))).sorted()
+        let found = try api.inventoryItems(skus: skus)
+        let missing = skus.filter { found[$0] == nil }
+        try store.saveItems(shop: shop.shop, found: found, missing: missing)
+        if !missing.isEmpty {
+            unmappedSKUs.increment(by: missing.count)
+            logger.warning("SKUs the store has no inventory item for", metadata: [
+                "shop": "\(shop.shop)", "skus": "\(missing.prefix(20))", "count": "\(missing.count)",
+            ])
+        }
+    }
+
+    /// Reads what Shopify holds at these levels and records it as observed; levels the
+    /// item is not stocked at become problems.
+    private func observe(_ levels: [(sku: String, location: String, item: String, version: Int)]) throws {
+        let read = try api.availableLevels(levels.map {
+            InventoryAPI.LevelKey(inventoryItemID: $0.item, location: $0.location)
+        })
+        var observations: [PushStore.Observation] = []
+        var problems: [PushStore.Problem] = []
+        for level in levels {
+            if let available = read[InventoryAPI.LevelKey(inventoryItemID: level.item, location: level.location)] ?? nil {
+                observations.append(.init(sku: level.sku, location: level.location, available: available))
+            } else {
+                problems.append(.init(sku: level.sku, location: level.location, version: level.version,
+                                      reason: "the item is not stocked at \(level.location)"))
+            }
+        }
+        try store.recordObserved(shop: shop.shop, observations)
+        try store.setAside(shop: shop.shop, problems)
+        refusedLevels.increment(by: problems.count)
+    }
+
+    private func replayIntents() throws {
+        let pending = try store.pendingIntents(shop: shop.shop)
+        if !pending.isEmpty {
+            logger.info("resending pushes left unanswered", metadata: ["shop": "\(shop.shop)", "count": "\(pending.count)"])
+        }
+        for intent in pending { try send(intent) }
+        intentsMayBePending = false
+    }
+
+    /// Sends a written-down push until Shopify answers it, and records the answer.
+    private func send(_ intent: PushStore.Intent) throws {
+        var outcome = try api.setAvailable(intent.quantities, idempotencyKey: intent.idempotencyKey)
+        while outcome == .inProgress {
+            blockingSleep(.seconds(1))
+            outcome = try api.setAvailable(intent.quantities, idempotencyKey: intent.idempotencyKey)
+        }
+        switch outcome {
+        case .applied, .inProgress:
+            try store.confirm(shop: shop.shop, intent.quantities.map { ($0.sku, $0.location, $0.quantity, $0.version) },
+                              idempotencyKey: intent.idempotencyKey)
+            levelsPushed.increment(by: intent.quantities.count)
+            batchSize.record(intent.quantities.count)
+        case .refused(let refusals):
+            try handle(refusals, of: intent)
+        }
+    }
+
+    /// Nothing of a refused call applied. Stale levels are read again (the difference is
+    /// units Shopify sold); levels refused for other reasons are set aside until their ATS
+    /// changes; the rest stay due and go in the next call.
+    private func handle(_ refusals: [InventoryAPI.Refusal], of intent: PushStore.Intent) throws {
+        let quantities = intent.quantities
+        var stale: [PushQuantity] = []
+        var problems: [PushStore.Problem] = []
+        for refusal in refusals {
+            guard let index = refusal.index, quantities.indices.contains(index) else {
+                // A fault of the whole call: no quantity can go until it is fixed.
+                logger.error("Shopify refused a push", metadata: [
+                    "shop": "\(shop.shop)", "code": "\(refusal.code ?? "-")", "message": "\(refusal.message)",
+                ])
+                problems += quantities.map {
+                    .init(sku: $0.sku, location: $0.location, version: $0.version, reason: refusal.message)
+                }
+                continue
+            }
+            let quantity = quantities[index]
+            if refusal.isStale {
+                stale.append(quantity)
+            } else {
+                problems.append(.init(sku: quantity.sku, location: quantity.location, version: quantity.version,
+                                      reason: "\(refusal.code ?? "refused"): \(refusal.message)"))
+            }
+        }
+        staleRefusals.increment(by: stale.count)
+        refusedLevels.increment(by: problems.count)
+        try store.setAside(shop: shop.shop, problems)
+        try store.discardIntent(shop: shop.shop, idempotencyKey: intent.idempotencyKey)
+        if !stale.isEmpty {
+            logger.info("Shopify's levels moved since our last push; reading them", metadata: [
+                "shop": "\(shop.shop)", "levels": "\(stale.count)",
+            ])
+            try observe(stale.map { ($0.sku, $0.location, $0.inventoryItemID, $0.version) })
+        }
+    }
+}

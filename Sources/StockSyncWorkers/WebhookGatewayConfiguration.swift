@@ -1,0 +1,31 @@
+import StockSyncAMQP
+import StockSyncRuntime
+/// Settings of `webhook-gateway`, from its environment.
+package struct WebhookGatewayConfiguration: Sendable {
+    package var amqpURL: AMQPURL
+    package var databaseURL: String
+    package var host: String
+    package var port: Int
+    /// The app's secret, then the previous one while a rotation is under way. Never logged.
+    package var secrets: [String]
+    package var maximumBodyBytes: Int
+    /// How often the shops served are read again from the database.
+    package var shopRefresh: Duration
+    package var metricsPort: Int?
+
+    package init(environment: Environment) throws(ConfigurationError) {
+        amqpURL = try environment.amqpURL("AMQP_URL", default: DevelopmentDefaults.amqpURL)
+        databaseURL = try environment.databaseURL("DATABASE_URL", default: DevelopmentDefaults.databaseURL)
+        host = environment.string("GATEWAY_HOST", default: "127.0.0.1")
+        port = try environment.int("GATEWAY_PORT", default: 8080, in: 1...65_535)
+        let secret = environment.string("WEBHOOK_SECRET", default: "")
+        guard !secret.isEmpty else {
+            throw ConfigurationError(setting: "WEBHOOK_SECRET", problem: "must be set to the app's API secret (webhooks are signed with it)")
+        }
+        let previous = environment.string("WEBHOOK_SECRET_PREVIOUS", default: "")
+        secrets = previous.isEmpty ? [secret] : [secret, previous]
+        maximumBodyBytes = try environment.int("WEBHOOK_MAX_BODY_BYTES", default: 1 << 20, in: 1_024...(64 << 20))
+        shopRefresh = .seconds(try environment.int("GATEWAY_SHOP_REFRESH_SECONDS", default: 30, in: 1...3_600))
+        metricsPort = try environment.optionalPort("METRICS_PORT")
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import StockSyncDomain
+import TestSupport
+import Testing
+
+@Suite("Order webhook payloads")
+struct OrderWebhookTests {
+    static var example: [UInt8] { get throws { try Fixtures.orderExample() } }
+
+    static func headers(topic: String = "orders/create") -> [String: String] {
+        ["x-shopify-event-id": "event-1", "x-shopify-shop-domain": "brand.myshopify.com", "x-shopify-topic": topic]
+    }
+
+    @Test("Shopify's own order resource reads as lines, quantities and its refund")
+    func realOrder() throws {
+        let message = try OrderMessage.decode(headers: Self.headers(), body: Self.example)
+        #expect(message.eventID == "event-1" && message.shop == "brand.myshopify.com" && message.orderID == "450789469")
+        guard case .order(let state) = message.content else { Issue.record("not an order"); return }
+        #expect(state.name == "#1001")
+        #expect(!state.cancelled)
+        #expect(state.lines == [
+            OrderState.Line(id: "466157049", sku: "IPOD2008GREEN", quantity: 1, currentQuantity: 0),
+            OrderState.Line(id: "518995019", sku: "IPOD2008RED", quantity: 1, currentQuantity: 0),
+            OrderState.Line(id: "703073504", sku: "IPOD2008BLACK", quantity: 1, currentQuantity: 0),
+        ])
+        #expect(state.refunds.count == 1)
+        #expect(state.refunds[0].id == "929361469")
+        #expect(state.refunds[0].lines.map(\.quantity) == [1, 1, 1])
+        #expect(state.refunds[0].lines.allSatisfy { !$0.restocked && $0.restockType == "no_restock" })
+        #expect(state.updatedAt == ISO8601DateFormatter().date(from: "2024-01-02T14:04:02Z"))
+        #expect(state.triggeredAt == nil)
+        var headers = Self.headers()
+        headers["x-shopify-triggered-at"] = "2023-03-29T18:00:27.877041743Z"
+        guard case .order(let triggered) = try OrderMessage.decode(headers: headers, body: Self.example).content else { return }
+        #expect(abs(triggered.triggeredAt!.timeIntervalSince1970 - 1_680_112_827.877) < 0.001)
+    }
+
+    @Test("a refunds/create body is the refund resource, with its order id and restock locations")
+    func refund() throws {
+        let body = Array(#"""
+            {"id":929361470,"order_id":450789469,"created_at":"2024-01-03T09:00:00-05:00","restock":true,
+             "refund_line_items":[{"id":1,"line_item_id":466157049,"location_id":487838322,"quantity":2,
+               "restock_type":"return","line_item":{"id":466157049,"sku":"IPOD2008GREEN"}}],"transactions":[]}
+            """#.utf8)
+        let message = try OrderMessage.decode(headers: Self.headers(topic: "refunds/create"), body: body)
+        #expect(message.content == .refund(Refund(id: "929361470", orderID: "450789469", lines: [
+            Refund.Line(lineID: "466157049", sku: "IPOD2008GREEN", quantity: 2, restockType: "return",
+                        location: "gid://shopify/Location/487838322"),
+        ])))
+        if case .refund(let refund) = message.content { #expect(refund.lines[0].restocked) }
+    }
+
+    @Test("cancelled_at marks the order cancelled")
+    func cancelled() throws {
+        let body = Array(#"{"id":7,"updated_at":"2026-11-28T07:00:00Z","cancelled_at":"2026-11-28T07:00:00Z","line_items":[]}"#.utf8)
+        let message = try OrderMessage.decode(headers: Self.headers(topic: "orders/cancelled"), body: body)
+        #expect(message.content == .order(OrderState(orderID: "7", name: "", updatedAt: Date(timeIntervalSince1970: 1_795_849_200),
+                                                     cancelled: true, lines: [], refunds: [])))
+    }
+
+    @Test("what cannot be read is refused with a reason", arguments: [
+        (["x-shopify-shop-domain": "s", "x-shopify-topic": "orders/create"], "{}", "missing header x-shopify-event-id"),
+        (headers(topic: "products/update"), "{}", "topic products/update is not one the order-worker reads"),
+        (headers(), "not json", "order body is not valid JSON"),
+        (headers(), #"{"id":1,"line_items":[]}"#, "order body lacks `updated_at`"),
+        (headers(), #"{"id":1,"updated_at":"yesterday","line_items":[]}"#, "order `updated_at` is not an RFC 3339 date-time"),
+        (headers(), #"{"id":1,"updated_at":"2026-11-28T07:00:00Z","line_items":[{"id":2,"quantity":"two"}]}"#,
+         "order body has the wrong type at `line_items.0.quantity`"),
+        (headers(), #"{"id":1,"updated_at":"2026-11-28T07:00:00Z","line_items":[{"id":2,"quantity":-1}]}"#,
+         "line item 2 has a negative quantity"),
+        (headers(topic: "refunds/create"), #"{"id":1,"refund_line_items":[]}"#, "refund has no `order_id`"),
+    ])
+    func refusals(headers: [String: String], body: String, reason: String) {
+        #expect(throws: ContractViolation(reason)) { try OrderMessage.decode(headers: headers, body: Array(body.utf8)) }
+    }
+}
