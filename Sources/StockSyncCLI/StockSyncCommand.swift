@@ -216,7 +216,7 @@ struct Show: ParsableCommand {
             for level in report.warehouses {
                 levels.rows.append([level.warehouse, "\(level.onHand)", "\(level.allocated)", "\(level.reserved)",
                                     "\(level.orderReserved)",
-                                    "\(level.onHand - level.allocated - level.reserved - level.orderReserved)",
+                                    "\(level.promisable)",
                                     "\(level.snapshotVersion)"])
             }
             print(report.warehouses.isEmpty ? "  no ERP levels" : levels.render())

@@ -23,6 +23,10 @@ package struct StoredLevel: Hashable, Sendable {
         self.orderReserved = orderReserved
     }
 
+    /// Units the warehouse can still promise to new orders (what ATS sums, before safety
+    /// buffers); negative when over-committed.
+    package var promisable: Int { quantitiesForAvailability.net }
+
     /// The quantities ATS counts: `reserved` is the ERP's reservations and the orders'.
     package var quantitiesForAvailability: StockQuantities {
         StockQuantities(onHand: erp.quantities.onHand, allocated: erp.quantities.allocated,

@@ -139,15 +139,7 @@ package struct OrderStore {
             let (shop, location, warehouse) = try routeRows.decode(row, as: (String, String, String).self)
             routes[ShopLocation(shop: shop, location: location), default: []].append(warehouse)
         }
-        let stockRows = try connection.query("""
-            SELECT sku, warehouse, on_hand - allocated - reserved - order_reserved
-            FROM stock_levels WHERE sku = ANY($1::text[])
-            """, [.strings(touched)])
-        var promisable: [StockKey: Int] = [:]
-        for row in 0..<stockRows.count {
-            let (sku, warehouse, units) = try stockRows.decode(row, as: (String, String, Int).self)
-            promisable[StockKey(sku: sku, warehouse: warehouse)] = units
-        }
+        let promisable = try StockStore(connection: connection).levels(skus: touched).mapValues(\.promisable)
         return OrderBook(orders: orders, lines: lines, reservations: reservations,
                          refundLines: refundLines, routes: routes, promisable: promisable)
     }
@@ -253,9 +245,13 @@ package struct OrderStore {
     private func saveIncidents(_ incidents: [OrderIncident]) throws(PostgresError) {
         guard !incidents.isEmpty else { return }
         // One row per line and kind; a later batch's figure replaces the earlier one.
-        var latest: [String: OrderIncident] = [:]
+        struct Key: Hashable {
+            var line: OrderLineKey
+            var kind: OrderIncident.Kind
+        }
+        var latest: [Key: OrderIncident] = [:]
         for incident in incidents {
-            latest["\(incident.line.order.shop)\u{0}\(incident.line.order.orderID)\u{0}\(incident.line.lineID)\u{0}\(incident.kind)"] = incident
+            latest[Key(line: incident.line, kind: incident.kind)] = incident
         }
         let rows = Array(latest.values)
         try connection.query("""

@@ -153,14 +153,14 @@ package struct PushStore {
                   ON l.sku = o.sku AND l.location = o.location
                 WHERE l.shop = $1 ORDER BY l.sku, l.location FOR UPDATE OF l
                 """, [.string(shop), .strings(skus), .strings(locations)])
-            var expectations: [String: LevelExpectation] = [:]
+            var expectations: [LevelKey: LevelExpectation] = [:]
             for row in 0..<current.count {
                 let (sku, location, expected, unreservedSold) = try current.decode(row, as: (String, String, Int?, Int).self)
-                expectations[sku + "\u{0}" + location] = LevelExpectation(expected: expected, unreservedSold: unreservedSold)
+                expectations[LevelKey(sku: sku, location: location)] = LevelExpectation(expected: expected, unreservedSold: unreservedSold)
             }
             var updated: [LevelExpectation] = []
             for observation in observations {
-                let key = observation.sku + "\u{0}" + observation.location
+                let key = LevelKey(sku: observation.sku, location: observation.location)
                 var expectation = baseline ? LevelExpectation() : expectations[key] ?? LevelExpectation()
                 expectation.observedStale(actual: observation.available)
                 expectations[key] = expectation

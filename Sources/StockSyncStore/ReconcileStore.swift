@@ -184,14 +184,14 @@ package struct ReconcileStore {
             JOIN unnest($4::text[], $5::text[]) AS k(sku, location) ON k.sku = e.sku AND k.location = e.location
             """, [.string(shop), .strings(Set(levels.map(\.sku))), .int(Int(holdBackGrace.components.seconds)),
                   .strings(levels.map(\.sku)), .strings(levels.map(\.location))])
-        var byKey: [String: (Int, Bool)] = [:]
+        var byKey: [LevelKey: (Int, Bool)] = [:]
         for row in 0..<rows.count {
             let (sku, location, expected, busy) = try rows.decode(row, as: (String, String, Int, Bool).self)
-            byKey[sku + "\u{0}" + location] = (expected, busy)
+            byKey[LevelKey(sku: sku, location: location)] = (expected, busy)
         }
         var result: [BusyLevel: (expected: Int, busy: Bool)] = [:]
         for level in levels {
-            if let value = byKey[level.sku + "\u{0}" + level.location] { result[level] = value }
+            if let value = byKey[LevelKey(sku: level.sku, location: level.location)] { result[level] = value }
         }
         return result
     }

@@ -1,3 +1,4 @@
+import StockSyncDomain
 import StockSyncPostgres
 /// Read-only views for operators: a SKU's ERP levels and the ATS they produce.
 package struct StockQueries {
@@ -15,6 +16,12 @@ package struct StockQueries {
         /// Units held by open Shopify order reservations.
         package var orderReserved: Int
         package var snapshotVersion: Int
+
+        /// Units the warehouse can still promise (`StoredLevel.promisable`).
+        package var promisable: Int {
+            StoredLevel(erp: StockLevel(quantities: StockQuantities(onHand: onHand, allocated: allocated, reserved: reserved),
+                                        snapshotVersion: snapshotVersion), orderReserved: orderReserved).promisable
+        }
     }
 
     package struct LocationAvailability: Sendable, Codable {
