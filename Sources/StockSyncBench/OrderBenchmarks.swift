@@ -31,7 +31,7 @@ extension BenchShop {
     }
 
     func applyStock(_ levels: [(sku: String, warehouse: String, onHand: Int)]) throws {
-        try StockBatchApplier(connection: database).apply(levels.enumerated().map { index, level in
+        _ = try StockBatchApplier(connection: database).apply(levels.enumerated().map { index, level in
             StockEvent(eventID: "bench-stock-\(shop)-\(index)", key: StockKey(sku: level.sku, warehouse: level.warehouse),
                        occurredAt: Date(), change: .snapshot(StockQuantities(onHand: level.onHand, allocated: 0, reserved: 0),
                                                               version: 1))
@@ -88,19 +88,16 @@ struct AwaitOrders: ParsableCommand {
         let database = try PostgresConnection(url: Environment(ProcessInfo.processInfo.environment)
             .databaseURL("DATABASE_URL", default: DevelopmentDefaults.databaseURL))
         let deadline = Date().addingTimeInterval(timeout)
-        var recorded = 0
-        while Date() < deadline {
-            recorded = try database.query("SELECT count(*) FROM shopify_orders WHERE updated_at IS NOT NULL").decode(0, as: Int.self)
-            if recorded >= count { break }
+        let store = OrderStore(connection: database)
+        var totals = try store.totals()
+        while totals.orders < count && Date() < deadline {
             Thread.sleep(forTimeInterval: 0.05)
+            totals = try store.totals()
         }
         let seconds = Date().timeIntervalSince1970 - started
-        let lines = try database.query("SELECT count(*) FROM order_lines").decode(0, as: Int.self)
-        let incidents = try database.query("SELECT count(*) FROM order_incidents WHERE kind <> 'backorder'").decode(0, as: Int.self)
-        let lookups = try database.query("SELECT count(DISTINCT order_id) FROM order_lines WHERE location IS NOT NULL")
-            .decode(0, as: Int.self)
         print(String(format: "orders committed as reservations: %d of %d (%d lines, %d placed through the Admin API, %d incidents) in %.1f s from the first delivery: %.0f orders/s",
-                     recorded, count, lines, lookups, incidents, seconds, Double(recorded) / seconds)
+                     totals.orders, count, totals.lines, totals.placedOrders, totals.incidents, seconds,
+                     Double(totals.orders) / seconds)
               + (budgetBound ? " (paced by the store's API budget)" : " (target >= 2,000/s)"))
     }
 }
@@ -166,9 +163,8 @@ struct BenchOversell: ParsableCommand {
                 // The ERP sells on another channel only what it still has free: never reserved units.
                 let sku = BenchShop.sku(Int(random.next() % UInt64(skus)))
                 let units = 1 + Int(random.next() % 3)
-                let free = try (bench.database.query(
-                    "SELECT on_hand - allocated - reserved - order_reserved FROM stock_levels WHERE sku = $1 AND warehouse = 'WH-1'",
-                    [.string(sku)]).decode(0, as: Int?.self) as Int?) ?? 0
+                let level = StockKey(sku: sku, warehouse: "WH-1")
+                let free = try StockStore(connection: bench.database).levels(keys: [level])[level]?.promisable ?? 0
                 guard free >= units else {
                     skipped += 1
                     continue
@@ -184,15 +180,10 @@ struct BenchOversell: ParsableCommand {
             if wait > 0 { Thread.sleep(forTimeInterval: wait) }
         }
         try waitUntil("every order is reserved") {
-            try bench.database.query("SELECT count(*) FROM shopify_orders").decode(0, as: Int.self) >= placed
+            try OrderStore(connection: bench.database).totals().orders >= placed
         }
-        // Units promised to shoppers that the ERP cannot ship: order reservations beyond what each level holds.
-        let oversold = try bench.database.query("""
-            SELECT coalesce(sum(greatest(0, order_reserved - greatest(0, on_hand - allocated - reserved))), 0) FROM stock_levels
-            """).decode(0, as: Int.self)
-        let (backorderLines, _) = try bench.database.query(
-            "SELECT count(*), coalesce(sum(quantity), 0) FROM order_incidents WHERE kind = 'backorder'")
-            .decode(0, as: (Int, Int).self)
+        let oversold = try StockQueries(connection: bench.database).oversoldUnits()
+        let backorderLines = try OrderStore(connection: bench.database).totals().backorderedLines
         print(String(format: "safety buffer %d: %d orders taken (%d units), %d refused by Shopify for lack of stock; ERP sold %d units elsewhere; units oversold: %d (%d lines backordered)",
                      buffer, placed, unitsSold, refused, shrunk, oversold, backorderLines))
     }

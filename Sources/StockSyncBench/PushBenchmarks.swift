@@ -57,9 +57,29 @@ struct BenchShop {
         return ContinuousClock.now - started
     }
 
+    /// Stores the ERP's ATS of the first `limit` levels (SKU by SKU, location by location), in
+    /// chunks; `handled`: as already pushed, else due.
+    func saveAvailability(skus: Int, locations: Int, limit: Int = .max, handled: Bool,
+                          _ available: (_ sku: Int, _ location: Int) -> Int) throws {
+        let levels = Array((0..<skus).lazy.flatMap { sku in (1...locations).lazy.map { (sku: sku, location: $0) } }.prefix(limit))
+        let store = StockStore(connection: database)
+        for start in stride(from: 0, to: levels.count, by: 50_000) {
+            let values = Dictionary(uniqueKeysWithValues: levels[start..<min(start + 50_000, levels.count)].map {
+                (AvailabilityKey(shop: shop, sku: Self.sku($0.sku), location: "gid://shopify/Location/\($0.location)"),
+                 available($0.sku, $0.location))
+            })
+            try database.transaction { _ in
+                _ = try store.saveAvailability(values, dueSince: [:])
+                if handled {
+                    try store.markHandled(shop: shop, levels: values.keys.map { LevelKey(sku: $0.sku, location: $0.location) },
+                                          versions: Array(repeating: 1, count: values.count))
+                }
+            }
+        }
+    }
+
     func dueLevels() throws -> Int {
-        try database.query("SELECT count(*) FROM available_to_sell WHERE shop = $1 AND due",
-                           [.string(shop)]).decode(0, as: Int.self)
+        try AvailabilityStore(connection: database).dueLevels(shop: shop)
     }
 
     func start(_ executable: String, _ environment: [String: String] = [:]) throws -> Process {
@@ -97,13 +117,7 @@ struct BenchPush: ParsableCommand {
         try bench.create(skus: skus, locations: locations, plan: plan)
         print(String(format: "catalogue synced (one bulk operation): %.2f s", try bench.sync().seconds))
         // Every level due, at a value Shopify does not hold yet.
-        try bench.database.query("""
-            INSERT INTO available_to_sell (shop, sku, location, available, version, pushed_version, changed_at, due_since)
-            SELECT $1, format('BENCH-%s', lpad(s::text, 6, '0')), 'gid://shopify/Location/' || l,
-                   1 + (s * 7 + l) % 100, 1, 0, now(), now()
-            FROM generate_series(0, $2 - 1) AS s, generate_series(1, $3) AS l
-            WHERE s * $3 + l <= $4
-            """, [.string(shop), .int(skus), .int(locations), .int(levels)])
+        try bench.saveAvailability(skus: skus, locations: locations, limit: levels, handled: false) { 1 + ($0 * 7 + $1) % 100 }
         let due = try bench.dueLevels()
         let before = try bench.simulator.stats(shop)
         let started = ContinuousClock.now
@@ -242,15 +256,9 @@ struct BenchReconcile: ParsableCommand {
         let seedStarted = ContinuousClock.now
         try bench.create(skus: skus, locations: locations, plan: "standard", available: available)
         // The ERP agrees with Shopify everywhere except every n-th level, where it says one more.
-        try bench.database.query("""
-            INSERT INTO available_to_sell (shop, sku, location, available, version, pushed_version, changed_at)
-            SELECT $1, format('BENCH-%s', lpad(s::text, 6, '0')), 'gid://shopify/Location/' || l,
-                   1 + (s * 7 + l) % 100 + CASE WHEN (s * $3 + l) % $4 = 0 THEN 1 ELSE 0 END, 1, 1, now()
-            FROM generate_series(0, $2 - 1) AS s, generate_series(1, $3) AS l
-            """, [.string(shop), .int(skus), .int(locations), .int(driftEvery)])
-        let seeded = try bench.database.query("""
-            SELECT count(*) FROM generate_series(0, $1 - 1) AS s, generate_series(1, $2) AS l WHERE (s * $2 + l) % $3 = 0
-            """, [.int(skus), .int(locations), .int(driftEvery)]).decode(0, as: Int.self)
+        let drifts = { (sku: Int, location: Int) in (sku * locations + location) % driftEvery == 0 }
+        try bench.saveAvailability(skus: skus, locations: locations, handled: true) { available($0, $1) + (drifts($0, $1) ? 1 : 0) }
+        let seeded = (0..<skus).reduce(0) { count, sku in count + (1...locations).count { drifts(sku, $0) } }
         print(String(format: "seeded %d levels (%d drifted) in %.1f s", skus * locations, seeded,
                      (ContinuousClock.now - seedStarted).seconds))
 

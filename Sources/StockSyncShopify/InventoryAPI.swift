@@ -8,12 +8,6 @@ import FoundationEssentials
 import Foundation
 #endif
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The inventory operations stocksync performs, typed, over one shop's client.
 package struct InventoryAPI {
     package let client: AdminGraphQLClient
@@ -260,7 +254,10 @@ package struct InventoryAPI {
                 if let url = operation.url {
                     try client.download(url, to: path)
                 } else {
-                    FileManager.default.createFile(atPath: path, contents: nil)
+                    // No URL: the operation matched nothing, so its result is an empty file.
+                    guard FileManager.default.createFile(atPath: path, contents: nil) else {
+                        throw ShopifyError.transport(TransportError(.other, "cannot create the bulk result file \(path)"))
+                    }
                 }
                 return path
             case "FAILED", "CANCELED", "EXPIRED":

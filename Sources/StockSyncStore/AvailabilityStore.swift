@@ -15,6 +15,12 @@ package struct AvailabilityStore {
         return try (0..<rows.count).map { row throws(PostgresError) in try rows.decode(row, as: String.self) }
     }
 
+    /// How many of the shop's levels are due for a push.
+    package func dueLevels(shop: String) throws(PostgresError) -> Int {
+        try connection.query("SELECT count(*) FROM available_to_sell WHERE shop = $1 AND due", [.string(shop)])
+            .decode(0, as: Int.self)
+    }
+
     /// The shop's ATS, by level.
     package func availability(shop: String) throws(PostgresError) -> [LevelKey: Int] {
         let rows = try connection.query(

@@ -63,6 +63,16 @@ package struct OrderStore {
         })
     }
 
+    /// The rows of an order table (aliased `t`) that belong to these orders.
+    private func rows(of table: String, columns: String, orders shops: [String], _ ids: [String]) throws(PostgresError)
+        -> PostgresRows {
+        try connection.query("""
+            SELECT \(columns)
+            FROM unnest($1::text[], $2::text[]) AS o(shop, order_id)
+            JOIN \(table) t ON t.shop = o.shop AND t.order_id = o.order_id
+            """, [.strings(shops), .strings(ids)])
+    }
+
     /// Locks these orders and the SKUs they touch (`skus` plus those recorded on their
     /// lines), then loads everything their reservations depend on.
     package func lockAndLoad(orders keys: Set<OrderKey>, skus: Set<String>) throws -> OrderBook {
@@ -73,12 +83,10 @@ package struct OrderStore {
         var orders: [OrderKey: OrderRecord] = [:]
         var lines: [OrderLineKey: OrderLineRecord] = [:]
         var reservations: [OrderLineKey: [String: WarehouseReservation]] = [:]
-        let orderRows = try connection.query("""
-            SELECT s.shop, s.order_id, s.name, extract(epoch FROM s.updated_at)::float8, s.cancelled,
-                   extract(epoch FROM s.triggered_at)::float8
-            FROM unnest($1::text[], $2::text[]) AS o(shop, order_id)
-            JOIN shopify_orders s ON s.shop = o.shop AND s.order_id = o.order_id
-            """, [.strings(shops), .strings(ids)])
+        let orderRows = try rows(of: "shopify_orders", columns: """
+            t.shop, t.order_id, t.name, extract(epoch FROM t.updated_at)::float8, t.cancelled,
+            extract(epoch FROM t.triggered_at)::float8
+            """, orders: shops, ids)
         for row in 0..<orderRows.count {
             let (shop, orderID, name, updatedAt, cancelled, triggeredAt) =
                 try orderRows.decode(row, as: (String, String, String, Double?, Bool, Double?).self)
@@ -87,11 +95,9 @@ package struct OrderStore {
                 triggeredAt: triggeredAt.map(Date.init(timeIntervalSince1970:)), cancelled: cancelled)
         }
         var touched = skus
-        let lineRows = try connection.query("""
-            SELECT l.shop, l.order_id, l.line_id, l.sku, l.location, l.state_quantity, l.state_refunded, l.deducted
-            FROM unnest($1::text[], $2::text[]) AS o(shop, order_id)
-            JOIN order_lines l ON l.shop = o.shop AND l.order_id = o.order_id
-            """, [.strings(shops), .strings(ids)])
+        let lineRows = try rows(of: "order_lines", columns: """
+            t.shop, t.order_id, t.line_id, t.sku, t.location, t.state_quantity, t.state_refunded, t.deducted
+            """, orders: shops, ids)
         for row in 0..<lineRows.count {
             let (shop, orderID, lineID, sku, location, stateQuantity, stateRefunded, deducted) =
                 try lineRows.decode(row, as: (String, String, String, String?, String?, Int, Int, Int).self)
@@ -101,11 +107,9 @@ package struct OrderStore {
             if let sku = record.sku { touched.insert(sku) }
             lines[OrderLineKey(shop: shop, orderID: orderID, lineID: lineID)] = record
         }
-        let reservationRows = try connection.query("""
-            SELECT r.shop, r.order_id, r.line_id, r.warehouse, r.sku, r.reserved, r.backordered, r.fulfilled
-            FROM unnest($1::text[], $2::text[]) AS o(shop, order_id)
-            JOIN order_reservations r ON r.shop = o.shop AND r.order_id = o.order_id
-            """, [.strings(shops), .strings(ids)])
+        let reservationRows = try rows(of: "order_reservations", columns: """
+            t.shop, t.order_id, t.line_id, t.warehouse, t.sku, t.reserved, t.backordered, t.fulfilled
+            """, orders: shops, ids)
         for row in 0..<reservationRows.count {
             let (shop, orderID, lineID, warehouse, sku, reserved, backordered, fulfilled) =
                 try reservationRows.decode(row, as: (String, String, String, String, String, Int, Int, Int).self)
@@ -114,11 +118,9 @@ package struct OrderStore {
             reservations[key, default: [:]][warehouse] = WarehouseReservation(
                 sku: sku, reserved: reserved, backordered: backordered, fulfilled: fulfilled)
         }
-        let refundRows = try connection.query("""
-            SELECT f.shop, f.refund_id, f.line_id, f.order_id, f.quantity, f.restock_type, f.location
-            FROM unnest($1::text[], $2::text[]) AS o(shop, order_id)
-            JOIN order_refund_lines f ON f.shop = o.shop AND f.order_id = o.order_id
-            """, [.strings(shops), .strings(ids)])
+        let refundRows = try rows(of: "order_refund_lines", columns: """
+            t.shop, t.refund_id, t.line_id, t.order_id, t.quantity, t.restock_type, t.location
+            """, orders: shops, ids)
         var refundLines: [RefundLineKey: RefundLineRecord] = [:]
         for row in 0..<refundRows.count {
             let (shop, refundID, lineID, orderID, quantity, restockType, location) =
@@ -188,9 +190,11 @@ package struct OrderStore {
                       .optionalStrings(records.map(\.location))])
         }
         try saveReservations(book)
-        try saveExpectations(book)
+        // Changing `expected` here could be overwritten by a push confirmed just after, so
+        // Shopify's deductions and restocks go to the push side as pending (`PushStore.foldPending`).
+        try PushStore(connection: connection).addPending(deducted: book.shopifyDeductions, restocked: book.shopifyRestocks)
         try saveIncidents(book.incidents)
-        try enqueue(book.events)
+        try ReservationOutboxStore(connection: connection).enqueue(book.events)
     }
 
     private func saveReservations(_ book: OrderBook) throws(PostgresError) {
@@ -213,33 +217,7 @@ package struct OrderStore {
                       .strings(warehouses), .strings(values.map(\.sku)), .ints(values.map(\.reserved)),
                       .ints(values.map(\.backordered)), .ints(values.map(\.fulfilled))])
         }
-        let deltas = book.reservedDeltas.filter { $0.value != 0 }.sorted { $0.key < $1.key }
-        if !deltas.isEmpty {
-            // A level the ERP has not reported yet still carries the reservation.
-            try connection.query("""
-                INSERT INTO stock_levels AS s (sku, warehouse, on_hand, allocated, reserved, order_reserved)
-                SELECT sku, warehouse, 0, 0, 0, delta FROM unnest($1::text[], $2::text[], $3::bigint[]) AS d(sku, warehouse, delta)
-                ON CONFLICT (sku, warehouse) DO UPDATE SET order_reserved = s.order_reserved + excluded.order_reserved
-                """, [.strings(deltas.map(\.key.sku)), .strings(deltas.map(\.key.warehouse)), .ints(deltas.map(\.value))])
-        }
-    }
-
-    /// Hands Shopify's deductions and restocks to the push side, which folds them into its
-    /// expectations at moments it knows to be later than them (see `PushStore.foldPending`):
-    /// changing `expected` here could be overwritten by a push confirmed just after.
-    private func saveExpectations(_ book: OrderBook) throws(PostgresError) {
-        let keys = Set(book.shopifyDeductions.keys).union(book.shopifyRestocks.keys).sorted {
-            ($0.shop, $0.sku, $0.location) < ($1.shop, $1.sku, $1.location)
-        }
-        guard !keys.isEmpty else { return }
-        try connection.query("""
-            UPDATE shopify_levels l SET pending_deducted = l.pending_deducted + o.deducted,
-                   pending_restocked = l.pending_restocked + o.restocked
-            FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[])
-                 AS o(shop, sku, location, deducted, restocked)
-            WHERE l.shop = o.shop AND l.sku = o.sku AND l.location = o.location
-            """, [.strings(keys.map(\.shop)), .strings(keys.map(\.sku)), .strings(keys.map(\.location)),
-                  .ints(keys.map { book.shopifyDeductions[$0] ?? 0 }), .ints(keys.map { book.shopifyRestocks[$0] ?? 0 })])
+        try StockStore(connection: connection).addOrderReservations(book.reservedDeltas)
     }
 
     private func saveIncidents(_ incidents: [OrderIncident]) throws(PostgresError) {
@@ -264,19 +242,30 @@ package struct OrderStore {
                   .ints(rows.map(\.quantity)), .strings(rows.map(\.detail))])
     }
 
-    /// Writes events into the outbox, in the transaction of the change they announce.
-    private func enqueue(_ events: [ReservationEvent]) throws(PostgresError) {
-        guard !events.isEmpty else { return }
-        let ids = events.map { _ in UUID().uuidString.lowercased() }
-        let now = Date()
-        let bodies = zip(ids, events).map { id, event in ReservationEventBody(id: id, event: event, at: now).json }
-        try connection.query("""
-            INSERT INTO reservation_outbox (routing_key, message_id, body)
-            SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
-            """, [.strings(events.map { "reservation.\($0.kind.rawValue)" }), .strings(ids), .strings(bodies)])
+    // MARK: Operators
+
+    /// What the order tables hold, counted.
+    package struct Totals: Sendable, Equatable {
+        /// Orders recorded from a webhook (an order known only from a refund has no update time).
+        package var orders: Int
+        package var lines: Int
+        /// Orders with a line placed at a location.
+        package var placedOrders: Int
+        /// Incidents other than backorders.
+        package var incidents: Int
+        package var backorderedLines: Int
     }
 
-    // MARK: Operators
+    package func totals() throws(PostgresError) -> Totals {
+        let (orders, lines, placed, incidents, backordered) = try connection.query("""
+            SELECT (SELECT count(*) FROM shopify_orders WHERE updated_at IS NOT NULL),
+                   (SELECT count(*) FROM order_lines),
+                   (SELECT count(DISTINCT order_id) FROM order_lines WHERE location IS NOT NULL),
+                   (SELECT count(*) FROM order_incidents WHERE kind <> 'backorder'),
+                   (SELECT count(*) FROM order_incidents WHERE kind = 'backorder')
+            """).decode(0, as: (Int, Int, Int, Int, Int).self)
+        return Totals(orders: orders, lines: lines, placedOrders: placed, incidents: incidents, backorderedLines: backordered)
+    }
 
     package struct IncidentRow: Sendable, Codable {
         package var shop: String
@@ -342,46 +331,5 @@ package struct OrderStore {
                                       reserved: reserved, backordered: backordered, fulfilled: fulfilled)
             },
             incidents: try incidents.decodeAll(as: String.self))
-    }
-}
-
-/// `reservation/1`, the body of a reservation event (`Schemas/messages/reservation.schema.json`).
-/// The relay adds `sequence`, which grows with each change of a line.
-struct ReservationEventBody: Encodable {
-    let schema = "reservation/1"
-    let event_id: String
-    let event: String
-    let occurred_at: String
-    let shop: String
-    let order_id: String
-    let order_name: String
-    let line_id: String
-    let sku: String
-    let warehouse: String
-    let reserved: Int
-    let delta: Int
-    let backordered: Int
-    let fulfilled: Int
-
-    init(id: String, event: ReservationEvent, at time: Date) {
-        event_id = id
-        self.event = event.kind.rawValue
-        occurred_at = time.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
-        shop = event.line.order.shop
-        order_id = event.line.order.orderID
-        order_name = event.orderName
-        line_id = event.line.lineID
-        sku = event.sku
-        warehouse = event.warehouse
-        reserved = event.reserved
-        delta = event.delta
-        backordered = event.backordered
-        fulfilled = event.fulfilled
-    }
-
-    var json: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
     }
 }

@@ -89,6 +89,38 @@ package struct PushStore {
 
         """
 
+    /// Adds Shopify's deductions and restocks of orders to the levels' pending figures, which
+    /// `foldPending` folds into `expected` at moments known to be later than them. Levels not
+    /// pushed yet have nothing to fold into.
+    package func addPending(deducted: [AvailabilityKey: Int], restocked: [AvailabilityKey: Int]) throws(PostgresError) {
+        let keys = Set(deducted.keys).union(restocked.keys).sorted {
+            ($0.shop, $0.sku, $0.location) < ($1.shop, $1.sku, $1.location)
+        }
+        guard !keys.isEmpty else { return }
+        try connection.query("""
+            UPDATE shopify_levels l SET pending_deducted = l.pending_deducted + o.deducted,
+                   pending_restocked = l.pending_restocked + o.restocked
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[])
+                 AS o(shop, sku, location, deducted, restocked)
+            WHERE l.shop = o.shop AND l.sku = o.sku AND l.location = o.location
+            """, [.strings(keys.map(\.shop)), .strings(keys.map(\.sku)), .strings(keys.map(\.location)),
+                  .ints(keys.map { deducted[$0] ?? 0 }), .ints(keys.map { restocked[$0] ?? 0 })])
+    }
+
+    /// Sets what Shopify is expected to show to what it showed (a heal): the next push
+    /// compares against it and sets the ERP's number. Clears the levels' hold-backs and
+    /// problems. Call under the SKUs' locks.
+    package func resetExpectations(shop: String, _ shown: [(level: LevelKey, available: Int)]) throws(PostgresError) {
+        guard !shown.isEmpty else { return }
+        try connection.query("""
+            INSERT INTO shopify_levels (shop, sku, location, expected)
+            SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bigint[]) ORDER BY 1, 2
+            ON CONFLICT (shop, sku, location) DO UPDATE
+            SET expected = excluded.expected, unreserved_sold = 0, unreserved_since = NULL, problem = NULL
+            """, [.string(shop), .strings(shown.map(\.level.sku)), .strings(shown.map(\.level.location)),
+                  .ints(shown.map(\.available))])
+    }
+
     /// `foldPending` for these levels, whose `expected` was just set (under their SKUs' locks).
     private func foldPending(_ connection: PostgresConnection, shop: String, skus: [String], locations: [String]) throws(PostgresError) {
         try connection.query(Self.foldPending + """
@@ -209,21 +241,9 @@ package struct PushStore {
                 ON CONFLICT (shop, sku, location) DO UPDATE
                 SET problem = excluded.problem, problem_version = excluded.problem_version
                 """, [.string(shop), .strings(skus), .strings(locations), .strings(problems.map(\.reason)), .ints(versions)])
-            try markHandled(connection, shop: shop, skus: skus, locations: locations, versions: versions)
+            try StockStore(connection: connection).markHandled(
+                shop: shop, levels: problems.map { LevelKey(sku: $0.sku, location: $0.location) }, versions: versions)
         }
-    }
-
-    /// Outbox rows up to these versions need nothing more. Runs under the SKUs' locks, which
-    /// stock workers take in the same order before they update these rows.
-    private func markHandled(_ connection: PostgresConnection, shop: String, skus: [String], locations: [String],
-                             versions: [Int]) throws(PostgresError) {
-        try connection.query("""
-            UPDATE available_to_sell a
-            SET pushed_version = greatest(a.pushed_version, q.version),
-                due_since = CASE WHEN q.version >= a.version THEN NULL ELSE a.due_since END
-            FROM unnest($2::text[], $3::text[], $4::bigint[]) AS q(sku, location, version)
-            WHERE a.sku = q.sku AND a.shop = $1 AND a.location = q.location
-            """, [.string(shop), .strings(skus), .strings(locations), .ints(versions)])
     }
 
     /// Makes every level set aside with a problem due again (after the operator fixed the
@@ -234,26 +254,19 @@ package struct PushStore {
             let rows = try connection.query("""
                 SELECT sku, location FROM shopify_levels WHERE shop = $1 AND problem IS NOT NULL
                 """, [.string(shop)])
-            var skus: [String] = [], locations: [String] = []
-            skus.reserveCapacity(rows.count)
-            locations.reserveCapacity(rows.count)
-            for row in 0..<rows.count {
+            let levels = try (0..<rows.count).map { row throws(PostgresError) in
                 let (sku, location) = try rows.decode(row, as: (String, String).self)
-                skus.append(sku)
-                locations.append(location)
+                return LevelKey(sku: sku, location: location)
             }
-            guard !skus.isEmpty else { return 0 }
-            try StockStore(connection: connection).lock(skus: skus)
-            try connection.query("""
-                UPDATE available_to_sell a SET \(StockStore.markDue)
-                FROM unnest($2::text[], $3::text[]) AS q(sku, location)
-                WHERE a.sku = q.sku AND a.shop = $1 AND a.location = q.location
-                """, [.string(shop), .strings(skus), .strings(locations)])
+            guard !levels.isEmpty else { return 0 }
+            let stock = StockStore(connection: connection)
+            try stock.lock(skus: levels.map(\.sku))
+            try stock.markDue(shop: shop, levels: levels)
             try connection.query("""
                 UPDATE shopify_levels SET problem = NULL, problem_version = NULL
                 WHERE shop = $1 AND problem IS NOT NULL
                 """, [.string(shop)])
-            return skus.count
+            return levels.count
         }
     }
 
@@ -311,7 +324,9 @@ package struct PushStore {
                     pushed_at = excluded.pushed_at, problem = NULL, problem_version = NULL
                 """, [.string(shop), .strings(skus), .strings(locations), .ints(quantities.map(\.quantity))])
             try foldPending(connection, shop: shop, skus: skus, locations: locations)
-            try markHandled(connection, shop: shop, skus: skus, locations: locations, versions: quantities.map(\.version))
+            try StockStore(connection: connection).markHandled(
+                shop: shop, levels: quantities.map { LevelKey(sku: $0.sku, location: $0.location) },
+                versions: quantities.map(\.version))
             if let idempotencyKey {
                 try discardIntent(shop: shop, idempotencyKey: idempotencyKey)
             }

@@ -218,20 +218,13 @@ package struct ReconcileStore {
                       .optionalInts(findings.map(\.expected)),
                       .strings(findings.map { heal && $0.kind == .drift && $0.shopifyAvailable != nil ? "true" : "false" })])
             if !healable.isEmpty {
-                let skus = healable.map(\.sku), locations = healable.map(\.location)
-                try StockStore(connection: connection).lock(skus: skus)
-                // The next push compares against what Shopify showed, and sets the ERP's number.
-                try connection.query("""
-                    INSERT INTO shopify_levels (shop, sku, location, expected)
-                    SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bigint[]) ORDER BY 1, 2
-                    ON CONFLICT (shop, sku, location) DO UPDATE
-                    SET expected = excluded.expected, unreserved_sold = 0, unreserved_since = NULL, problem = NULL
-                    """, [.string(shop), .strings(skus), .strings(locations), .ints(healable.map { $0.shopifyAvailable! })])
-                try connection.query("""
-                    UPDATE available_to_sell a SET \(StockStore.markDue), due_since = coalesce(a.due_since, now())
-                    FROM unnest($2::text[], $3::text[]) AS k(sku, location)
-                    WHERE a.sku = k.sku AND a.shop = $1 AND a.location = k.location
-                    """, [.string(shop), .strings(skus), .strings(locations)])
+                let shown = healable.compactMap { finding in
+                    finding.shopifyAvailable.map { (level: LevelKey(sku: finding.sku, location: finding.location), available: $0) }
+                }
+                let stock = StockStore(connection: connection)
+                try stock.lock(skus: shown.map(\.level.sku))
+                try PushStore(connection: connection).resetExpectations(shop: shop, shown)
+                try stock.markDue(shop: shop, levels: shown.map(\.level))
             }
             let count = { (kind: DiscrepancyClass) in findings.filter { $0.kind == kind }.count }
             try connection.query("""

@@ -1,6 +1,13 @@
+import StockSyncDomain
 import StockSyncPostgres
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
-/// Reading and clearing `reservation_outbox` for the relay that publishes it.
+/// `reservation_outbox`: events written in the transaction of the change they announce, read
+/// and cleared by the relay that publishes them.
 package struct ReservationOutboxStore {
     package let connection: PostgresConnection
 
@@ -14,6 +21,18 @@ package struct ReservationOutboxStore {
         package var messageID: String
         /// The event's JSON with its `sequence` (the outbox id) added.
         package var body: String
+    }
+
+    /// Writes events into the outbox; call in the transaction of the change they announce.
+    package func enqueue(_ events: [ReservationEvent]) throws(PostgresError) {
+        guard !events.isEmpty else { return }
+        let ids = events.map { _ in UUID().uuidString.lowercased() }
+        let now = Date()
+        let bodies = zip(ids, events).map { id, event in ReservationEventBody(id: id, event: event, at: now).json }
+        try connection.query("""
+            INSERT INTO reservation_outbox (routing_key, message_id, body)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+            """, [.strings(events.map { "reservation.\($0.kind.rawValue)" }), .strings(ids), .strings(bodies)])
     }
 
     /// The oldest events no other relay holds, locked until the transaction ends

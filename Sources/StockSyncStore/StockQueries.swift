@@ -39,6 +39,15 @@ package struct StockQueries {
         package var availability: [LocationAvailability]
     }
 
+    /// Units promised to shoppers that the ERP cannot ship: order reservations beyond what
+    /// each level holds, summed over every level.
+    package func oversoldUnits() throws(PostgresError) -> Int {
+        try connection.query("""
+            SELECT coalesce(sum(greatest(0, order_reserved - greatest(0, on_hand - allocated - reserved))), 0)::bigint
+            FROM stock_levels
+            """).decode(0, as: Int.self)
+    }
+
     package func report(skus: [String]) throws -> [SKUReport] {
         let levels = try connection.query("""
             SELECT sku, warehouse, on_hand, allocated, reserved, snapshot_version, order_reserved

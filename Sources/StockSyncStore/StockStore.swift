@@ -13,7 +13,7 @@ package struct StockStore {
     /// The SET items, over `available_to_sell a`, that make a level due for push. A level
     /// already due keeps its `changed_at` (when it became due): its place in the outbox, and
     /// an update that leaves every indexed column alone (migration 0006).
-    static let markDue = "version = a.version + 1, changed_at = CASE WHEN a.due THEN a.changed_at ELSE now() END"
+    private static let markDue = "version = a.version + 1, changed_at = CASE WHEN a.due THEN a.changed_at ELSE now() END"
 
     package let connection: PostgresConnection
 
@@ -45,6 +45,43 @@ package struct StockStore {
             locked.insert(try rows.decode(row, as: String.self))
         }
         return locked
+    }
+
+    /// Adds orders' reservations to the levels' `order_reserved`. A level the ERP has not
+    /// reported yet still carries the reservation.
+    package func addOrderReservations(_ deltas: [StockKey: Int]) throws(PostgresError) {
+        let changed = deltas.filter { $0.value != 0 }.sorted { $0.key < $1.key }
+        guard !changed.isEmpty else { return }
+        try connection.query("""
+            INSERT INTO stock_levels AS s (sku, warehouse, on_hand, allocated, reserved, order_reserved)
+            SELECT sku, warehouse, 0, 0, 0, delta FROM unnest($1::text[], $2::text[], $3::bigint[]) AS d(sku, warehouse, delta)
+            ON CONFLICT (sku, warehouse) DO UPDATE SET order_reserved = s.order_reserved + excluded.order_reserved
+            """, [.strings(changed.map(\.key.sku)), .strings(changed.map(\.key.warehouse)), .ints(changed.map(\.value))])
+    }
+
+    /// Makes these levels of `shop` due for a push again, with their ATS unchanged (a
+    /// set-aside level retried, a drifted level healed). Call under the SKUs' locks.
+    package func markDue(shop: String, levels: [LevelKey]) throws(PostgresError) {
+        guard !levels.isEmpty else { return }
+        try connection.query("""
+            UPDATE available_to_sell a SET \(Self.markDue), due_since = coalesce(a.due_since, now())
+            FROM unnest($2::text[], $3::text[]) AS k(sku, location)
+            WHERE a.sku = k.sku AND a.shop = $1 AND a.location = k.location
+            """, [.string(shop), .strings(levels.map(\.sku)), .strings(levels.map(\.location))])
+    }
+
+    /// Records that these levels of `shop` were handled up to these versions (pushed, or set
+    /// aside with a problem): a level whose ATS has not moved since is no longer due. Call
+    /// under the SKUs' locks, which stock workers take before they update these rows.
+    package func markHandled(shop: String, levels: [LevelKey], versions: [Int]) throws(PostgresError) {
+        guard !levels.isEmpty else { return }
+        try connection.query("""
+            UPDATE available_to_sell a
+            SET pushed_version = greatest(a.pushed_version, q.version),
+                due_since = CASE WHEN q.version >= a.version THEN NULL ELSE a.due_since END
+            FROM unnest($2::text[], $3::text[], $4::bigint[]) AS q(sku, location, version)
+            WHERE a.sku = q.sku AND a.shop = $1 AND a.location = q.location
+            """, [.string(shop), .strings(levels.map(\.sku)), .strings(levels.map(\.location)), .ints(versions)])
     }
 
     /// The stored levels of these keys.

@@ -8,28 +8,28 @@ import StockSyncRuntime
 /// dead-letters what it cannot use and acknowledges; runs on the caller's dedicated thread
 /// until the stop signal is raised.
 struct BatchConsumer {
-    var amqpURL: AMQPURL
-    var databaseURL: String
-    var workerName: String
+    var configuration: ConsumerConfiguration
     var queue: String
-    var prefetch: Int
-    var batchSize: Int
-    var batchLinger: Duration
     var logger: Logger
     var stopSignal: StopSignal
+
+    private var workerName: String { configuration.workerName }
+    private var databaseURL: String { configuration.databaseURL }
 
     /// `handle` throwing discards the session: RabbitMQ redelivers what was not acknowledged.
     func run(_ handle: ([Delivery], ConsumerSession) throws -> Void) {
         logger.info("worker started", metadata: [
-            "worker": "\(workerName)", "broker": "\(amqpURL)", "queue": "\(queue)", "batch_size": "\(batchSize)",
+            "worker": "\(workerName)", "broker": "\(configuration.amqpURL)", "queue": "\(queue)",
+            "batch_size": "\(configuration.batchSize)",
         ])
         SessionLoop<ConsumerSession>(what: "consumer", stopSignal: stopSignal, logger: logger).run {
-            let session = try ConsumerSession(amqpURL: amqpURL, databaseURL: databaseURL, workerName: workerName,
-                                              queue: queue, prefetch: prefetch)
+            let session = try ConsumerSession(amqpURL: configuration.amqpURL, databaseURL: databaseURL,
+                                              workerName: workerName, queue: queue, prefetch: configuration.prefetch)
             logger.info("connected", metadata: ["queue": "\(queue)"])
             return session
         } _: { session in
-            let deliveries = try session.consumer.nextBatch(limit: batchSize, linger: batchLinger, idle: .milliseconds(250))
+            let deliveries = try session.consumer.nextBatch(limit: configuration.batchSize, linger: configuration.batchLinger,
+                                                             idle: .milliseconds(250))
             if !deliveries.isEmpty { try handle(deliveries, session) }
         }
         logger.info("worker stopped")

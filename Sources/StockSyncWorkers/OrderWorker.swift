@@ -12,11 +12,11 @@ import StockSyncStore
 /// each delivery, asks Shopify where lines not placed before took their stock, applies the
 /// batch (`OrderBatchApplier`), dead-letters what it cannot read, acknowledges, and nudges
 /// the outbox relay that publishes the reservation events. Any number of copies may run.
-package final class OrderWorker: Service, Sendable {
+package final class OrderWorker: LoopService {
     private let configuration: OrderWorkerConfiguration
     private let logger: Logger
     private let relay: OutboxRelay
-    private let stopSignal = StopSignal()
+    package let stopSignal = StopSignal()
     private let queue = QueueTopology.orderPlaced
 
     private let applied = Counter(label: "stocksync_order_messages_applied_total")
@@ -33,20 +33,11 @@ package final class OrderWorker: Service, Sendable {
         self.logger = logger
     }
 
-    package func run() async throws {
-        try await stopSignal.run { [self] in
-            let consumer = BatchConsumer(
-                amqpURL: configuration.amqpURL, databaseURL: configuration.databaseURL,
-                workerName: configuration.workerName, queue: queue, prefetch: configuration.prefetch,
-                batchSize: configuration.batchSize, batchLinger: configuration.batchLinger, logger: logger,
-                stopSignal: stopSignal)
-            let shops = ShopDirectory(logger: logger)
-            consumer.run { deliveries, session in try handle(deliveries, in: session, consumer: consumer, shops: shops) }
-        }
-    }
-
-    package func stop() {
-        stopSignal.raise()
+    package func runUntilStopped() {
+        let consumer = BatchConsumer(configuration: configuration.consumer, queue: queue, logger: logger,
+                                     stopSignal: stopSignal)
+        let shops = ShopDirectory(logger: logger)
+        consumer.run { deliveries, session in try handle(deliveries, in: session, consumer: consumer, shops: shops) }
     }
 
     private func handle(_ deliveries: [Delivery], in session: ConsumerSession, consumer: BatchConsumer,

@@ -11,13 +11,13 @@ import StockSyncStore
 /// (`FOR UPDATE SKIP LOCKED`, so relays in several processes share the work), publishes
 /// them with confirms, deletes them, commits. A crash between the confirm and the commit
 /// publishes them again: at least once, with the same message id for the ERP to dedupe.
-package final class OutboxRelay: Service, Sendable {
+package final class OutboxRelay: LoopService {
     private let amqpURL: AMQPURL
     private let databaseURL: String
     private let name: String
     private let poll: Duration
     private let logger: Logger
-    private let stopSignal = StopSignal()
+    package let stopSignal = StopSignal()
     private let wake = DispatchSemaphore(value: 0)
     private let published = Counter(label: "stocksync_reservation_events_published_total")
     static let batchSize = 500
@@ -35,11 +35,7 @@ package final class OutboxRelay: Service, Sendable {
         wake.signal()
     }
 
-    package func run() async throws {
-        try await stopSignal.run { [self] in relayUntilStopped() }
-    }
-
-    private func relayUntilStopped() {
+    package func runUntilStopped() {
         SessionLoop<(broker: AMQPConnection, database: PostgresConnection)>(
             what: "outbox relay", stopSignal: stopSignal, logger: logger
         ).run {

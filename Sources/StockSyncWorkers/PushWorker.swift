@@ -14,10 +14,10 @@ import Synchronization
 /// worker takes the shop at its next look. Any number of copies may run: each takes its
 /// fair share of the shops (the live workers are counted by their database sessions) and
 /// lets go of shops beyond it, so shops spread over the workers.
-package final class PushWorker: Service, Sendable {
+package final class PushWorker: LoopService {
     private let configuration: PushWorkerConfiguration
     private let logger: Logger
-    private let stopSignal = StopSignal()
+    package let stopSignal = StopSignal()
     private let owned = Mutex<Set<String>>([])
     /// Shops this process is letting go of, for another worker to take.
     private let releasing = Mutex<Set<String>>([])
@@ -28,20 +28,12 @@ package final class PushWorker: Service, Sendable {
         self.logger = logger
     }
 
-    package func run() async throws {
-        try await stopSignal.run { [self] in claimUntilStopped() }
-    }
-
-    package func stop() {
-        stopSignal.raise()
-    }
-
     private var isStopping: Bool { stopSignal.isRaised }
 
     /// Shops this process pushes now.
     package var shops: Set<String> { owned.withLock { $0 } }
 
-    private func claimUntilStopped() {
+    package func runUntilStopped() {
         logger.info("push-worker started", metadata: ["worker": "\(configuration.workerName)"])
         SessionLoop<PostgresConnection>(what: "push-worker's look for shops", stopSignal: stopSignal, logger: logger).run {
             let connection = try PostgresConnection(url: configuration.databaseURL)

@@ -14,26 +14,13 @@ package struct PushWorkerConfiguration: Sendable {
     package var workerName: String
     package var metricsPort: Int?
 
-    package init(databaseURL: String, linger: Duration = .milliseconds(200), pollInterval: Duration = .milliseconds(50),
-                claimInterval: Duration = .seconds(1), maximumShops: Int = 32,
-                workerName: String = WorkerName.unique("push-worker"), metricsPort: Int? = nil) {
-        self.databaseURL = databaseURL
-        self.linger = linger
-        self.pollInterval = pollInterval
-        self.claimInterval = claimInterval
-        self.maximumShops = maximumShops
-        self.workerName = workerName
-        self.metricsPort = metricsPort
-    }
-
     package init(environment: Environment) throws(ConfigurationError) {
-        self.init(
-            databaseURL: try environment.databaseURL("DATABASE_URL", default: DevelopmentDefaults.databaseURL),
-            linger: try environment.milliseconds("PUSH_LINGER_MS", default: 200, in: 0...5_000),
-            pollInterval: try environment.milliseconds("PUSH_POLL_MS", default: 50, in: 1...10_000),
-            claimInterval: try environment.milliseconds("PUSH_CLAIM_MS", default: 1_000, in: 10...60_000),
-            maximumShops: try environment.int("PUSH_MAX_SHOPS", default: 32, in: 1...1_000),
-            workerName: environment.string("WORKER_NAME", default: WorkerName.unique("push-worker")),
-            metricsPort: try environment.optionalPort("METRICS_PORT"))
+        databaseURL = try environment.databaseURL("DATABASE_URL", default: DevelopmentDefaults.databaseURL)
+        linger = try environment.milliseconds("PUSH_LINGER_MS", default: 200, in: 0...5_000)
+        pollInterval = try environment.milliseconds("PUSH_POLL_MS", default: 50, in: 1...10_000)
+        claimInterval = try environment.milliseconds("PUSH_CLAIM_MS", default: 1_000, in: 10...60_000)
+        maximumShops = try environment.int("PUSH_MAX_SHOPS", default: 32, in: 1...1_000)
+        workerName = environment.string("WORKER_NAME", default: WorkerName.unique("push-worker"))
+        metricsPort = try environment.optionalPort("METRICS_PORT")
     }
 }

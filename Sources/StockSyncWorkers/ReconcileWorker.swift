@@ -11,10 +11,10 @@ import StockSyncStore
 /// Consumes `reconcile-requested` one request at a time and runs each (`Reconciler`); also
 /// publishes the scheduled runs that came due. Any number of copies may run: runs of one
 /// shop wait for each other, a request id runs once, a schedule slot is published once.
-package final class ReconcileWorker: Service, Sendable {
+package final class ReconcileWorker: LoopService {
     private let configuration: ReconcileWorkerConfiguration
     private let logger: Logger
-    private let stopSignal = StopSignal()
+    package let stopSignal = StopSignal()
     private let queue = QueueTopology.reconcileRequested
 
     private let runs = Counter(label: "stocksync_reconcile_runs_total")
@@ -27,15 +27,7 @@ package final class ReconcileWorker: Service, Sendable {
         self.logger = logger
     }
 
-    package func run() async throws {
-        try await stopSignal.run { [self] in consumeUntilStopped() }
-    }
-
-    package func stop() {
-        stopSignal.raise()
-    }
-
-    private func consumeUntilStopped() {
+    package func runUntilStopped() {
         logger.info("reconcile-worker started", metadata: ["worker": "\(configuration.workerName)"])
         var nextScheduleLook = ContinuousClock.now
         SessionLoop<ConsumerSession>(what: "reconcile-worker (the request will be delivered again)",

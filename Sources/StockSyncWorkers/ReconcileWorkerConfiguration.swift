@@ -13,26 +13,13 @@ package struct ReconcileWorkerConfiguration: Sendable {
     package var workerName: String
     package var metricsPort: Int?
 
-    package init(amqpURL: AMQPURL, databaseURL: String, settleTimeout: Duration = .seconds(30),
-                schedulePoll: Duration = .seconds(60), holdBackGrace: Duration = .seconds(900),
-                workerName: String = WorkerName.unique("reconcile-worker"), metricsPort: Int? = nil) {
-        self.amqpURL = amqpURL
-        self.databaseURL = databaseURL
-        self.settleTimeout = settleTimeout
-        self.schedulePoll = schedulePoll
-        self.holdBackGrace = holdBackGrace
-        self.workerName = workerName
-        self.metricsPort = metricsPort
-    }
-
     package init(environment: Environment) throws(ConfigurationError) {
-        self.init(
-            amqpURL: try environment.amqpURL("AMQP_URL", default: DevelopmentDefaults.amqpURL),
-            databaseURL: try environment.databaseURL("DATABASE_URL", default: DevelopmentDefaults.databaseURL),
-            settleTimeout: .seconds(try environment.int("RECONCILE_SETTLE_SECONDS", default: 30, in: 0...3_600)),
-            schedulePoll: .seconds(try environment.int("RECONCILE_SCHEDULE_POLL_SECONDS", default: 60, in: 1...86_400)),
-            holdBackGrace: .seconds(try environment.int("RECONCILE_HOLDBACK_GRACE_SECONDS", default: 900, in: 0...604_800)),
-            workerName: environment.string("WORKER_NAME", default: WorkerName.unique("reconcile-worker")),
-            metricsPort: try environment.optionalPort("METRICS_PORT"))
+        amqpURL = try environment.amqpURL("AMQP_URL", default: DevelopmentDefaults.amqpURL)
+        databaseURL = try environment.databaseURL("DATABASE_URL", default: DevelopmentDefaults.databaseURL)
+        settleTimeout = .seconds(try environment.int("RECONCILE_SETTLE_SECONDS", default: 30, in: 0...3_600))
+        schedulePoll = .seconds(try environment.int("RECONCILE_SCHEDULE_POLL_SECONDS", default: 60, in: 1...86_400))
+        holdBackGrace = .seconds(try environment.int("RECONCILE_HOLDBACK_GRACE_SECONDS", default: 900, in: 0...604_800))
+        workerName = environment.string("WORKER_NAME", default: WorkerName.unique("reconcile-worker"))
+        metricsPort = try environment.optionalPort("METRICS_PORT")
     }
 }

@@ -8,10 +8,10 @@ import StockSyncRuntime
 /// Consumes `stock-changed`: validates each delivery, applies the valid ones a batch at a
 /// time (`StockBatchApplier`), dead-letters the rest with their reason, and acknowledges
 /// the batch only once all of that is durable. Any number of copies may run.
-package final class StockWorker: Service, Sendable {
+package final class StockWorker: LoopService {
     private let configuration: StockWorkerConfiguration
     private let logger: Logger
-    private let stopSignal = StopSignal()
+    package let stopSignal = StopSignal()
     private let queue = QueueTopology.stockChanged
 
     private let eventsApplied = Counter(label: "stocksync_stock_events_applied_total")
@@ -27,23 +27,11 @@ package final class StockWorker: Service, Sendable {
         self.logger = logger
     }
 
-    /// Runs until a graceful shutdown: then finishes the batch in hand and returns.
-    package func run() async throws {
-        try await stopSignal.run { [self] in consumeUntilStopped() }
-    }
-
-    package func stop() {
-        stopSignal.raise()
-    }
-
     private var consumer: BatchConsumer {
-        BatchConsumer(amqpURL: configuration.amqpURL, databaseURL: configuration.databaseURL,
-                      workerName: configuration.workerName, queue: queue, prefetch: configuration.prefetch,
-                      batchSize: configuration.batchSize, batchLinger: configuration.batchLinger, logger: logger,
-                      stopSignal: stopSignal)
+        BatchConsumer(configuration: configuration.consumer, queue: queue, logger: logger, stopSignal: stopSignal)
     }
 
-    private func consumeUntilStopped() {
+    package func runUntilStopped() {
         let consumer = self.consumer
         consumer.run { deliveries, session in try handle(deliveries, in: session, consumer: consumer) }
     }

@@ -26,7 +26,7 @@ struct WorkerConfigurationTests {
 
     @Test func prefetchDefaultsToTwoBatches() throws {
         let configuration = try StockWorkerConfiguration(environment: Environment(["STOCK_BATCH_SIZE": "300"]))
-        #expect(configuration.prefetch == 600)
-        #expect(configuration.batchLinger == .milliseconds(20))
+        #expect(configuration.consumer.prefetch == 600)
+        #expect(configuration.consumer.batchLinger == .milliseconds(20))
     }
 }
