@@ -76,6 +76,8 @@ struct BenchShop {
                 }
             }
         }
+        // Updating the rows just inserted left a dead version of each behind.
+        if handled { try store.vacuumAvailability() }
     }
 
     func dueLevels() throws -> Int {

@@ -84,6 +84,13 @@ package struct StockStore {
             """, [.string(shop), .strings(levels.map(\.sku)), .strings(levels.map(\.location)), .ints(versions)])
     }
 
+    /// Vacuums and analyses `available_to_sell` now, as autovacuum would in time: after a bulk
+    /// load, so that what comes next reads neither dead rows nor stale statistics. Call
+    /// outside a transaction.
+    package func vacuumAvailability() throws(PostgresError) {
+        try connection.query("VACUUM (ANALYZE) available_to_sell")
+    }
+
     /// The stored levels of these keys.
     package func levels(keys: some Collection<StockKey>) throws(PostgresError) -> [StockKey: StoredLevel] {
         try levels(from: connection.query("""
