@@ -256,6 +256,11 @@ package struct OrderStore {
         package var backorderedLines: Int
     }
 
+    /// Orders recorded from a webhook: `Totals.orders` alone, cheap enough to poll.
+    package func recordedOrders() throws(PostgresError) -> Int {
+        try connection.query("SELECT count(*) FROM shopify_orders WHERE updated_at IS NOT NULL").decode(0, as: Int.self)
+    }
+
     package func totals() throws(PostgresError) -> Totals {
         let (orders, lines, placed, incidents, backordered) = try connection.query("""
             SELECT (SELECT count(*) FROM shopify_orders WHERE updated_at IS NOT NULL),
