@@ -11,7 +11,7 @@ struct OrderWorkerMain {
             let relay = OutboxRelay(amqpURL: configuration.consumer.amqpURL, databaseURL: configuration.consumer.databaseURL,
                                     name: configuration.consumer.workerName, poll: configuration.outboxPoll, logger: logger)
             return ([OrderWorker(configuration: configuration, relay: relay, logger: logger), relay],
-                    configuration.metricsPort)
+                    configuration.metrics)
         }
     }
 }

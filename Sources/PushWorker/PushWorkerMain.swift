@@ -7,7 +7,7 @@ struct PushWorkerMain {
     static func main() async {
         await WorkerProcess.run("push-worker") { environment, logger throws(ConfigurationError) in
             let configuration = try PushWorkerConfiguration(environment: environment)
-            return ([PushWorker(configuration: configuration, logger: logger)], configuration.metricsPort)
+            return ([PushWorker(configuration: configuration, logger: logger)], configuration.metrics)
         }
     }
 }

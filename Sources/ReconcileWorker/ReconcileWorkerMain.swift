@@ -7,7 +7,7 @@ struct ReconcileWorkerMain {
     static func main() async {
         await WorkerProcess.run("reconcile-worker") { environment, logger throws(ConfigurationError) in
             let configuration = try ReconcileWorkerConfiguration(environment: environment)
-            return ([ReconcileWorker(configuration: configuration, logger: logger)], configuration.metricsPort)
+            return ([ReconcileWorker(configuration: configuration, logger: logger)], configuration.metrics)
         }
     }
 }

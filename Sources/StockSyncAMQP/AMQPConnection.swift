@@ -1,5 +1,6 @@
 import CRabbitMQ
 import StockSyncRuntime
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -18,8 +19,12 @@ package struct QueueStatus: Sendable, Equatable {
 /// thread-safe and every call blocks, so a connection belongs to one thread (a worker's
 /// dedicated thread, or the CLI's). After any error the connection is unusable: drop it
 /// and open another.
-package final class AMQPConnection {
+package final class AMQPConnection: @unchecked Sendable {  // every use of `state` holds `lastCall`'s lock
     private let state: amqp_connection_state_t
+    /// When the owner's last call ended; its lock is the connection's, shared with `HeartbeatPacer`.
+    private let lastCall = Mutex<ContinuousClock.Instant>(.now)
+    /// As negotiated with the broker; zero when heartbeats are off.
+    private let heartbeat: Duration
     private let channel: amqp_channel_t = 1
     private var isHealthy = true
     private var confirmsEnabled = false
@@ -29,8 +34,7 @@ package final class AMQPConnection {
     /// How long a publisher waits for RabbitMQ's confirms before giving up on the connection.
     package var confirmTimeout: Duration = .seconds(30)
 
-    package init(url: AMQPURL, name: String, heartbeat: Duration = .seconds(30),
-                timeout: Duration = .seconds(10)) throws(BrokerError) {
+    package init(url: AMQPURL, name: String, timeout: Duration = .seconds(10)) throws(BrokerError) {
         guard let state = amqp_new_connection() else { throw .connectionFailed("out of memory") }
         guard let socket = amqp_tcp_socket_new(state) else {
             amqp_destroy_connection(state)
@@ -43,12 +47,9 @@ package final class AMQPConnection {
             throw .connectionFailed("\(url.host):\(url.port): \(Self.statusText(status))")
         }
         let arena = CStringArena()
-        var properties = [crabbitmq_entry_string(arena.cString("connection_name"), arena.bytes(name))]
-        let login = properties.withUnsafeMutableBufferPointer { entries in
-            var table = amqp_table_t(num_entries: 1, entries: entries.baseAddress)
-            return crabbitmq_login_plain(state, url.virtualHost, 131_072, Int32(heartbeat.components.seconds),
-                                         &table, url.user, url.password)
-        }
+        var properties = arena.table(["connection_name": .string(name)])
+        let login = crabbitmq_login_plain(state, url.virtualHost, 131_072, Int32(url.heartbeat.components.seconds),
+                                          &properties, url.user, url.password)
         guard login.reply_type == AMQP_RESPONSE_NORMAL else {
             let error = Self.error(from: login, context: "login as \(url.user) to vhost \(url.virtualHost)")
             amqp_destroy_connection(state)
@@ -62,14 +63,25 @@ package final class AMQPConnection {
             throw error
         }
         self.state = state
+        heartbeat = .seconds(Int(amqp_get_heartbeat(state)))
+        if heartbeat > .zero { HeartbeatPacer.shared.register(self) }
     }
 
     deinit {
+        HeartbeatPacer.shared.unregister(ObjectIdentifier(self))
         if isHealthy {
             _ = amqp_channel_close(state, channel, Int32(AMQP_REPLY_SUCCESS))
             _ = amqp_connection_close(state, Int32(AMQP_REPLY_SUCCESS))
         }
         amqp_destroy_connection(state)
+    }
+
+    /// Runs one call of the owner's with the connection's lock held.
+    private func exclusive<T: Sendable>(_ body: () throws(BrokerError) -> T) throws(BrokerError) -> T {
+        try lastCall.withLock { last throws(BrokerError) in
+            defer { last = .now }
+            return try body()
+        }
     }
 
     // MARK: Queues
@@ -78,36 +90,39 @@ package final class AMQPConnection {
     @discardableResult
     package func declareQueue(_ name: String, arguments: [QueueArgument] = [],
                              passive: Bool = false) throws(BrokerError) -> QueueStatus {
-        let arena = CStringArena()
-        var entries = arguments.map { argument in
-            switch argument {
-            case .string(let key, let value): crabbitmq_entry_string(arena.cString(key), arena.bytes(value))
-            case .int(let key, let value): crabbitmq_entry_int(arena.cString(key), Int64(value))
-            }
+        return try exclusive { () throws(BrokerError) -> QueueStatus in
+            let arena = CStringArena()
+            let table = arena.table(FieldTable(arguments.map { argument in
+                switch argument {
+                case .string(let key, let value): (key: key, value: .string(value))
+                case .int(let key, let value): (key: key, value: .int64(Int64(value)))
+                }
+            }))
+            let declared = amqp_queue_declare(state, channel, arena.bytes(name), passive ? 1 : 0, 1, 0, 0, table)
+            guard let declared else { throw failure("declare queue \(name)") }
+            return QueueStatus(messageCount: Int(declared.pointee.message_count),
+                               consumerCount: Int(declared.pointee.consumer_count))
         }
-        let declared = entries.withUnsafeMutableBufferPointer { buffer in
-            amqp_queue_declare(state, channel, arena.bytes(name), passive ? 1 : 0, 1, 0, 0,
-                               amqp_table_t(num_entries: Int32(buffer.count), entries: buffer.baseAddress))
-        }
-        guard let declared else { throw failure("declare queue \(name)") }
-        return QueueStatus(messageCount: Int(declared.pointee.message_count),
-                           consumerCount: Int(declared.pointee.consumer_count))
     }
 
     /// Declares a durable topic exchange.
     package func declareTopicExchange(_ name: String) throws(BrokerError) {
-        let arena = CStringArena()
-        guard amqp_exchange_declare(state, channel, arena.bytes(name), arena.bytes("topic"), 0, 1, 0, 0,
-                                    amqp_empty_table) != nil else {
-            throw failure("declare exchange \(name)")
+        try exclusive { () throws(BrokerError) -> Void in
+            let arena = CStringArena()
+            guard amqp_exchange_declare(state, channel, arena.bytes(name), arena.bytes("topic"), 0, 1, 0, 0,
+                                        amqp_empty_table) != nil else {
+                throw failure("declare exchange \(name)")
+            }
         }
     }
 
     package func bind(queue: String, to exchange: String, routingKey: String) throws(BrokerError) {
-        let arena = CStringArena()
-        guard amqp_queue_bind(state, channel, arena.bytes(queue), arena.bytes(exchange), arena.bytes(routingKey),
-                              amqp_empty_table) != nil else {
-            throw failure("bind \(queue) to \(exchange)")
+        try exclusive { () throws(BrokerError) -> Void in
+            let arena = CStringArena()
+            guard amqp_queue_bind(state, channel, arena.bytes(queue), arena.bytes(exchange), arena.bytes(routingKey),
+                                  amqp_empty_table) != nil else {
+                throw failure("bind \(queue) to \(exchange)")
+            }
         }
     }
 
@@ -118,11 +133,13 @@ package final class AMQPConnection {
 
     @discardableResult
     package func purge(_ queue: String) throws(BrokerError) -> Int {
-        let arena = CStringArena()
-        guard let purged = amqp_queue_purge(state, channel, arena.bytes(queue)) else {
-            throw failure("purge \(queue)")
+        return try exclusive { () throws(BrokerError) -> Int in
+            let arena = CStringArena()
+            guard let purged = amqp_queue_purge(state, channel, arena.bytes(queue)) else {
+                throw failure("purge \(queue)")
+            }
+            return Int(purged.pointee.message_count)
         }
-        return Int(purged.pointee.message_count)
     }
 
     // MARK: Publishing
@@ -131,40 +148,28 @@ package final class AMQPConnection {
     /// the whole batch, not a round trip per message. Throws if any was refused or returned
     /// as unroutable; then none of them may be assumed delivered.
     package func publish(_ messages: [OutgoingMessage]) throws(BrokerError) {
-        guard !messages.isEmpty else { return }
-        if !confirmsEnabled {
-            guard amqp_confirm_select(state, channel) != nil else { throw failure("enable publisher confirms") }
-            confirmsEnabled = true
+        try exclusive { () throws(BrokerError) -> Void in
+            guard !messages.isEmpty else { return }
+            if !confirmsEnabled {
+                guard amqp_confirm_select(state, channel) != nil else { throw failure("enable publisher confirms") }
+                confirmsEnabled = true
+            }
+            let firstTag = nextPublishTag
+            for message in messages {
+                try send(message)
+                nextPublishTag += 1
+            }
+            try awaitConfirms(firstTag: firstTag, count: messages.count)
         }
-        let firstTag = nextPublishTag
-        for message in messages {
-            try send(message)
-            nextPublishTag += 1
-        }
-        try awaitConfirms(firstTag: firstTag, count: messages.count)
     }
 
     private func send(_ message: OutgoingMessage) throws(BrokerError) {
         let arena = CStringArena()
-        var properties = amqp_basic_properties_t()
-        properties._flags = amqp_flags_t(AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG)
-        properties.content_type = arena.bytes(message.contentType)
-        properties.delivery_mode = 2  // persistent
-        if let messageID = message.messageID {
-            properties._flags |= amqp_flags_t(AMQP_BASIC_MESSAGE_ID_FLAG)
-            properties.message_id = arena.bytes(messageID)
-        }
-        var headers = message.headers.map { crabbitmq_entry_string(arena.cString($0.0), arena.bytes($0.1)) }
-        let status = headers.withUnsafeMutableBufferPointer { entries in
-            if !entries.isEmpty {
-                properties._flags |= amqp_flags_t(AMQP_BASIC_HEADERS_FLAG)
-                properties.headers = amqp_table_t(num_entries: Int32(entries.count), entries: entries.baseAddress)
-            }
-            return message.body.withUnsafeBytes { body in
-                amqp_basic_publish(state, channel, arena.bytes(message.exchange), arena.bytes(message.routingKey),
-                                   1, 0, &properties,
-                                   amqp_bytes_t(len: body.count, bytes: UnsafeMutableRawPointer(mutating: body.baseAddress)))
-            }
+        var properties = arena.properties(message.properties)
+        let status = message.body.withUnsafeBytes { body in
+            amqp_basic_publish(state, channel, arena.bytes(message.exchange), arena.bytes(message.routingKey),
+                               1, 0, &properties,
+                               amqp_bytes_t(len: body.count, bytes: UnsafeMutableRawPointer(mutating: body.baseAddress)))
         }
         guard status == AMQP_STATUS_OK.rawValue else {
             isHealthy = false
@@ -233,47 +238,51 @@ package final class AMQPConnection {
 
     /// Starts a consumer with `prefetch` unacknowledged deliveries at most.
     package func consume(_ queue: String, prefetch: Int) throws(BrokerError) {
-        guard amqp_basic_qos(state, channel, 0, UInt16(clamping: prefetch), 0) != nil else {
-            throw failure("set prefetch")
+        try exclusive { () throws(BrokerError) -> Void in
+            guard amqp_basic_qos(state, channel, 0, UInt16(clamping: prefetch), 0) != nil else {
+                throw failure("set prefetch")
+            }
+            let arena = CStringArena()
+            guard amqp_basic_consume(state, channel, arena.bytes(queue), amqp_empty_bytes, 0, 0, 0, amqp_empty_table) != nil
+            else { throw failure("consume \(queue)") }
         }
-        let arena = CStringArena()
-        guard amqp_basic_consume(state, channel, arena.bytes(queue), amqp_empty_bytes, 0, 0, 0, amqp_empty_table) != nil
-        else { throw failure("consume \(queue)") }
     }
 
     /// The next delivery to this connection's consumer, or nil when none came within `timeout`.
     package func nextDelivery(timeout: Duration) throws(BrokerError) -> Delivery? {
-        amqp_maybe_release_buffers(state)
-        var envelope = amqp_envelope_t()
-        var wait = timeval(duration: timeout)
-        let reply = amqp_consume_message(state, &envelope, &wait, 0)
-        switch reply.reply_type {
-        case AMQP_RESPONSE_NORMAL:
-            defer { amqp_destroy_envelope(&envelope) }
-            return Self.delivery(tag: envelope.delivery_tag, routingKey: envelope.routing_key, message: envelope.message)
-        case AMQP_RESPONSE_LIBRARY_EXCEPTION where reply.library_error == AMQP_STATUS_TIMEOUT.rawValue:
-            return nil
-        case AMQP_RESPONSE_LIBRARY_EXCEPTION where reply.library_error == AMQP_STATUS_UNEXPECTED_STATE.rawValue:
-            // A frame other than a delivery is waiting: a close, or a consumer cancellation.
-            var frame = amqp_frame_t()
-            guard amqp_simple_wait_frame(state, &frame) == AMQP_STATUS_OK.rawValue else {
-                isHealthy = false
-                throw .connectionLost("reading a frame")
-            }
-            guard frame.frame_type == UInt8(AMQP_FRAME_METHOD) else { return nil }
-            switch frame.payload.method.id {
-            case AMQP_CHANNEL_CLOSE_METHOD, AMQP_CONNECTION_CLOSE_METHOD:
-                isHealthy = false
-                throw Self.closeError(frame.payload.method)
-            case AMQP_BASIC_CANCEL_METHOD:
-                isHealthy = false
-                throw .connectionLost("the broker cancelled the consumer (queue deleted?)")
-            default:
+        return try exclusive { () throws(BrokerError) -> Delivery? in
+            amqp_maybe_release_buffers(state)
+            var envelope = amqp_envelope_t()
+            var wait = timeval(duration: timeout)
+            let reply = amqp_consume_message(state, &envelope, &wait, 0)
+            switch reply.reply_type {
+            case AMQP_RESPONSE_NORMAL:
+                defer { amqp_destroy_envelope(&envelope) }
+                return Self.delivery(tag: envelope.delivery_tag, routingKey: envelope.routing_key, message: envelope.message)
+            case AMQP_RESPONSE_LIBRARY_EXCEPTION where reply.library_error == AMQP_STATUS_TIMEOUT.rawValue:
                 return nil
+            case AMQP_RESPONSE_LIBRARY_EXCEPTION where reply.library_error == AMQP_STATUS_UNEXPECTED_STATE.rawValue:
+                // A frame other than a delivery is waiting: a close, or a consumer cancellation.
+                var frame = amqp_frame_t()
+                guard amqp_simple_wait_frame(state, &frame) == AMQP_STATUS_OK.rawValue else {
+                    isHealthy = false
+                    throw .connectionLost("reading a frame")
+                }
+                guard frame.frame_type == UInt8(AMQP_FRAME_METHOD) else { return nil }
+                switch frame.payload.method.id {
+                case AMQP_CHANNEL_CLOSE_METHOD, AMQP_CONNECTION_CLOSE_METHOD:
+                    isHealthy = false
+                    throw Self.closeError(frame.payload.method)
+                case AMQP_BASIC_CANCEL_METHOD:
+                    isHealthy = false
+                    throw .connectionLost("the broker cancelled the consumer (queue deleted?)")
+                default:
+                    return nil
+                }
+            default:
+                isHealthy = false
+                throw Self.error(from: reply, context: "consume")
             }
-        default:
-            isHealthy = false
-            throw Self.error(from: reply, context: "consume")
         }
     }
 
@@ -292,47 +301,55 @@ package final class AMQPConnection {
         return batch
     }
 
-    /// Tells RabbitMQ this connection is alive while its thread is busy elsewhere (waiting
-    /// out a database outage with a batch in hand), so the batch is not taken away.
-    package func sendHeartbeat() throws(BrokerError) {
-        var frame = amqp_frame_t()
-        frame.frame_type = UInt8(AMQP_FRAME_HEARTBEAT)
-        frame.channel = 0
-        let status = amqp_send_frame(state, &frame)
-        guard status == AMQP_STATUS_OK.rawValue else {
-            isHealthy = false
-            throw .connectionLost("heartbeat: \(Self.statusText(status))")
+    /// Sends a heartbeat frame if nothing was sent for half the heartbeat interval and the
+    /// owner is not inside a call (which services heartbeats itself). Called by
+    /// `HeartbeatPacer`'s thread; a failure marks the connection broken for its owner's next call.
+    func sendHeartbeatIfSilent() {
+        _ = lastCall.withLockIfAvailable { last in
+            guard isHealthy, heartbeat > .zero, ContinuousClock.now - last >= heartbeat / 2 else { return }
+            var frame = amqp_frame_t()
+            frame.frame_type = UInt8(AMQP_FRAME_HEARTBEAT)
+            frame.channel = 0
+            if amqp_send_frame(state, &frame) == AMQP_STATUS_OK.rawValue {
+                last = .now
+            } else {
+                isHealthy = false
+            }
         }
     }
 
     /// Acknowledges `deliveryTag`, and with `multiple` every earlier delivery too.
     package func ack(_ deliveryTag: UInt64, multiple: Bool = false) throws(BrokerError) {
-        let status = amqp_basic_ack(state, channel, deliveryTag, multiple ? 1 : 0)
-        guard status == AMQP_STATUS_OK.rawValue else {
-            isHealthy = false
-            throw .connectionLost("ack: \(Self.statusText(status))")
+        try exclusive { () throws(BrokerError) -> Void in
+            let status = amqp_basic_ack(state, channel, deliveryTag, multiple ? 1 : 0)
+            guard status == AMQP_STATUS_OK.rawValue else {
+                isHealthy = false
+                throw .connectionLost("ack: \(Self.statusText(status))")
+            }
         }
     }
 
     /// Fetches one message without a consumer (`basic.get`), unacknowledged: ack it, or
     /// close the connection to return it to the queue.
     package func get(_ queue: String) throws(BrokerError) -> Delivery? {
-        let arena = CStringArena()
-        let reply = amqp_basic_get(state, channel, arena.bytes(queue), 0)
-        guard reply.reply_type == AMQP_RESPONSE_NORMAL else {
-            isHealthy = false
-            throw Self.error(from: reply, context: "get from \(queue)")
+        return try exclusive { () throws(BrokerError) -> Delivery? in
+            let arena = CStringArena()
+            let reply = amqp_basic_get(state, channel, arena.bytes(queue), 0)
+            guard reply.reply_type == AMQP_RESPONSE_NORMAL else {
+                isHealthy = false
+                throw Self.error(from: reply, context: "get from \(queue)")
+            }
+            guard reply.reply.id == AMQP_BASIC_GET_OK_METHOD else { return nil }
+            let getOK = reply.reply.decoded.assumingMemoryBound(to: amqp_basic_get_ok_t.self).pointee
+            var message = amqp_message_t()
+            let read = amqp_read_message(state, channel, &message, 0)
+            guard read.reply_type == AMQP_RESPONSE_NORMAL else {
+                isHealthy = false
+                throw Self.error(from: read, context: "read message from \(queue)")
+            }
+            defer { amqp_destroy_message(&message) }
+            return Self.delivery(tag: getOK.delivery_tag, routingKey: getOK.routing_key, message: message)
         }
-        guard reply.reply.id == AMQP_BASIC_GET_OK_METHOD else { return nil }
-        let getOK = reply.reply.decoded.assumingMemoryBound(to: amqp_basic_get_ok_t.self).pointee
-        var message = amqp_message_t()
-        let read = amqp_read_message(state, channel, &message, 0)
-        guard read.reply_type == AMQP_RESPONSE_NORMAL else {
-            isHealthy = false
-            throw Self.error(from: read, context: "read message from \(queue)")
-        }
-        defer { amqp_destroy_message(&message) }
-        return Self.delivery(tag: getOK.delivery_tag, routingKey: getOK.routing_key, message: message)
     }
 
     // MARK: Helpers
@@ -343,37 +360,8 @@ package final class AMQPConnection {
     }
 
     private static func delivery(tag: UInt64, routingKey: amqp_bytes_t, message: amqp_message_t) -> Delivery {
-        let properties = message.properties
-        var headers: [String: String] = [:]
-        if properties._flags & amqp_flags_t(AMQP_BASIC_HEADERS_FLAG) != 0 {
-            for index in 0..<Int(properties.headers.num_entries) {
-                let entry = properties.headers.entries[index]
-                if let value = headerText(entry.value) { headers[string(entry.key)] = value }
-            }
-        }
-        let hasMessageID = properties._flags & amqp_flags_t(AMQP_BASIC_MESSAGE_ID_FLAG) != 0
-        return Delivery(
-            deliveryTag: tag,
-            routingKey: string(routingKey),
-            messageID: hasMessageID ? string(properties.message_id) : nil,
-            headers: headers,
-            body: Array(UnsafeRawBufferPointer(start: message.body.bytes, count: message.body.len))
-        )
-    }
-
-    private static func headerText(_ value: amqp_field_value_t) -> String? {
-        switch Int32(value.kind) {
-        case Int32(AMQP_FIELD_KIND_UTF8.rawValue), Int32(AMQP_FIELD_KIND_BYTES.rawValue):
-            return string(value.value.bytes)
-        case Int32(AMQP_FIELD_KIND_I64.rawValue): return String(value.value.i64)
-        case Int32(AMQP_FIELD_KIND_U64.rawValue): return String(value.value.u64)
-        case Int32(AMQP_FIELD_KIND_I32.rawValue): return String(value.value.i32)
-        case Int32(AMQP_FIELD_KIND_U32.rawValue): return String(value.value.u32)
-        case Int32(AMQP_FIELD_KIND_I16.rawValue): return String(value.value.i16)
-        case Int32(AMQP_FIELD_KIND_U16.rawValue): return String(value.value.u16)
-        case Int32(AMQP_FIELD_KIND_BOOLEAN.rawValue): return value.value.boolean != 0 ? "true" : "false"
-        default: return nil
-        }
+        Delivery(deliveryTag: tag, routingKey: string(routingKey), properties: MessageProperties(message.properties),
+                 body: Array(UnsafeRawBufferPointer(start: message.body.bytes, count: message.body.len)))
     }
 
     static func string(_ bytes: amqp_bytes_t) -> String {
@@ -406,27 +394,6 @@ package final class AMQPConnection {
         default:
             return .protocolError("\(context): no reply")
         }
-    }
-}
-
-/// C copies of strings that rabbitmq-c borrows for the length of one call.
-private final class CStringArena {
-    private var allocations: [UnsafeMutablePointer<CChar>] = []
-
-    deinit {
-        allocations.forEach { free($0) }
-    }
-
-    func cString(_ string: String) -> UnsafePointer<CChar> {
-        let copy = strdup(string)!
-        allocations.append(copy)
-        return UnsafePointer(copy)
-    }
-
-    func bytes(_ string: String) -> amqp_bytes_t {
-        let copy = strdup(string)!
-        allocations.append(copy)
-        return amqp_bytes_t(len: string.utf8.count, bytes: UnsafeMutableRawPointer(copy))
     }
 }
 

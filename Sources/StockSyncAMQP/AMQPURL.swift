@@ -1,10 +1,13 @@
-/// `amqp://user:password@host:port/vhost`, as RabbitMQ documents its URI scheme.
+/// `amqp://user:password@host:port/vhost?heartbeat=seconds`, as RabbitMQ documents its URI
+/// scheme and its `heartbeat` query parameter (https://www.rabbitmq.com/docs/uri-query-parameters).
 package struct AMQPURL: Sendable, CustomStringConvertible {
     package var host: String
     package var port: Int
     package var user: String
     package var password: String
     package var virtualHost: String
+    /// The heartbeat timeout asked of the broker; 0 turns heartbeats off.
+    package var heartbeat: Duration = .seconds(30)
 
     package struct ParseError: Error, CustomStringConvertible {
         package let description: String
@@ -24,6 +27,20 @@ package struct AMQPURL: Sendable, CustomStringConvertible {
             throw ParseError(description: "must start with amqp:// (amqps is not supported)")
         }
         var rest = Substring(text.dropFirst("amqp://".count))
+        var heartbeat = Duration.seconds(30)
+        if let question = rest.firstIndex(of: "?") {
+            for parameter in rest[rest.index(after: question)...].split(separator: "&") {
+                let pair = parameter.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                guard pair[0] == "heartbeat" else {
+                    throw ParseError(description: "the query parameter `\(pair[0].prefix(32))` is not supported (only heartbeat)")
+                }
+                guard pair.count == 2, let seconds = Int(pair[1]), (0...3_600).contains(seconds) else {
+                    throw ParseError(description: "heartbeat must be a number of seconds from 0 to 3600")
+                }
+                heartbeat = .seconds(seconds)
+            }
+            rest = rest[..<question]
+        }
         var path: Substring = ""
         if let slash = rest.firstIndex(of: "/") {
             path = rest[rest.index(after: slash)...]
@@ -59,6 +76,7 @@ package struct AMQPURL: Sendable, CustomStringConvertible {
         }
         self.init(host: String(host), port: port, user: user, password: password,
                   virtualHost: virtualHost.isEmpty ? "/" : virtualHost)
+        self.heartbeat = heartbeat
     }
 
     /// The URL without its password, for logs.

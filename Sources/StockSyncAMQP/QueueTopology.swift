@@ -17,6 +17,7 @@ package enum QueueTopology {
         package static let reason = "x-stocksync-reason"
         package static let worker = "x-stocksync-worker"
         package static let queue = "x-stocksync-queue"
+        package static let all = [reason, worker, queue]
     }
 
     /// The topic exchange of reservation events (`reservation.created`, `.changed`,

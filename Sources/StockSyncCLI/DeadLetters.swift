@@ -47,7 +47,8 @@ struct DeadLetters: ParsableCommand {
 
     struct Replay: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Publish dead letters back to their work queue (after fixing their cause), confirmed, then remove them.")
+            abstract: "Publish dead letters back to their work queue (after fixing their cause), confirmed, then remove them.",
+            discussion: "Each goes back with every property and header it came with (an order webhook needs Shopify's), without the dead-letter reason.")
         @Option(help: "The work queue whose dead letters to replay.") var queue = QueueTopology.stockChanged
         @Option(help: "Replay at most this many.") var limit = Int.max
         @Option(help: "Only the message with this id.") var messageID: String?
@@ -59,8 +60,7 @@ struct DeadLetters: ParsableCommand {
             while replayed < limit, let delivery = try source.get(QueueTopology.deadLetterQueue(for: queue)) {
                 examined += 1
                 guard messageID == nil || delivery.messageID == messageID else { continue }
-                try target.publish([OutgoingMessage(routingKey: queue, messageID: delivery.messageID,
-                                                    body: delivery.body)])
+                try target.publish([DeadLetter.replay(delivery, to: queue)])
                 try source.ack(delivery.deliveryTag)
                 replayed += 1
             }

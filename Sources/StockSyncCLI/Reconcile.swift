@@ -55,7 +55,10 @@ struct Reconcile: ParsableCommand {
             let request = try ReconcileRequests.publish(shop: shop, mode: heal ? .heal : .report, skus: skus)
             print("requested \(request.requestID)")
             guard wait else { return }
-            ReconcileRequests.printSummary(try ReconcileRequests.wait(for: request, timeout: timeout))
+            let summary = try ReconcileRequests.wait(for: request, timeout: timeout)
+            ReconcileRequests.printSummary(summary)
+            // A script waiting for the run must be able to tell that it did not happen.
+            guard summary.status == "done" else { throw ExitCode(1) }
         }
     }
 

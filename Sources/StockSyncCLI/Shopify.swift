@@ -24,6 +24,9 @@ struct ConnectShop: ParsableCommand {
         guard (tokenEnv == nil) != (tokenFile == nil) else {
             throw ValidationError("give exactly one of --token-env and --token-file")
         }
+        if let adminURL, let problem = ShopConnection.adminURLProblem(adminURL, plainHTTPHosts: Connect.plainHTTPHosts) {
+            throw ValidationError("--admin-url \(problem)")
+        }
     }
 
     func run() throws {
@@ -52,7 +55,7 @@ struct Shopify: ParsableCommand {
         guard let connection = try registry.connectedShops().first(where: { $0.shop == shop }) else {
             throw ValidationError("shop \(shop) is not connected: run `stocksync shop connect \(shop)` first")
         }
-        return try InventoryAPI(connection: connection, logger: Logger(label: "stocksync"))
+        return try InventoryAPI(connection: connection, plainHTTPHosts: Connect.plainHTTPHosts, logger: Logger(label: "stocksync"))
     }
 
     struct Sync: ParsableCommand {

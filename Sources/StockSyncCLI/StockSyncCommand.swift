@@ -23,6 +23,9 @@ struct StockSyncCommand: ParsableCommand {
 enum Connect {
     static var environment: Environment { Environment(ProcessInfo.processInfo.environment) }
 
+    /// Hosts besides loopback that a shop's token may be sent to over plain HTTP.
+    static var plainHTTPHosts: Set<String> { Set(environment.list("SHOPIFY_PLAIN_HTTP_HOSTS")) }
+
     static func database() throws -> PostgresConnection {
         try PostgresConnection(url: environment.databaseURL("DATABASE_URL", default: DevelopmentDefaults.databaseURL))
     }

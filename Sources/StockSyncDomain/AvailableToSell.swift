@@ -71,7 +71,7 @@ package struct SafetyBufferPolicy: Sendable {
 }
 
 /// ATS(shop, sku, location) = Σ over the warehouses mapped to the location of
-/// (on_hand − allocated − reserved) − safety buffer, never below 0.
+/// (on_hand − allocated − reserved) − safety buffer, never below 0 nor above Shopify's maximum.
 package struct AvailabilityCalculator: Sendable {
     private let locationsByWarehouse: [String: [ShopLocation]]
     private let warehousesByLocation: [ShopLocation: [String]]
@@ -90,8 +90,12 @@ package struct AvailabilityCalculator: Sendable {
         self.buffers = buffers
     }
 
+    /// Shopify refuses a level above 1,000,000,000 (`INVALID_QUANTITY_TOO_HIGH`, "The total
+    /// quantity can't be higher than 1,000,000,000"), and summed warehouses can pass it.
+    package static let maximumQuantity = 1_000_000_000
+
     package static func availableToSell(net: Int, buffer: Int) -> Int {
-        max(0, net - buffer)
+        min(maximumQuantity, max(0, net - buffer))
     }
 
     /// The locations a warehouse feeds, in every shop.

@@ -57,6 +57,7 @@ package struct ReconcileRequest: Sendable, Equatable, Encodable {
             guard !value.isEmpty, value.utf8.count <= StockChangedContract.maximumIdentifierBytes else {
                 throw ContractViolation("field `\(name)` must be 1 to \(StockChangedContract.maximumIdentifierBytes) bytes")
             }
+            guard !StockChangedContract.containsControlCharacter(value) else { throw ContractViolation("field `\(name)` contains a control character") }
             return value
         }
         guard case .value(schema) = wire.schema else {
@@ -82,12 +83,16 @@ package struct ReconcileRequest: Sendable, Equatable, Encodable {
             guard list.allSatisfy({ !$0.isEmpty && $0.utf8.count <= StockChangedContract.maximumIdentifierBytes }) else {
                 throw ContractViolation("every SKU in `skus` must be 1 to \(StockChangedContract.maximumIdentifierBytes) bytes")
             }
+            guard !list.contains(where: StockChangedContract.containsControlCharacter) else {
+                throw ContractViolation("a SKU in `skus` contains a control character")
+            }
             skus = list
         }
         return ReconcileRequest(requestID: requestID, shop: shop, mode: mode, skus: skus)
     }
 
-    /// The message's members, each told apart as absent (or null), of the wrong type, or a value.
+    /// The message's members, each told apart as absent, of the wrong type (`null` included:
+    /// the schema gives no field a null type), or a value.
     private struct Wire: Decodable {
         enum Member<T: Decodable>: Decodable {
             case absent, wrongType, value(T)
@@ -95,7 +100,7 @@ package struct ReconcileRequest: Sendable, Equatable, Encodable {
             init(from decoder: any Decoder) throws {
                 let container = try decoder.singleValueContainer()
                 if container.decodeNil() {
-                    self = .absent
+                    self = .wrongType
                 } else if let value = try? container.decode(T.self) {
                     self = .value(value)
                 } else {
@@ -114,11 +119,15 @@ package struct ReconcileRequest: Sendable, Equatable, Encodable {
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
-            schema = try container.decodeIfPresent(Member<String>.self, forKey: .schema) ?? .absent
-            request_id = try container.decodeIfPresent(Member<String>.self, forKey: .request_id) ?? .absent
-            shop = try container.decodeIfPresent(Member<String>.self, forKey: .shop) ?? .absent
-            mode = try container.decodeIfPresent(Member<String>.self, forKey: .mode) ?? .absent
-            skus = try container.decodeIfPresent(Member<[String]>.self, forKey: .skus) ?? .absent
+            // Not `decodeIfPresent`, which reads a null member as an absent one.
+            func member<T>(_ key: CodingKeys) throws -> Member<T> {
+                container.contains(key) ? try container.decode(Member<T>.self, forKey: key) : .absent
+            }
+            schema = try member(.schema)
+            request_id = try member(.request_id)
+            shop = try member(.shop)
+            mode = try member(.mode)
+            skus = try member(.skus)
         }
     }
 }

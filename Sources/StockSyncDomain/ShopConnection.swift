@@ -18,9 +18,42 @@ package struct ShopConnection: Sendable, CustomStringConvertible {
     package var graphQLURL: String { "\(adminBaseURL)/admin/api/\(apiVersion)/graphql.json" }
 
     /// Real stores are reached over verified TLS; plain HTTP only on loopback, for the simulator.
-    package var isLoopback: Bool {
-        adminBaseURL.hasPrefix("http://127.0.0.1") || adminBaseURL.hasPrefix("http://localhost")
-            || adminBaseURL.hasPrefix("http://[::1]")
+    package var isLoopback: Bool { Self.plainHTTPHost(of: adminBaseURL).map(Self.loopbackHosts.contains) ?? false }
+
+    package static let loopbackHosts: Set<Substring> = ["127.0.0.1", "localhost", "[::1]"]
+
+    /// Why `url` may not carry a shop's access token, or nil if it may: `https://` to any
+    /// host; `http://` only to this machine's loopback (the simulator) or to a host named in
+    /// `plainHTTPHosts` (a simulator on a container network), so that the token never
+    /// travels in clear over a network nobody chose.
+    package static func adminURLProblem(_ url: String, plainHTTPHosts: Set<String> = []) -> String? {
+        if url.hasPrefix("https://"), url.count > "https://".count { return nil }
+        guard url.hasPrefix("http://") else { return "must be an https:// URL" }
+        if let host = plainHTTPHost(of: url), loopbackHosts.contains(host) || plainHTTPHosts.contains(String(host)) {
+            return nil
+        }
+        return "must be https:// (plain http:// only to 127.0.0.1, localhost, [::1] or a host in "
+            + "SHOPIFY_PLAIN_HTTP_HOSTS: the access token would travel in clear)"
+    }
+
+    /// The host of an `http://` URL whose authority is a bare host and optional port, nil
+    /// otherwise (so `http://127.0.0.1@example.com` has no host here).
+    private static func plainHTTPHost(of url: String) -> Substring? {
+        guard url.hasPrefix("http://") else { return nil }
+        let authority = url.dropFirst("http://".count).prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        let host: Substring
+        let port: Substring
+        if authority.hasPrefix("[") {
+            guard let close = authority.firstIndex(of: "]") else { return nil }
+            host = authority[...close]
+            port = authority[authority.index(after: close)...]
+        } else {
+            host = authority.prefix { $0 != ":" }
+            port = authority[host.endIndex...]
+        }
+        let portIsValid = port.isEmpty || (port.first == ":" && port.dropFirst().allSatisfy(\.isASCII) && port.dropFirst().allSatisfy(\.isNumber))
+        guard !host.isEmpty, portIsValid, !host.contains("@") else { return nil }
+        return host
     }
 
     /// Never the token.

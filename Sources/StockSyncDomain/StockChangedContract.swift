@@ -19,34 +19,39 @@ package struct ContractViolation: Error, Hashable, Sendable, CustomStringConvert
 package enum StockChangedContract {
     package static let schema = "stock-changed/1"
     /// Shopify refuses quantities above 1,000,000,000; nothing real is larger.
-    package static let maximumQuantity = 1_000_000_000
+    package static let maximumQuantity = AvailabilityCalculator.maximumQuantity
     /// PostgreSQL `text` and Shopify's SKU field both cap what is sensible here.
     package static let maximumIdentifierBytes = 255
 
-    /// The message's members, read with the contract's type rules.
+    /// The message's members, read with the contract's type rules. The schema gives no field
+    /// a `null` type, so `null` is refused rather than read as absent: a `"version": null`
+    /// taken as absent would make an adjustment silently unsequenced.
     private struct Wire {
         let object: FlatJSONObject
 
         func string(_ field: String) throws(ContractViolation) -> String? {
             switch object[field] {
-            case nil, .null?: return nil
+            case nil: return nil
             case .string(let value)?: return value
+            case .null?: throw ContractViolation("field `\(field)` must be a string, not null")
             default: throw ContractViolation("field `\(field)` must be a string")
             }
         }
 
         func integer(_ field: String) throws(ContractViolation) -> Int? {
             switch object[field] {
-            case nil, .null?: return nil
+            case nil: return nil
             case .integer(let value)?: return value
+            case .null?: throw ContractViolation("field `\(field)` must be an integer, not null")
             case .nonInteger?: throw ContractViolation("field `\(field)` must be an integer within 64 bits")
             default: throw ContractViolation("field `\(field)` must be an integer")
             }
         }
 
-        /// Fields of the other kind have no meaning here; a message that sets them is confused.
+        /// Fields of the other kind have no meaning here; a message that names them, even as
+        /// `null`, is confused (the schema's `not: required`).
         func forbid(_ fields: [String], in kind: String) throws(ContractViolation) {
-            for field in fields where object[field] != nil && object[field] != .null {
+            for field in fields where object[field] != nil {
                 throw ContractViolation("field `\(field)` is not allowed in \(kind)")
             }
         }
@@ -131,11 +136,15 @@ package enum StockChangedContract {
         guard value.utf8.count <= maximumIdentifierBytes else {
             throw ContractViolation("field `\(field)` is longer than \(maximumIdentifierBytes) bytes of UTF-8")
         }
-        // PostgreSQL text cannot hold NUL; other control characters are never intended.
-        guard !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+        guard !containsControlCharacter(value) else {
             throw ContractViolation("field `\(field)` contains a control character")
         }
         return value
+    }
+
+    /// PostgreSQL text cannot hold NUL, and no other control character is meant in an identifier.
+    package static func containsControlCharacter(_ value: String) -> Bool {
+        value.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
     }
 
     private static func quantity(_ value: Int?, field: String) throws(ContractViolation) -> Int {

@@ -10,6 +10,14 @@ package struct Environment: Sendable {
         nonEmpty(name) ?? defaultValue
     }
 
+    /// A comma-separated list; unset or empty is none.
+    package func list(_ name: String) -> [String] {
+        (nonEmpty(name) ?? "").split(separator: ",").compactMap { item in
+            let trimmed = item.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed()
+            return trimmed.isEmpty ? nil : String(trimmed)
+        }
+    }
+
     package func int(_ name: String, default defaultValue: Int, in range: ClosedRange<Int>) throws(ConfigurationError)
         -> Int
     {

@@ -6,6 +6,32 @@ import NIOPosix
 import Prometheus
 import ServiceLifecycle
 
+/// Where a process serves its metrics: `METRICS_PORT` (unset: not at all) on
+/// `METRICS_HOST`, loopback unless told otherwise, so that a process shows its metrics
+/// beyond its own host only when an operator chose to (a container sets `0.0.0.0`).
+package struct MetricsEndpoint: Sendable, Equatable {
+    package var host: String
+    package var port: Int
+
+    package static let defaultHost = "127.0.0.1"
+
+    package init(host: String = defaultHost, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// nil when `METRICS_PORT` is unset.
+    package static func configured(in environment: Environment) throws(ConfigurationError) -> MetricsEndpoint? {
+        guard let port = try environment.optionalPort("METRICS_PORT") else { return nil }
+        let host = environment.string("METRICS_HOST", default: defaultHost)
+        guard (try? SocketAddress(ipAddress: host, port: port)) != nil else {
+            throw ConfigurationError(setting: "METRICS_HOST",
+                                     problem: "must be an IP address to listen on, such as 127.0.0.1 or 0.0.0.0")
+        }
+        return MetricsEndpoint(host: host, port: port)
+    }
+}
+
 /// Serves the process's metrics in Prometheus's text format at `/metrics` (and `/health`).
 /// Plain SwiftNIO rather than Hummingbird: Hummingbird links all of Foundation, which
 /// costs a worker about 7 MB of its 40 MB memory budget for two fixed responses.
@@ -22,10 +48,10 @@ package struct MetricsServer: Service {
         return registry
     }
 
-    package init(registry: PrometheusCollectorRegistry, host: String = "0.0.0.0", port: Int, logger: Logger) {
+    package init(registry: PrometheusCollectorRegistry, endpoint: MetricsEndpoint, logger: Logger) {
         self.registry = registry
-        self.host = host
-        self.port = port
+        self.host = endpoint.host
+        self.port = endpoint.port
         self.logger = logger
     }
 

@@ -51,12 +51,12 @@ package struct SessionLoop<Session> {
 
 /// Runs `body` until it succeeds, waiting out failures that `isTransient` says may pass
 /// (an outage) with what the caller holds still in hand, so that a long outage does not
-/// spend a message's delivery limit. `whileWaiting` runs before each wait, to keep the
-/// held session alive (an AMQP heartbeat). Once the stop signal is raised, a transient
-/// failure is thrown like any other.
+/// spend a message's delivery limit (the session's AMQP connections stay alive meanwhile:
+/// `HeartbeatPacer`). Once the stop signal is raised, a transient failure is thrown like
+/// any other.
 package func retryingTransientFailures<T>(
     logging message: Logger.Message, stopSignal: StopSignal, logger: Logger, metadata: Logger.Metadata = [:],
-    isTransient: (any Error) -> Bool, whileWaiting: () throws -> Void, _ body: () throws -> T
+    isTransient: (any Error) -> Bool, _ body: () throws -> T
 ) throws -> T {
     var backoff = Backoff()
     while true {
@@ -66,7 +66,6 @@ package func retryingTransientFailures<T>(
             let wait = backoff.next()
             logger.warning(message, metadata: metadata.merging(
                 ["error": "\(error)", "retry_in": "\(wait)"], uniquingKeysWith: { $1 }))
-            try whileWaiting()
             stopSignal.pause(wait)
         }
     }

@@ -16,15 +16,15 @@ import Foundation
 #endif
 
 /// The whole life of a worker executable: settings from the environment (a bad one stops
-/// the process at start, naming it), logging, metrics on `METRICS_PORT`, and the worker
+/// the process at start, naming it), logging, metrics at `MetricsEndpoint`, and the worker
 /// services run until SIGTERM or SIGINT, after which each finishes what it has in hand.
 package enum WorkerProcess {
     package static func run(
         _ program: String,
-        makeServices: @Sendable (Environment, Logger) throws(ConfigurationError) -> (services: [any Service], metricsPort: Int?)
+        makeServices: @Sendable (Environment, Logger) throws(ConfigurationError) -> (services: [any Service], metrics: MetricsEndpoint?)
     ) async -> Never {
         let environment = Environment(ProcessInfo.processInfo.environment)
-        let made: (services: [any Service], metricsPort: Int?)
+        let made: (services: [any Service], metrics: MetricsEndpoint?)
         let logger: Logger
         let registry: PrometheusCollectorRegistry
         do {
@@ -41,8 +41,8 @@ package enum WorkerProcess {
             ServiceGroupConfiguration.ServiceConfiguration(service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
                                                            failureTerminationBehavior: .gracefullyShutdownGroup)
         }
-        if let port = made.metricsPort {
-            services.append(.init(service: MetricsServer(registry: registry, port: port, logger: logger)))
+        if let endpoint = made.metrics {
+            services.append(.init(service: MetricsServer(registry: registry, endpoint: endpoint, logger: logger)))
         }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

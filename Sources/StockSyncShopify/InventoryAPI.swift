@@ -16,8 +16,12 @@ package struct InventoryAPI {
         self.client = client
     }
 
-    /// Over libcurl, with TLS verified for every shop not on loopback.
-    package init(connection: ShopConnection, logger: Logger) throws(TransportError) {
+    /// Over libcurl, with TLS verified for every shop not on loopback; an address that would
+    /// send the token in clear (`ShopConnection.adminURLProblem`) is refused before any request.
+    package init(connection: ShopConnection, plainHTTPHosts: Set<String>, logger: Logger) throws(TransportError) {
+        if let problem = ShopConnection.adminURLProblem(connection.adminBaseURL, plainHTTPHosts: plainHTTPHosts) {
+            throw TransportError(.other, "shop \(connection.shop): the Admin API address \(problem)")
+        }
         let transport = try CurlTransport(verifyTLS: !connection.isLoopback)
         self.init(client: AdminGraphQLClient(connection: connection, transport: transport, logger: logger))
     }

@@ -40,8 +40,7 @@ struct BatchConsumer {
     func retryingDatabase<T>(in session: ConsumerSession, _ body: (PostgresConnection) throws -> T) throws -> T {
         try retryingTransientFailures(
             logging: "database unavailable; retrying the batch", stopSignal: stopSignal, logger: logger,
-            isTransient: { ($0 as? PostgresError)?.isRetriable == true },
-            whileWaiting: { try session.consumer.sendHeartbeat() }
+            isTransient: { ($0 as? PostgresError)?.isRetriable == true }
         ) {
             if !session.database.isUsable {
                 session.database = try PostgresConnection(url: databaseURL)
@@ -61,7 +60,7 @@ struct BatchConsumer {
         for message in deadLetters {
             logger.warning("dead-lettered", metadata: [
                 "message_id": "\(message.messageID ?? "-")",
-                "reason": "\(message.headers.first { $0.0 == QueueTopology.DeadLetterHeader.reason }?.1 ?? "")",
+                "reason": "\(message.properties.headers[QueueTopology.DeadLetterHeader.reason]?.text ?? "")",
             ])
         }
     }

@@ -36,7 +36,7 @@ package final class OrderWorker: LoopService {
     package func runUntilStopped() {
         let consumer = BatchConsumer(configuration: configuration.consumer, queue: queue, logger: logger,
                                      stopSignal: stopSignal)
-        let shops = ShopDirectory(logger: logger)
+        let shops = ShopDirectory(plainHTTPHosts: configuration.plainHTTPHosts, logger: logger)
         consumer.run { deliveries, session in try handle(deliveries, in: session, consumer: consumer, shops: shops) }
     }
 
@@ -124,8 +124,7 @@ package final class OrderWorker: LoopService {
         do {
             return try retryingTransientFailures(
                 logging: "Shopify unreachable; retrying the lookup", stopSignal: stopSignal, logger: logger,
-                metadata: ["shop": "\(shop)"], isTransient: { ($0 as? ShopifyError)?.isRetriable == true },
-                whileWaiting: { try session.consumer.sendHeartbeat() }
+                metadata: ["shop": "\(shop)"], isTransient: { ($0 as? ShopifyError)?.isRetriable == true }
             ) {
                 lookups.increment()
                 return try api.fulfillmentLines(orderIDs: orderIDs)
@@ -153,12 +152,14 @@ package final class OrderWorker: LoopService {
 
 /// Each connected shop's Admin API, opened on first use. Used by the consuming thread alone.
 private final class ShopDirectory: @unchecked Sendable {
+    private let plainHTTPHosts: Set<String>
     private let logger: Logger
     private var connections: [String: ShopConnection] = [:]
     private var apis: [String: InventoryAPI] = [:]
     private var loadedAt: ContinuousClock.Instant?
 
-    init(logger: Logger) {
+    init(plainHTTPHosts: Set<String>, logger: Logger) {
+        self.plainHTTPHosts = plainHTTPHosts
         self.logger = logger
     }
 
@@ -175,7 +176,7 @@ private final class ShopDirectory: @unchecked Sendable {
             logger.warning("no Admin API connection for the shop; lines stay unplaced", metadata: ["shop": "\(shop)"])
             return nil
         }
-        let api = try InventoryAPI(connection: connection, logger: logger)
+        let api = try InventoryAPI(connection: connection, plainHTTPHosts: plainHTTPHosts, logger: logger)
         apis[shop] = api
         return api
     }

@@ -12,7 +12,9 @@ package struct PushWorkerConfiguration: Sendable {
     /// Shops one process pushes at most.
     package var maximumShops: Int
     package var workerName: String
-    package var metricsPort: Int?
+    package var metrics: MetricsEndpoint?
+    /// Hosts besides loopback that a shop's token may be sent to over plain HTTP.
+    package var plainHTTPHosts: Set<String>
 
     package init(environment: Environment) throws(ConfigurationError) {
         databaseURL = try environment.databaseURL("DATABASE_URL", default: DevelopmentDefaults.databaseURL)
@@ -21,6 +23,7 @@ package struct PushWorkerConfiguration: Sendable {
         claimInterval = try environment.milliseconds("PUSH_CLAIM_MS", default: 1_000, in: 10...60_000)
         maximumShops = try environment.int("PUSH_MAX_SHOPS", default: 32, in: 1...1_000)
         workerName = environment.string("WORKER_NAME", default: WorkerName.unique("push-worker"))
-        metricsPort = try environment.optionalPort("METRICS_PORT")
+        metrics = try MetricsEndpoint.configured(in: environment)
+        plainHTTPHosts = Set(environment.list("SHOPIFY_PLAIN_HTTP_HOSTS"))
     }
 }

@@ -61,7 +61,7 @@ package final class ReconcileWorker: LoopService {
         do {
             let reconciler = Reconciler(store: ReconcileStore(connection: session.database,
                                                               holdBackGrace: configuration.holdBackGrace),
-                                        api: try InventoryAPI(connection: shop, logger: logger),
+                                        api: try InventoryAPI(connection: shop, plainHTTPHosts: configuration.plainHTTPHosts, logger: logger),
                                         settleTimeout: configuration.settleTimeout, logger: logger)
             let summary = try reconciler.run(request)
             runs.increment()

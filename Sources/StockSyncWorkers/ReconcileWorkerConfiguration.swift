@@ -11,7 +11,9 @@ package struct ReconcileWorkerConfiguration: Sendable {
     /// How long units held back as sold may wait for their order before they count as drift.
     package var holdBackGrace: Duration
     package var workerName: String
-    package var metricsPort: Int?
+    package var metrics: MetricsEndpoint?
+    /// Hosts besides loopback that a shop's token may be sent to over plain HTTP.
+    package var plainHTTPHosts: Set<String>
 
     package init(environment: Environment) throws(ConfigurationError) {
         amqpURL = try environment.amqpURL("AMQP_URL", default: DevelopmentDefaults.amqpURL)
@@ -20,6 +22,7 @@ package struct ReconcileWorkerConfiguration: Sendable {
         schedulePoll = .seconds(try environment.int("RECONCILE_SCHEDULE_POLL_SECONDS", default: 60, in: 1...86_400))
         holdBackGrace = .seconds(try environment.int("RECONCILE_HOLDBACK_GRACE_SECONDS", default: 900, in: 0...604_800))
         workerName = environment.string("WORKER_NAME", default: WorkerName.unique("reconcile-worker"))
-        metricsPort = try environment.optionalPort("METRICS_PORT")
+        metrics = try MetricsEndpoint.configured(in: environment)
+        plainHTTPHosts = Set(environment.list("SHOPIFY_PLAIN_HTTP_HOSTS"))
     }
 }

@@ -3,7 +3,7 @@ import StockSyncRuntime
 /// Settings of `stock-worker`, from its environment.
 package struct StockWorkerConfiguration: Sendable {
     package var consumer: ConsumerConfiguration
-    package var metricsPort: Int?
+    package var metrics: MetricsEndpoint?
 
     /// Measured best on the benchmark (`scripts/bench-stock`): a batch's fixed costs (its
     /// statements, commits and lock round) spread over more events.
@@ -12,6 +12,6 @@ package struct StockWorkerConfiguration: Sendable {
     package init(environment: Environment) throws(ConfigurationError) {
         consumer = try ConsumerConfiguration(environment: environment, program: "stock-worker", batchPrefix: "STOCK",
                                              defaultBatchSize: Self.defaultBatchSize, maximumBatchSize: 10_000)
-        metricsPort = try environment.optionalPort("METRICS_PORT")
+        metrics = try MetricsEndpoint.configured(in: environment)
     }
 }

@@ -11,7 +11,7 @@ package struct WebhookGatewayConfiguration: Sendable {
     package var maximumBodyBytes: Int
     /// How often the shops served are read again from the database.
     package var shopRefresh: Duration
-    package var metricsPort: Int?
+    package var metrics: MetricsEndpoint?
 
     package init(environment: Environment) throws(ConfigurationError) {
         amqpURL = try environment.amqpURL("AMQP_URL", default: DevelopmentDefaults.amqpURL)
@@ -26,6 +26,6 @@ package struct WebhookGatewayConfiguration: Sendable {
         secrets = previous.isEmpty ? [secret] : [secret, previous]
         maximumBodyBytes = try environment.int("WEBHOOK_MAX_BODY_BYTES", default: 1 << 20, in: 1_024...(64 << 20))
         shopRefresh = .seconds(try environment.int("GATEWAY_SHOP_REFRESH_SECONDS", default: 30, in: 1...3_600))
-        metricsPort = try environment.optionalPort("METRICS_PORT")
+        metrics = try MetricsEndpoint.configured(in: environment)
     }
 }

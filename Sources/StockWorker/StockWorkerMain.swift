@@ -7,7 +7,7 @@ struct StockWorkerMain {
     static func main() async {
         await WorkerProcess.run("stock-worker") { environment, logger throws(ConfigurationError) in
             let configuration = try StockWorkerConfiguration(environment: environment)
-            return ([StockWorker(configuration: configuration, logger: logger)], configuration.metricsPort)
+            return ([StockWorker(configuration: configuration, logger: logger)], configuration.metrics)
         }
     }
 }

@@ -34,7 +34,9 @@ final class KnownShops: Service, Sendable {
             } catch {
                 logger.error("cannot read the shops served; keeping the last list", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: refresh)
+            // A graceful shutdown does not cancel the task: without this the gateway would
+            // wait out the refresh (30 s by default) before it exits.
+            try? await cancelWhenGracefulShutdown { [refresh] in try await Task.sleep(for: refresh) }
         }
     }
 }

@@ -20,7 +20,7 @@ struct WebhookGatewayMain {
                 configuration: .init(address: .hostname(configuration.host, port: configuration.port),
                                      serverName: "webhook-gateway"),
                 logger: logger)
-            return ([publisher, shops, app], configuration.metricsPort)
+            return ([publisher, shops, app], configuration.metrics)
         }
     }
 }

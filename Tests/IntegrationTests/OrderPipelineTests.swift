@@ -50,7 +50,7 @@ extension IntegrationTests {
             let registry = ShopRegistry(connection: database)
             try registry.connect(shop: Self.shop, apiVersion: .default, adminURL: simulator.client.adminURL(Self.shop),
                               accessToken: Self.token)
-            _ = try CatalogueSync(store: store, api: InventoryAPI(connection: registry.connectedShops()[0], logger: Logger(label: "test"))).run()
+            _ = try CatalogueSync(store: store, api: InventoryAPI(connection: registry.connectedShops()[0], plainHTTPHosts: [], logger: Logger(label: "test"))).run()
         }
 
         private func snapshot(_ sku: String, _ warehouse: String, _ onHand: Int) -> StockEvent {
@@ -293,6 +293,37 @@ extension IntegrationTests {
             let dead = try #require(try broker.get(deadQueue))
             #expect(dead.headers[QueueTopology.DeadLetterHeader.reason] == "order body has the wrong type at `line_items`")
             #expect(try ats("CAP", Self.west) == 0)
+        }
+
+        @Test("an order the database refused is dead-lettered with all its headers; fixed and replayed, it becomes its reservation")
+        func deadLetteredOrderReplayed() throws {
+            let processes = try startPipeline()
+            // A rule of the database that refuses the order's reservation (SQLSTATE 23514), as a bad migration might.
+            try database.execute(script: "ALTER TABLE order_reservations ADD CONSTRAINT refuse_cap CHECK (sku <> 'CAP')")
+            let order = try client.placeOrder(Self.shop, lines: [("CAP", 2)])
+            let broker = try IntegrationEnvironment.broker()
+            let deadQueue = QueueTopology.deadLetterQueue(for: QueueTopology.orderPlaced)
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(30)) { try broker.status(of: deadQueue).messageCount == 1 },
+                    "\(processes["order"]!.log.suffix(3_000))")
+            do {
+                let inspector = try IntegrationEnvironment.broker("inspector")
+                let dead = try #require(try inspector.get(deadQueue))  // back in the queue when `inspector` goes
+                #expect(dead.headers[QueueTopology.DeadLetterHeader.reason]?.contains("refuse_cap") == true)
+                for header in ["x-shopify-topic", "x-shopify-shop-domain", "x-shopify-event-id", "x-shopify-triggered-at",
+                               "x-shopify-webhook-id"] {
+                    #expect(dead.headers[header] != nil, "\(header) kept")
+                }
+            }
+            try database.execute(script: "ALTER TABLE order_reservations DROP CONSTRAINT refuse_cap")
+            let replay = try WorkerProcess("stocksync", name: "replay",
+                                           arguments: ["dead-letters", "replay", "--queue", QueueTopology.orderPlaced])
+            #expect(replay.waitForExit(timeout: .seconds(30)) == 0, "\(replay.log)")
+            var held: Set<String> = []
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(30)) {
+                held = try reservations()
+                return held == ["\(order):WH-C=2+0/0"]
+            }, "\(held) \(processes["order"]!.log.suffix(3_000))")
+            #expect(try IntegrationEnvironment.broker().status(of: deadQueue).messageCount == 0)
         }
 
         @Test("deliveries refused while RabbitMQ is unreachable are retried by Shopify; SIGKILLed order-workers lose and double nothing")

@@ -235,6 +235,21 @@ extension IntegrationTests {
             })
         }
 
+        @Test("`stocksync reconcile run --wait` exits non-zero, with the reason, when the run it waited for failed")
+        func waitReportsAFailedRun() throws {
+            let scenario = StockScenario(seed: 27, skuCount: 5, eventCount: 40)
+            try fixture.prepareShops(scenario)
+            // Shopify answers 401 to a token it does not know: the run fails and is not retried.
+            try ShopRegistry(connection: IntegrationEnvironment.database())
+                .connect(shop: shop, apiVersion: .default, adminURL: simulator.adminURL(shop), accessToken: "shpat_revoked")
+            let worker = try WorkerProcess("reconcile-worker", name: "reconcile-refused")
+            let command = try WorkerProcess("stocksync", name: "reconcile-wait",
+                                            arguments: ["reconcile", "run", "--shop", shop, "--wait", "--timeout", "60"])
+            #expect(command.waitForExit(timeout: .seconds(90)) == 1, "\(command.log)\n\(worker.log.suffix(2_000))")
+            #expect(command.log.contains("failed"), "\(command.log)")
+            #expect(command.log.contains("401"), "\(command.log)")
+        }
+
         @Test("a schedule slot that came due is run once, however many workers look")
         func scheduleFiresOnce() throws {
             _ = try settledScenario(seed: 26, skuCount: 10)

@@ -137,6 +137,23 @@ extension IntegrationTests {
             }, "\(text.prefix(2_000))\n\(worker.log)")
         }
 
+        @Test("after a quiet spell of four heartbeat intervals the first dead letter is published on the first try")
+        func deadLetterAfterSilence() throws {
+            let worker = try WorkerProcess("stock-worker", name: "quiet-worker",
+                                           environment: ["AMQP_URL": IntegrationEnvironment.quickHeartbeatURLText])
+            let broker = try IntegrationEnvironment.broker()
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(20)) {
+                try broker.status(of: QueueTopology.stockChanged).consumerCount == 1
+            })
+            Thread.sleep(forTimeInterval: 4)
+            try broker.publish([OutgoingMessage(routingKey: QueueTopology.stockChanged, messageID: "quiet", body: Array("{}".utf8))])
+            let deadLetters = QueueTopology.deadLetterQueue(for: QueueTopology.stockChanged)
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(20)) {
+                try broker.status(of: deadLetters).messageCount == 1
+            }, "\(worker.log)")
+            #expect(!worker.log.contains("interrupted"), "\(worker.log)")
+        }
+
         @Test("SIGTERM finishes the batch in hand and exits 0")
         func sigtermStopsGracefully() throws {
             let worker = try WorkerProcess("stock-worker", name: "graceful-worker")

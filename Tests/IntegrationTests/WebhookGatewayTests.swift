@@ -89,6 +89,27 @@ extension IntegrationTests {
             #expect(try queued() == 0)
         }
 
+        @Test("after a quiet spell of four heartbeat intervals the first delivery on each lane is confirmed, not 503")
+        func deliveriesAfterSilence() throws {
+            let (gateway, url) = try start(["AMQP_URL": IntegrationEnvironment.quickHeartbeatURLText])
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(10)) {
+                try deliver(url, body: Array(#"{"id":1}"#.utf8)) == 200
+            }, "\(gateway.log)")
+            Thread.sleep(forTimeInterval: 4)
+            let statuses = try (0..<4).map { _ in try deliver(url, body: Array(#"{"id":2}"#.utf8)) }
+            #expect(statuses.allSatisfy { $0 == 200 }, "\(statuses)\n\(gateway.log)")
+        }
+
+        @Test("SIGTERM stops the gateway within a second or so, though its shop list refreshes only every 30 s")
+        func stopsPromptly() throws {
+            let (gateway, _) = try start(["GATEWAY_SHOP_REFRESH_SECONDS": "30"])
+            Thread.sleep(forTimeInterval: 0.5)  // into the refresh sleep
+            let asked = ContinuousClock.now
+            gateway.signal(SIGTERM)
+            #expect(gateway.waitForExit(timeout: .seconds(5)) == 0, "\(gateway.log)")
+            #expect(ContinuousClock.now - asked < .seconds(2), "\(gateway.log)")
+        }
+
         @Test("with RabbitMQ unreachable the gateway answers 503, so Shopify retries; a missing secret stops it at start")
         func brokerDownAndBadConfig() throws {
             let (gateway, url) = try start(["AMQP_URL": "amqp://guest:guest@127.0.0.1:1/"])
@@ -128,12 +149,12 @@ extension IntegrationTests {
             #expect((body?["line_items"] as? [[String: Any]])?.compactMap { $0["sku"] as? String } == ["TEE", "CAP"])
             // Where Shopify took the stock, as the Admin API tells it.
             let connection = ShopConnection(shop: Self.shop, adminBaseURL: simulator.client.adminURL(Self.shop), accessToken: "shpat_x")
-            let lines = try InventoryAPI(connection: connection, logger: Logger(label: "test"))
+            let lines = try InventoryAPI(connection: connection, plainHTTPHosts: [], logger: Logger(label: "test"))
                 .fulfillmentLines(orderID: "gid://shopify/Order/\(order)")
             #expect(lines?.map { "\($0.sku ?? "-")×\($0.quantity)@\($0.location)" }
                     == ["TEE×2@gid://shopify/Location/2", "CAP×1@gid://shopify/Location/2"])
 
-            #expect(try InventoryAPI(connection: connection, logger: Logger(label: "test"))
+            #expect(try InventoryAPI(connection: connection, plainHTTPHosts: [], logger: Logger(label: "test"))
                 .fulfillmentLines(orderIDs: ["gid://shopify/Order/\(order)", "gid://shopify/Order/1"])
                 == ["gid://shopify/Order/\(order)": lines ?? []], "the batched lookup agrees; an unknown order is left out")
 

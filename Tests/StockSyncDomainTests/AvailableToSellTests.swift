@@ -27,6 +27,15 @@ struct AvailableToSellTests {
         #expect(AvailabilityCalculator.availableToSell(net: net, buffer: buffer) == expected)
     }
 
+    /// Three `on_hand_delta: 1000000000` adjustments sum to 3e9, beyond GraphQL's 32-bit
+    /// `Int`: the push would be refused whole and replayed forever.
+    @Test("ATS never exceeds what Shopify accepts (1,000,000,000)", arguments: [
+        (3_000_000_000, 0, 1_000_000_000), (1_000_000_001, 1, 1_000_000_000), (1_000_000_005, 10, 999_999_995),
+    ])
+    func capsAtShopifysMaximum(net: Int, buffer: Int, expected: Int) {
+        #expect(AvailabilityCalculator.availableToSell(net: net, buffer: buffer) == expected)
+    }
+
     @Test func netSubtractsAllocatedAndReserved() {
         #expect(Self.stock(10, allocated: 3, reserved: 2).net == 5)
         #expect(Self.stock(1, allocated: 3, reserved: 2).net == -4)

@@ -114,8 +114,17 @@ struct StockChangedContractTests {
         #expect(Self.reason(Self.body(Self.adjustment, [field: nil])) == "missing field `\(field)`")
     }
 
-    @Test func refusesNullAsMissing() {
-        #expect(Self.reason(Self.body(Self.snapshot, ["on_hand": "null"])) == "missing field `on_hand`")
+    @Test("null is refused, never read as absent: the schema gives no field a null type", arguments: [
+        (StockChangedContractTests.snapshot, "on_hand", "field `on_hand` must be an integer, not null"),
+        (StockChangedContractTests.snapshot, "version", "field `version` must be an integer, not null"),
+        (StockChangedContractTests.snapshot, "sku", "field `sku` must be a string, not null"),
+        (StockChangedContractTests.snapshot, "on_hand_delta", "field `on_hand_delta` is not allowed in a snapshot"),
+        (StockChangedContractTests.adjustment, "version", "field `version` must be an integer, not null"),
+        (StockChangedContractTests.adjustment, "reserved_delta", "field `reserved_delta` must be an integer, not null"),
+        (StockChangedContractTests.adjustment, "on_hand", "field `on_hand` is not allowed in an adjustment"),
+    ])
+    func refusesNull(base: Fields, field: String, reason: String) {
+        #expect(Self.reason(Self.body(base, [field: "null"])) == reason)
     }
 
     @Test(arguments: [

@@ -24,6 +24,18 @@ struct WorkerConfigurationTests {
         #expect(database == "configuration error: DATABASE_URL must be a postgresql:// URL")
     }
 
+    @Test("metrics listen on loopback unless METRICS_HOST says otherwise; a bad host is named")
+    func metricsListenOnLoopbackByDefault() throws {
+        #expect(try StockWorkerConfiguration(environment: Environment([:])).metrics == nil)
+        #expect(try StockWorkerConfiguration(environment: Environment(["METRICS_PORT": "9100"])).metrics
+            == MetricsEndpoint(host: "127.0.0.1", port: 9100))
+        #expect(try PushWorkerConfiguration(environment: Environment(["METRICS_PORT": "9200", "METRICS_HOST": "0.0.0.0"]))
+            .metrics == MetricsEndpoint(host: "0.0.0.0", port: 9200))
+        #expect(throws: ConfigurationError.self) {
+            try ReconcileWorkerConfiguration(environment: Environment(["METRICS_PORT": "9300", "METRICS_HOST": "every-interface"]))
+        }
+    }
+
     @Test func prefetchDefaultsToTwoBatches() throws {
         let configuration = try StockWorkerConfiguration(environment: Environment(["STOCK_BATCH_SIZE": "300"]))
         #expect(configuration.consumer.prefetch == 600)

@@ -21,21 +21,4 @@ static inline amqp_rpc_reply_t crabbitmq_login_plain(amqp_connection_state_t sta
                                       AMQP_SASL_METHOD_PLAIN, user, password);
 }
 
-// Table entries are tagged unions; building them here keeps Swift free of union layout.
-static inline amqp_table_entry_t crabbitmq_entry_string(const char *key, amqp_bytes_t value) {
-    amqp_table_entry_t entry;
-    entry.key = amqp_cstring_bytes(key);
-    entry.value.kind = AMQP_FIELD_KIND_UTF8;
-    entry.value.value.bytes = value;
-    return entry;
-}
-
-static inline amqp_table_entry_t crabbitmq_entry_int(const char *key, int64_t value) {
-    amqp_table_entry_t entry;
-    entry.key = amqp_cstring_bytes(key);
-    entry.value.kind = AMQP_FIELD_KIND_I64;
-    entry.value.value.i64 = value;
-    return entry;
-}
-
 #endif

@@ -22,6 +22,10 @@ enum IntegrationEnvironment {
 
     static var amqpURL: AMQPURL { try! AMQPURL(parsing: amqpURLText!) }
 
+    /// The test broker's URL asking for a one-second heartbeat: RabbitMQ closes a connection
+    /// silent for two intervals, so two seconds of quiet show whether it is kept alive.
+    static var quickHeartbeatURLText: String { amqpURLText! + "?heartbeat=1" }
+
     static let repository = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 

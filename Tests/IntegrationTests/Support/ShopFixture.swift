@@ -37,7 +37,8 @@ struct ShopFixture {
             let store = PushStore(connection: database)
             let registry = ShopRegistry(connection: database)
             try registry.connect(shop: shop, apiVersion: .default, adminURL: simulator.adminURL(shop), accessToken: Self.token)
-            let api = try InventoryAPI(connection: registry.connectedShops().first { $0.shop == shop }!, logger: Logger(label: "test"))
+            let api = try InventoryAPI(connection: registry.connectedShops().first { $0.shop == shop }!, plainHTTPHosts: [],
+                                   logger: Logger(label: "test"))
             let summary = try CatalogueSync(store: store, api: api).run()
             #expect(summary.items == scenario.skus.count - missingSKUs.count && summary.unknownLocations.isEmpty)
         }

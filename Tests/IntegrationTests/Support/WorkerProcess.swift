@@ -1,15 +1,17 @@
 import Foundation
 import StockSyncRuntime
 
-/// A worker executable started as its own process, so that tests can kill it for real.
+/// A worker executable (or the `stocksync` command) started as its own process, so that
+/// tests can kill it for real.
 final class WorkerProcess {
     let process = Process()
     let logFile: URL
 
-    init(_ executable: String, name: String, environment extra: [String: String] = [:]) throws {
+    init(_ executable: String, name: String, arguments: [String] = [], environment extra: [String: String] = [:]) throws {
         logFile = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: logFile.path, contents: nil)
         process.executableURL = IntegrationEnvironment.binaryDirectory.appendingPathComponent(executable)
+        process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["AMQP_URL"] = IntegrationEnvironment.amqpURLText
         environment["DATABASE_URL"] = IntegrationEnvironment.databaseURL
