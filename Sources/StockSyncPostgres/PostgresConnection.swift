@@ -18,9 +18,42 @@ package final class PostgresConnection {
         package var keysByRank: [Int: Set<String>] = [:]
     }
 
+    /// What every session gets unless `url` says otherwise (its own `options`, `keepalives_*`,
+    /// `tcp_user_timeout` or `connect_timeout` replace these):
+    /// - a session stopped inside a transaction (its process frozen, or partitioned away) is
+    ///   ended by the server after 30 s, releasing its locks, so it stalls the others for at
+    ///   most that long;
+    /// - TCP keepalives and `tcp_user_timeout` notice a peer that vanished from the network
+    ///   within about half a minute rather than the kernel's two hours;
+    /// - connecting gives up after 10 s.
+    /// No `statement_timeout` or `lock_timeout`: a reconciliation streams Shopify's pages
+    /// into one COPY for minutes, and the shop locks are waited for by design.
+    package static let sessionDefaults: [(keyword: String, value: String)] = [
+        ("options", "-c idle_in_transaction_session_timeout=30s"),
+        ("keepalives", "1"), ("keepalives_idle", "10"), ("keepalives_interval", "5"), ("keepalives_count", "3"),
+        ("tcp_user_timeout", "30000"), ("connect_timeout", "10"),
+    ]
+
     /// - Parameter url: a libpq connection URI or key/value string (`DATABASE_URL`).
     package init(url: String) throws(PostgresError) {
-        guard let handle = PQconnectdb(url) else { throw .connectionFailed("out of memory") }
+        // libpq's own parse errors quote the offending part of the string, a password's
+        // included (`invalid percent-encoded token: "Hunter2%Secret"`): check it first and
+        // say only what is wrong.
+        var parseError: UnsafeMutablePointer<CChar>?
+        guard let parsed = PQconninfoParse(url, &parseError) else {
+            if let parseError { PQfreemem(parseError) }
+            throw .unreadableConnectionString
+        }
+        PQconninfoFree(parsed)
+        // The URL comes last, so that what it sets overrides the defaults.
+        let parameters = Self.sessionDefaults + [("dbname", url)]
+        // Both lists end with a NULL, as libpq expects.
+        let connected = Self.withCStrings(parameters.map { Array($0.keyword.utf8) } + [nil]) { keywords in
+            Self.withCStrings(parameters.map { Array($0.value.utf8) } + [nil]) { values in
+                PQconnectdbParams(keywords, values, 1)
+            }
+        }
+        guard let handle = connected else { throw .connectionFailed("out of memory") }
         guard PQstatus(handle) == CONNECTION_OK else {
             let message = Self.errorText(handle)
             PQfinish(handle)

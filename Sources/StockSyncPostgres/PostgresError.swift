@@ -2,6 +2,7 @@
 /// connection string (which holds the password).
 package struct PostgresError: Error, CustomStringConvertible, Sendable {
     private enum Kind: Sendable {
+        case unreadableConnectionString
         case connectionFailed(String)
         case connectionLost(String)
         case queryFailed(sqlState: String, message: String)
@@ -13,6 +14,7 @@ package struct PostgresError: Error, CustomStringConvertible, Sendable {
 
     private let kind: Kind
 
+    static let unreadableConnectionString = PostgresError(kind: .unreadableConnectionString)
     static func connectionFailed(_ message: String) -> PostgresError { PostgresError(kind: .connectionFailed(message)) }
     static func connectionLost(_ message: String) -> PostgresError { PostgresError(kind: .connectionLost(message)) }
     static func queryFailed(sqlState: String, message: String) -> PostgresError {
@@ -48,10 +50,15 @@ package struct PostgresError: Error, CustomStringConvertible, Sendable {
     package var isRetriable: Bool {
         switch kind {
         case .connectionFailed, .connectionLost: return true
-        case .unexpectedResult, .columnCountMismatch, .unexpectedNull, .typeMismatch: return false
+        case .unreadableConnectionString, .unexpectedResult, .columnCountMismatch, .unexpectedNull, .typeMismatch:
+            return false
         case .queryFailed(let state, _):
-            // 08 connection, 40 serialization/deadlock, 53 resources, 57 operator intervention, 58 system.
+            // 08 connection, 40 serialization/deadlock, 53 resources, 57 operator intervention
+            // (statement timeout, shutdown), 58 system; and states of the server rather than of
+            // the statement: 55P03 lock timeout, 25006 read-only (a standby after a failover),
+            // 42P01 a relation missing (before `migrate`).
             return ["08", "40", "53", "57", "58"].contains(String(state.prefix(2)))
+                || ["55P03", "25006", "42P01"].contains(state)
         }
     }
 
@@ -64,6 +71,9 @@ package struct PostgresError: Error, CustomStringConvertible, Sendable {
 
     package var description: String {
         switch kind {
+        case .unreadableConnectionString:
+            return "cannot connect to PostgreSQL: the connection string cannot be read (a bad percent-escape, "
+                + "an unknown parameter or a quoting mistake); it is not repeated here, as it holds the password"
         case .connectionFailed(let message): return "cannot connect to PostgreSQL: \(message)"
         case .connectionLost(let message): return "PostgreSQL connection lost: \(message)"
         case .queryFailed(let state, let message): return "PostgreSQL error \(state): \(message)"

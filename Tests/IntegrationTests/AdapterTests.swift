@@ -311,6 +311,24 @@ extension IntegrationTests {
             try consumer.ack(second.deliveryTag, multiple: true)
         }
 
+        @Test("a session frozen inside a transaction is ended by the server, so the locks it held stall others only briefly")
+        func frozenTransactionReleasesItsLocks() throws {
+            #expect(try IntegrationEnvironment.database().query("SHOW idle_in_transaction_session_timeout")
+                .decode(0, as: String.self) == "30s")
+            // The URL's own options replace the defaults: one second here, to keep the test short.
+            let separator = IntegrationEnvironment.databaseURL!.contains("?") ? "&" : "?"
+            let frozen = try PostgresConnection(url: IntegrationEnvironment.databaseURL! + separator
+                                                + "options=-c%20idle_in_transaction_session_timeout%3D1000")
+            try frozen.execute(script: "BEGIN; SELECT pg_advisory_xact_lock(4242);")
+            // A worker stopped here (SIGSTOP) would hold the lock for ever without the timeout.
+            let waiter = try IntegrationEnvironment.database()
+            try waiter.execute(script: "SET statement_timeout = '10s'")  // fail rather than hang
+            let started = ContinuousClock.now
+            try waiter.transaction { connection in _ = try connection.query("SELECT pg_advisory_xact_lock(4242)") }
+            #expect(ContinuousClock.now - started < .seconds(5))
+            #expect(throws: PostgresError.self) { try frozen.query("SELECT 1") }
+        }
+
         @Test func consumingInBatchesAcknowledgesOnlyWhatWasAcked() throws {
             let publisher = try IntegrationEnvironment.broker("publisher")
             try publisher.publish((0..<30).map { OutgoingMessage(routingKey: QueueTopology.stockChanged, body: [UInt8($0)]) })
