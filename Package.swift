@@ -77,7 +77,7 @@ let package = Package(
                 swiftSettings: swiftSettings),
         .target(
             name: "StockSyncStore",
-            dependencies: ["StockSyncDomain", "StockSyncPostgres"],
+            dependencies: ["StockSyncDomain", "StockSyncPostgres", crypto],
             // In the binary, so that `stocksync migrate` needs no files beside it.
             resources: [
                 .embedInCode("Migrations/0001_stock.sql"),
@@ -86,6 +86,7 @@ let package = Package(
                 .embedInCode("Migrations/0004_orders.sql"),
                 .embedInCode("Migrations/0005_byte_order_keys.sql"),
                 .embedInCode("Migrations/0006_outbox_in_place.sql"),
+                .embedInCode("Migrations/0007_sealed_tokens.sql"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -44,6 +44,13 @@ prepare_stack_dir() {
     fi
     chmod 755 "$STACK_DIR"
     mkdir -p "$STACK_DIR/logs" "$STACK_DIR/run"
+    # The key shops' access tokens are sealed with: the caller's, else one made once for this
+    # stack (a new key would not open the tokens its database already holds).
+    if [ -z "${STOCKSYNC_TOKEN_KEY:-}" ]; then
+        [ -s "$STACK_DIR/token-key" ] || (umask 077 && head -c 32 /dev/urandom | base64 >"$STACK_DIR/token-key")
+        STOCKSYNC_TOKEN_KEY=$(cat "$STACK_DIR/token-key")
+        export STOCKSYNC_TOKEN_KEY
+    fi
 }
 
 pg_running() { su postgres -s /bin/sh -c "'$PG_BIN/pg_ctl' -D '$STACK_DIR/postgres' status" >/dev/null 2>&1; }
@@ -193,6 +200,32 @@ bench_cleanup() {
     for server in "${BENCH_STARTED[@]}"; do "stop_$server"; done
 }
 
+# free_port: a loopback TCP port nothing listens on, below Linux's ephemeral range, so that a
+# benchmark never meets a running dev stack's fixed ports (a worker that cannot bind its
+# metrics port dies at start).
+free_port() {
+    local port
+    while true; do
+        port=$((20000 + RANDOM % 12000))
+        ss -Htln "sport = :$port" | grep -q . || { echo "$port"; return; }
+    done
+}
+
+# await_http URL PID LOG: waits up to 30 s for URL to answer 2xx; dies at once, naming LOG, if
+# process PID exits first.
+await_http() {
+    local url=$1 pid=$2 log=$3 deadline=$((SECONDS + 30))
+    while [ $SECONDS -lt $deadline ]; do
+        curl -sf "$url" >/dev/null 2>&1 && return 0
+        kill -0 "$pid" 2>/dev/null || die "process $pid exited before $url answered (see $log)"
+        sleep 0.1
+    done
+    die "$url did not answer within 30 s (see $log)"
+}
+
+# peak_rss_mb PID: the most resident memory the process has had, in MB.
+peak_rss_mb() { awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
+
 # Empties stocksync_bench and applies the migrations.
 bench_reset_database() {
     PGPASSWORD=stocksync psql -q -h 127.0.0.1 -p "$PG_PORT" -U stocksync -d stocksync_bench \
@@ -216,10 +249,9 @@ user_cpu_seconds() { cpu_seconds $(pgrep -u "$1"); }
 machine_busy_jiffies() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
 
 bench_start_simulator() {
-    BENCH_SIMULATOR_PORT=${BENCH_SIMULATOR_PORT:-9390}
+    BENCH_SIMULATOR_PORT=${BENCH_SIMULATOR_PORT:-$(free_port)}
     BENCH_SIMULATOR_URL=http://127.0.0.1:$BENCH_SIMULATOR_PORT
     SIMULATOR_PORT=$BENCH_SIMULATOR_PORT "$BIN_DIR/shopify-simulator" 2>>"$STACK_DIR/logs/bench-simulator.log" &
     BENCH_PIDS+=($!)
-    for _ in $(seq 1 100); do curl -sf "$BENCH_SIMULATOR_URL/_simulator/health" >/dev/null && return; sleep 0.1; done
-    die "the simulator did not start (see $STACK_DIR/logs/bench-simulator.log)"
+    await_http "$BENCH_SIMULATOR_URL/_simulator/health" "$!" "$STACK_DIR/logs/bench-simulator.log"
 }

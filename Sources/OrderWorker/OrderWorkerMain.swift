@@ -8,6 +8,7 @@ struct OrderWorkerMain {
     static func main() async {
         await WorkerProcess.run("order-worker") { environment, logger throws(ConfigurationError) in
             let configuration = try OrderWorkerConfiguration(environment: environment)
+            try configuration.shopify.verifyKeys(databaseURL: configuration.consumer.databaseURL, logger: logger)
             let relay = OutboxRelay(amqpURL: configuration.consumer.amqpURL, databaseURL: configuration.consumer.databaseURL,
                                     name: configuration.consumer.workerName, poll: configuration.outboxPoll, logger: logger)
             return ([OrderWorker(configuration: configuration, relay: relay, logger: logger), relay],

@@ -7,6 +7,7 @@ struct ReconcileWorkerMain {
     static func main() async {
         await WorkerProcess.run("reconcile-worker") { environment, logger throws(ConfigurationError) in
             let configuration = try ReconcileWorkerConfiguration(environment: environment)
+            try configuration.shopify.verifyKeys(databaseURL: configuration.databaseURL, logger: logger)
             return ([ReconcileWorker(configuration: configuration, logger: logger)], configuration.metrics)
         }
     }

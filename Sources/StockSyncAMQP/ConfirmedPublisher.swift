@@ -4,16 +4,16 @@ import ServiceLifecycle
 import StockSyncRuntime
 import Synchronization
 
-/// Publishes messages handed in from any task, each `publish` returning only once RabbitMQ
-/// confirmed it. Each of two lanes (a dedicated thread owning a connection) sends whatever
-/// arrived together as one batch with one confirm round trip, so many concurrent callers cost
-/// few round trips; while one lane waits for RabbitMQ's confirms, the other gathers and sends
-/// the next batch, so no message waits for a round trip it is not part of. Messages from
-/// concurrent callers carry no order between them.
+/// Publishes messages handed in from any task, each `publish` returning once RabbitMQ
+/// confirmed it or its deadline passed, whichever comes first. Each of two lanes (a dedicated
+/// thread owning a connection) sends whatever arrived together as one batch with one confirm
+/// round trip, so many concurrent callers cost few round trips; while one lane waits for
+/// RabbitMQ's confirms, the other gathers and sends the next batch, so no message waits for a
+/// round trip it is not part of. Messages from concurrent callers carry no order between them.
 package final class ConfirmedPublisher: Service, Sendable {
     private struct Pending {
         let message: OutgoingMessage
-        let continuation: CheckedContinuation<Void, any Error>
+        let reply: Reply
     }
 
     private let amqpURL: AMQPURL
@@ -22,8 +22,12 @@ package final class ConfirmedPublisher: Service, Sendable {
     private let pending = Mutex<[Pending]>([])
     private let arrived = DispatchSemaphore(value: 0)
     private let stopSignal = StopSignal()
+    private let connectedLanes = Atomic<Int>(0)
     static let maximumBatch = 500
-    static let lanes = 2
+    /// A batch stops growing past this many body bytes, so what lanes hold beyond their
+    /// callers' own requests stays small.
+    static let maximumBatchBytes = 4 << 20
+    package static let lanes = 2
 
     package init(amqpURL: AMQPURL, name: String, logger: Logger) {
         self.amqpURL = amqpURL
@@ -31,11 +35,20 @@ package final class ConfirmedPublisher: Service, Sendable {
         self.logger = logger
     }
 
-    /// Returns once the message is durably in RabbitMQ; throws when the broker cannot take it.
-    package func publish(_ message: OutgoingMessage) async throws {
+    /// Whether a lane holds an open connection to RabbitMQ now.
+    package var isConnected: Bool { connectedLanes.load(ordering: .relaxed) > 0 }
+
+    /// Returns once the message is durably in RabbitMQ; throws when the broker cannot take it
+    /// or has not confirmed it within `deadline`. After a missed deadline the message may
+    /// still arrive (its lane goes on with it): consumers are idempotent.
+    package func publish(_ message: OutgoingMessage, within deadline: Duration) async throws {
         try await withCheckedThrowingContinuation { continuation in
-            pending.withLock { $0.append(Pending(message: message, continuation: continuation)) }
+            let reply = Reply(continuation)
+            pending.withLock { $0.append(Pending(message: message, reply: reply)) }
             arrived.signal()
+            DispatchQueue.global().asyncAfter(deadline: .now() + deadline.seconds) {
+                reply.settle(.failure(BrokerError.notConfirmedInTime(deadline)))
+            }
         }
     }
 
@@ -49,34 +62,44 @@ package final class ConfirmedPublisher: Service, Sendable {
     }
 
     private func publishUntilStopped() {
-        SessionLoop<AMQPConnection>(
+        SessionLoop<Lane>(
             what: "publisher lane", stopSignal: stopSignal, logger: logger,
             backoff: Backoff(base: .milliseconds(50), cap: .seconds(2)),
             waitToReconnect: failArrivalsUntil,
             keepRunning: { [self] in !stopSignal.isRaised || !pending.withLock { $0.isEmpty } }
         ).run {
-            try AMQPConnection(url: amqpURL, name: name)
-        } _: { connection in
+            try Lane(connection: AMQPConnection(url: amqpURL, name: name), publisher: self)
+        } _: { lane in
             _ = arrived.wait(timeout: .now() + .milliseconds(200))
             let batch = takeBatch()
             guard !batch.isEmpty else { return }
             do {
-                try connection.publish(batch.map(\.message))
+                try lane.connection.publish(batch.map(\.message))
             } catch {
-                batch.forEach { $0.continuation.resume(throwing: error) }
+                batch.forEach { $0.reply.settle(.failure(error)) }
                 throw error
             }
-            batch.forEach { $0.continuation.resume() }
+            batch.forEach { $0.reply.settle(.success(())) }
         }
     }
 
+    /// Up to `maximumBatch` messages and `maximumBatchBytes` (at least one message), leaving
+    /// out those whose callers were already answered.
     private func takeBatch() -> [Pending] {
-        let batch = pending.withLock { queue in
-            let taken = Array(queue.prefix(Self.maximumBatch))
-            queue.removeFirst(taken.count)
-            return taken
+        let (batch, more) = pending.withLock { queue in
+            queue.removeAll { $0.reply.isSettled }
+            var count = 0
+            var bytes = 0
+            while count < min(queue.count, Self.maximumBatch) {
+                bytes += queue[count].message.body.count
+                if count > 0 && bytes > Self.maximumBatchBytes { break }
+                count += 1
+            }
+            let taken = Array(queue.prefix(count))
+            queue.removeFirst(count)
+            return (taken, !queue.isEmpty)
         }
-        if !pending.withLock({ $0.isEmpty }) { arrived.signal() }
+        if more { arrived.signal() }
         return batch
     }
 
@@ -88,7 +111,7 @@ package final class ConfirmedPublisher: Service, Sendable {
                 defer { queue.removeAll() }
                 return queue
             }
-            waiting.forEach { $0.continuation.resume(throwing: BrokerUnavailable()) }
+            waiting.forEach { $0.reply.settle(.failure(BrokerError.unavailable)) }
             let left = deadline - ContinuousClock.now
             guard left > .zero, !stopSignal.isRaised else { return }
             _ = arrived.wait(timeout: .now() + min(left, .milliseconds(200)).seconds)
@@ -96,7 +119,34 @@ package final class ConfirmedPublisher: Service, Sendable {
     }
 }
 
-/// The broker was unreachable moments ago; not tried again yet.
-package struct BrokerUnavailable: Error, CustomStringConvertible {
-    package var description: String { "RabbitMQ is unavailable" }
+extension ConfirmedPublisher {
+    /// A lane's connection, counted in `connectedLanes` for as long as the lane holds it.
+    private final class Lane {
+        let connection: AMQPConnection
+        private let publisher: ConfirmedPublisher
+
+        init(connection: AMQPConnection, publisher: ConfirmedPublisher) {
+            self.connection = connection
+            self.publisher = publisher
+            publisher.connectedLanes.add(1, ordering: .relaxed)
+        }
+
+        deinit { publisher.connectedLanes.subtract(1, ordering: .relaxed) }
+    }
+}
+
+/// A caller's answer, given once: by its lane (confirmed or failed) or by its deadline,
+/// whichever comes first; later answers are dropped.
+private final class Reply: Sendable {
+    private let continuation: Mutex<CheckedContinuation<Void, any Error>?>
+
+    init(_ continuation: CheckedContinuation<Void, any Error>) {
+        self.continuation = Mutex(continuation)
+    }
+
+    var isSettled: Bool { continuation.withLock { $0 == nil } }
+
+    func settle(_ result: Result<Void, any Error>) {
+        continuation.withLock { $0.take() }?.resume(with: result)
+    }
 }

@@ -15,6 +15,8 @@ import TestSupport
 /// executable's own folder.
 struct BenchShop {
     static let token = "shpat_bench"
+    /// From the environment scripts/bench-* give every process (STOCKSYNC_TOKEN_KEY).
+    static let access = try! ShopifyAccess(environment: Environment(ProcessInfo.processInfo.environment))
     let shop: String
     let simulator: SimulatorClient
     let database: PostgresConnection
@@ -39,7 +41,8 @@ struct BenchShop {
                 .map(shop: shop, warehouse: "WH-\(location)", location: "gid://shopify/Location/\(location)")
         }
         try ShopRegistry(connection: database).connect(shop: shop, apiVersion: .default,
-                                                    adminURL: simulator.adminURL(shop), accessToken: Self.token)
+                                                    adminURL: simulator.adminURL(shop), accessToken: Self.token,
+                                                    sealedWith: Self.access.tokens)
         try simulator.seed(shop, .init(
             token: Self.token, plan: plan, bucketSize: bucketSize, locations: (1...locations).map { .init(id: $0, name: "Location \($0)") },
             items: (0..<skus).map { sku in
@@ -51,8 +54,8 @@ struct BenchShop {
     func sync() throws -> Duration {
         let started = ContinuousClock.now
         let store = PushStore(connection: database)
-        let api = try InventoryAPI(connection: ShopRegistry(connection: database).connectedShops().first { $0.shop == shop }!,
-                                   plainHTTPHosts: [], logger: Logger(label: "stocksync-bench"))
+        let api = try Self.access.api(for: Self.access.connectedShops(in: database).first { $0.shop == shop }!,
+                                      logger: Logger(label: "stocksync-bench"))
         _ = try CatalogueSync(store: store, api: api).run()
         return ContinuousClock.now - started
     }

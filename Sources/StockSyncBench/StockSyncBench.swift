@@ -12,7 +12,7 @@ struct StockSyncBench: ParsableCommand {
         commandName: "stocksync-bench",
         abstract: "Workload generation and baselines for scripts/bench-*.",
         subcommands: [GenerateStock.self, AckDrain.self, AwaitEvents.self, BenchPush.self, BenchLatency.self, BenchReconcile.self,
-                      PrepareOrders.self, AwaitOrders.self, BenchOversell.self])
+                      PrepareOrders.self, AwaitOrders.self, BenchOversell.self, PublishBaseline.self])
 }
 
 /// Snapshot and adjustment events over SKUs × warehouses, as JSON lines.
@@ -57,6 +57,7 @@ struct GenerateStock: ParsableCommand {
 struct AwaitEvents: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "await-events")
     @Option(parsing: .upToNextOption, help: "Metrics ports of the workers.") var ports: [Int]
+    @Option(parsing: .upToNextOption, help: "Process ids of the workers: if one exits, so does the wait.") var pids: [Int32] = []
     @Option var count: Int
     @Option(help: "Seconds since 1970 when the workers started.") var started: Double
     @Option var timeout = 600.0
@@ -73,10 +74,22 @@ struct AwaitEvents: ParsableCommand {
                       page.status == 200 else { continue }
                 processed += Self.sum(of: Self.counters, in: String(decoding: page.body, as: UTF8.self))
             }
-            if processed >= count { break }
+            if processed >= count {
+                return print(String(format: "%.3f", Date().timeIntervalSince1970 - started))
+            }
+            if let exited = pids.first(where: { !Self.isRunning($0) }) {
+                throw ValidationError("worker \(exited) exited after \(processed) of \(count) events")
+            }
             Thread.sleep(forTimeInterval: 0.01)
         }
-        print(String(format: "%.3f", Date().timeIntervalSince1970 - started))
+        throw ValidationError("\(count) events not processed within \(timeout) s")
+    }
+
+    /// Whether the process exists and is not a zombie (exited, not yet reaped by its parent).
+    static func isRunning(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let state = stat.split(separator: ")").last?.split(separator: " ").first else { return false }
+        return state != "Z" && state != "X"
     }
 
     /// The sum of every sample of these metrics on a Prometheus text page.

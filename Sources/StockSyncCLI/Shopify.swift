@@ -24,7 +24,8 @@ struct ConnectShop: ParsableCommand {
         guard (tokenEnv == nil) != (tokenFile == nil) else {
             throw ValidationError("give exactly one of --token-env and --token-file")
         }
-        if let adminURL, let problem = ShopConnection.adminURLProblem(adminURL, plainHTTPHosts: Connect.plainHTTPHosts) {
+        if let adminURL,
+           let problem = ShopConnection.adminURLProblem(adminURL, plainHTTPHosts: try Connect.shopifyAccess().plainHTTPHosts) {
             throw ValidationError("--admin-url \(problem)")
         }
     }
@@ -40,7 +41,8 @@ struct ConnectShop: ParsableCommand {
             token = try String(contentsOfFile: tokenFile!, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         }
         try ShopRegistry(connection: Connect.database())
-            .connect(shop: shop, apiVersion: ShopifyAPIVersion(apiVersion)!, adminURL: adminURL, accessToken: token)
+            .connect(shop: shop, apiVersion: ShopifyAPIVersion(apiVersion)!, adminURL: adminURL, accessToken: token,
+                     sealedWith: Connect.shopifyAccess().tokens)
         print("shop \(shop): connected (API \(apiVersion)\(adminURL.map { " via \($0)" } ?? ""))")
     }
 }
@@ -51,11 +53,11 @@ struct Shopify: ParsableCommand {
         subcommands: [Sync.self, Levels.self, Status.self, Problems.self])
 
     static func api(for shop: String, store: PushStore) throws -> InventoryAPI {
-        let registry = ShopRegistry(connection: store.connection)
-        guard let connection = try registry.connectedShops().first(where: { $0.shop == shop }) else {
+        let access = try Connect.shopifyAccess()
+        guard let connection = try access.connectedShops(in: store.connection).first(where: { $0.shop == shop }) else {
             throw ValidationError("shop \(shop) is not connected: run `stocksync shop connect \(shop)` first")
         }
-        return try InventoryAPI(connection: connection, plainHTTPHosts: Connect.plainHTTPHosts, logger: Logger(label: "stocksync"))
+        return try access.api(for: connection, logger: Logger(label: "stocksync"))
     }
 
     struct Sync: ParsableCommand {

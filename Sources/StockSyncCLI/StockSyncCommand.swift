@@ -23,8 +23,9 @@ struct StockSyncCommand: ParsableCommand {
 enum Connect {
     static var environment: Environment { Environment(ProcessInfo.processInfo.environment) }
 
-    /// Hosts besides loopback that a shop's token may be sent to over plain HTTP.
-    static var plainHTTPHosts: Set<String> { Set(environment.list("SHOPIFY_PLAIN_HTTP_HOSTS")) }
+    /// Shops' tokens' key and the hosts that may be reached over plain HTTP: commands that
+    /// seal, open or send a token stop here naming a missing or bad setting.
+    static func shopifyAccess() throws -> ShopifyAccess { try ShopifyAccess(environment: environment) }
 
     static func database() throws -> PostgresConnection {
         try PostgresConnection(url: environment.databaseURL("DATABASE_URL", default: DevelopmentDefaults.databaseURL))
@@ -77,12 +78,18 @@ struct Migrate: ParsableCommand {
         abstract: "Apply the SQL migrations not applied yet (they are built into this binary).")
 
     func run() throws {
-        let outcomes = try Migrator.embedded.run(on: Connect.database())
+        let database = try Connect.database()
+        let outcomes = try Migrator.embedded.run(on: database)
         for outcome in outcomes {
             switch outcome {
             case .applied(let name): print("applied  \(name)")
             case .alreadyApplied(let name): print("present  \(name)")
             }
+        }
+        // Tokens kept in clear before they were sealed are sealed now; only this needs the key.
+        let registry = ShopRegistry(connection: database)
+        if try registry.clearTokenCount() > 0 {
+            print("sealed   \(try registry.reseal(with: Connect.shopifyAccess().tokens)) access tokens kept in clear")
         }
     }
 }
@@ -90,7 +97,22 @@ struct Migrate: ParsableCommand {
 struct Shop: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Add shops, connect them to Shopify, list them with their mappings.",
-        subcommands: [Add.self, ConnectShop.self, List.self])
+        subcommands: [Add.self, ConnectShop.self, List.self, Reseal.self])
+
+    struct Reseal: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Seal every shop's access token again under STOCKSYNC_TOKEN_KEY.",
+            discussion: """
+                To rotate the key: set the new key as STOCKSYNC_TOKEN_KEY and the old one as \
+                STOCKSYNC_TOKEN_KEY_PREVIOUS everywhere, run this, then drop the previous key.
+                """)
+
+        func run() throws {
+            let tokens = try Connect.shopifyAccess().tokens
+            let resealed = try ShopRegistry(connection: Connect.database()).reseal(with: tokens)
+            print("\(resealed) access tokens sealed again under key id \(tokens.keyID)")
+        }
+    }
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a shop, or change its default safety buffer.")

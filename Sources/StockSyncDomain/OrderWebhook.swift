@@ -148,7 +148,7 @@ package struct OrderMessage: Sendable, Equatable {
             guard line.quantity >= 0, (line.current_quantity ?? 0) >= 0 else {
                 throw ContractViolation("line item \(line.id.text) has a negative quantity")
             }
-            return OrderState.Line(id: line.id.text, sku: line.sku.flatMap { $0.isEmpty ? nil : $0 },
+            return OrderState.Line(id: line.id.text, sku: StockChangedContract.erpSKU(line.sku),
                                    quantity: line.quantity, currentQuantity: line.current_quantity ?? line.quantity)
         }
         return OrderState(orderID: wire.id.text, name: wire.name ?? "", updatedAt: updatedAt,
@@ -167,7 +167,7 @@ package struct OrderMessage: Sendable, Equatable {
         Refund(id: wire.id.text, orderID: orderID, lines: try (wire.refund_line_items ?? []).map {
             line throws(ContractViolation) -> Refund.Line in
             guard line.quantity >= 0 else { throw ContractViolation("refund line \(line.line_item_id.text) has a negative quantity") }
-            return Refund.Line(lineID: line.line_item_id.text, sku: line.line_item?.sku.flatMap { $0.isEmpty ? nil : $0 },
+            return Refund.Line(lineID: line.line_item_id.text, sku: StockChangedContract.erpSKU(line.line_item?.sku),
                                quantity: line.quantity, restockType: line.restock_type ?? "no_restock",
                                location: line.location_id.map { "gid://shopify/Location/\($0.text)" })
         })

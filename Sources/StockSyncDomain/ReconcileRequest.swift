@@ -58,6 +58,7 @@ package struct ReconcileRequest: Sendable, Equatable, Encodable {
                 throw ContractViolation("field `\(name)` must be 1 to \(StockChangedContract.maximumIdentifierBytes) bytes")
             }
             guard !StockChangedContract.containsControlCharacter(value) else { throw ContractViolation("field `\(name)` contains a control character") }
+            guard StockChangedContract.isNFC(value) else { throw ContractViolation("field `\(name)` \(StockChangedContract.notNFC)") }
             return value
         }
         guard case .value(schema) = wire.schema else {
@@ -85,6 +86,9 @@ package struct ReconcileRequest: Sendable, Equatable, Encodable {
             }
             guard !list.contains(where: StockChangedContract.containsControlCharacter) else {
                 throw ContractViolation("a SKU in `skus` contains a control character")
+            }
+            guard list.allSatisfy(StockChangedContract.isNFC) else {
+                throw ContractViolation("a SKU in `skus` \(StockChangedContract.notNFC)")
             }
             skus = list
         }

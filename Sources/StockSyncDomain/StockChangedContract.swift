@@ -139,7 +139,27 @@ package enum StockChangedContract {
         guard !containsControlCharacter(value) else {
             throw ContractViolation("field `\(field)` contains a control character")
         }
+        guard isNFC(value) else { throw ContractViolation("field `\(field)` \(notNFC)") }
         return value
+    }
+
+    /// A SKU Shopify gave, as an ERP SKU could match it: nil when absent, empty, or not in
+    /// NFC (no ERP SKU has those bytes, yet in memory it would pass for the NFC spelling of
+    /// one that does).
+    package static func erpSKU(_ sku: String?) -> String? {
+        guard let sku, !sku.isEmpty, isNFC(sku) else { return nil }
+        return sku
+    }
+
+    package static let notNFC = "is not in Unicode NFC (two spellings of one identifier would be one in memory and two in the database)"
+
+    /// Whether the text is in Unicode Normalization Form C. Swift compares strings by
+    /// canonical equivalence, PostgreSQL (collation "C") by bytes: an NFC and an NFD spelling
+    /// of one SKU would be one key to a worker and two rows to the database. Identifiers in
+    /// NFC, the form nearly every system writes, are equal in both exactly when their bytes
+    /// are, so only they are accepted.
+    package static func isNFC(_ value: String) -> Bool {
+        value.isNFC
     }
 
     /// PostgreSQL text cannot hold NUL, and no other control character is meant in an identifier.

@@ -38,7 +38,7 @@ extension BulkInventoryLine {
                 }
                 try body(.level(inventoryItemID: parent, location: location, available: available))
             } else if let id = object.id {
-                try body(.item(id: id, sku: object.sku))
+                try body(.item(id: id, sku: StockChangedContract.erpSKU(object.sku)))
             }
         }
         while true {

@@ -90,7 +90,7 @@ package struct InventoryAPI {
                 returning: ItemsBySKUPayload.self)
             let wanted = Set(chunk)
             for node in payload.inventoryItems.nodes {
-                if let sku = node.sku, wanted.contains(sku), found[sku] == nil { found[sku] = node.id }
+                if let sku = StockChangedContract.erpSKU(node.sku), wanted.contains(sku), found[sku] == nil { found[sku] = node.id }
             }
         }
         return found
@@ -111,7 +111,7 @@ package struct InventoryAPI {
                     variables: LevelsPageVariables(first: AdminDocuments.itemsPerLevelsPage, query: query, after: cursor),
                     returning: ItemLevelsPayload.self).inventoryItems
                 for item in page.nodes {
-                    try body(.item(id: item.id, sku: item.sku))
+                    try body(.item(id: item.id, sku: StockChangedContract.erpSKU(item.sku)))
                     for level in item.inventoryLevels.nodes {
                         guard let available = level.quantities.available else { continue }
                         try body(.level(inventoryItemID: item.id, location: level.location.id, available: available))
@@ -434,7 +434,7 @@ private struct OrderFulfillmentPayload: Decodable {
             fulfillmentOrders.nodes.flatMap { fulfillment -> [InventoryAPI.FulfillmentLine] in
                 guard let location = fulfillment.assignedLocation.location?.id else { return [] }
                 return fulfillment.lineItems.nodes.map {
-                    InventoryAPI.FulfillmentLine(lineItemID: $0.lineItem.id, sku: $0.lineItem.sku,
+                    InventoryAPI.FulfillmentLine(lineItemID: $0.lineItem.id, sku: StockChangedContract.erpSKU($0.lineItem.sku),
                                                  quantity: $0.totalQuantity, location: location)
                 }
             }

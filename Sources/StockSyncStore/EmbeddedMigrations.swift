@@ -9,5 +9,6 @@ extension Migrator {
         ("0004_orders.sql", PackageResources._004_orders_sql),
         ("0005_byte_order_keys.sql", PackageResources._005_byte_order_keys_sql),
         ("0006_outbox_in_place.sql", PackageResources._006_outbox_in_place_sql),
+        ("0007_sealed_tokens.sql", PackageResources._007_sealed_tokens_sql),
     ].map { name, bytes in Migration(name: name, sql: String(decoding: bytes, as: UTF8.self)) })
 }

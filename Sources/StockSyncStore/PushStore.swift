@@ -349,7 +349,7 @@ extension PushStore {
 
     package func status() throws(PostgresError) -> [ShopStatus] {
         let rows = try connection.query("""
-            SELECT s.shop, s.access_token IS NOT NULL,
+            SELECT s.shop, s.sealed_access_token IS NOT NULL,
                    (SELECT count(*) FROM available_to_sell a WHERE a.shop = s.shop AND a.due),
                    (SELECT extract(epoch FROM now() - min(a.changed_at))::float8 FROM available_to_sell a
                      WHERE a.shop = s.shop AND a.due),

@@ -324,7 +324,7 @@ package struct ReconcileStore {
     package func scheduleDefaults() throws(PostgresError) {
         try connection.query("""
             INSERT INTO reconcile_schedules (shop, next_at)
-            SELECT shop, now() + interval '7 days' FROM shops WHERE access_token IS NOT NULL
+            SELECT shop, now() + interval '7 days' FROM shops WHERE sealed_access_token IS NOT NULL
             ON CONFLICT DO NOTHING
             """)
     }

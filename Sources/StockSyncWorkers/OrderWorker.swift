@@ -36,7 +36,7 @@ package final class OrderWorker: LoopService {
     package func runUntilStopped() {
         let consumer = BatchConsumer(configuration: configuration.consumer, queue: queue, logger: logger,
                                      stopSignal: stopSignal)
-        let shops = ShopDirectory(plainHTTPHosts: configuration.plainHTTPHosts, logger: logger)
+        let shops = ShopDirectory(access: configuration.shopify, logger: logger)
         consumer.run { deliveries, session in try handle(deliveries, in: session, consumer: consumer, shops: shops) }
     }
 
@@ -152,14 +152,14 @@ package final class OrderWorker: LoopService {
 
 /// Each connected shop's Admin API, opened on first use. Used by the consuming thread alone.
 private final class ShopDirectory: @unchecked Sendable {
-    private let plainHTTPHosts: Set<String>
+    private let access: ShopifyAccess
     private let logger: Logger
     private var connections: [String: ShopConnection] = [:]
     private var apis: [String: InventoryAPI] = [:]
     private var loadedAt: ContinuousClock.Instant?
 
-    init(plainHTTPHosts: Set<String>, logger: Logger) {
-        self.plainHTTPHosts = plainHTTPHosts
+    init(access: ShopifyAccess, logger: Logger) {
+        self.access = access
         self.logger = logger
     }
 
@@ -168,7 +168,7 @@ private final class ShopDirectory: @unchecked Sendable {
         if let api = apis[shop] { return api }
         // Unknown shops are looked up again at most every ten seconds.
         if loadedAt.map({ ContinuousClock.now - $0 > .seconds(10) }) ?? true {
-            connections = Dictionary(try ShopRegistry(connection: database).connectedShops().map { ($0.shop, $0) },
+            connections = Dictionary(try access.connectedShops(in: database).map { ($0.shop, $0) },
                                      uniquingKeysWith: { first, _ in first })
             loadedAt = .now
         }
@@ -176,7 +176,7 @@ private final class ShopDirectory: @unchecked Sendable {
             logger.warning("no Admin API connection for the shop; lines stay unplaced", metadata: ["shop": "\(shop)"])
             return nil
         }
-        let api = try InventoryAPI(connection: connection, plainHTTPHosts: plainHTTPHosts, logger: logger)
+        let api = try access.api(for: connection, logger: logger)
         apis[shop] = api
         return api
     }

@@ -6,14 +6,14 @@ package struct OrderWorkerConfiguration: Sendable {
     /// How often the reservation outbox is looked at when nothing nudged it.
     package var outboxPoll: Duration
     package var metrics: MetricsEndpoint?
-    /// Hosts besides loopback that a shop's token may be sent to over plain HTTP.
-    package var plainHTTPHosts: Set<String>
+    /// Shops' tokens' key, and the hosts that may be reached over plain HTTP.
+    package var shopify: ShopifyAccess
 
     package init(environment: Environment) throws(ConfigurationError) {
         consumer = try ConsumerConfiguration(environment: environment, program: "order-worker", batchPrefix: "ORDER",
                                              defaultBatchSize: 200, maximumBatchSize: 5_000)
         outboxPoll = try environment.milliseconds("OUTBOX_POLL_MS", default: 500, in: 10...60_000)
         metrics = try MetricsEndpoint.configured(in: environment)
-        plainHTTPHosts = Set(environment.list("SHOPIFY_PLAIN_HTTP_HOSTS"))
+        shopify = try ShopifyAccess(environment: environment)
     }
 }

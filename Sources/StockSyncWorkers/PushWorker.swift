@@ -40,7 +40,7 @@ package final class PushWorker: LoopService {
             try PushClaimers(connection: connection).join()
             return connection
         } _: { connection in
-            let shops = try ShopRegistry(connection: connection).connectedShops()
+            let shops = try configuration.shopify.connectedShops(in: connection)
             let workers = try PushClaimers(connection: connection).count()
             try balance(shops, fairShare: (shops.count + max(workers, 1) - 1) / max(workers, 1))
             stopSignal.pause(configuration.claimInterval)

@@ -13,8 +13,8 @@ package struct PushWorkerConfiguration: Sendable {
     package var maximumShops: Int
     package var workerName: String
     package var metrics: MetricsEndpoint?
-    /// Hosts besides loopback that a shop's token may be sent to over plain HTTP.
-    package var plainHTTPHosts: Set<String>
+    /// Shops' tokens' key, and the hosts that may be reached over plain HTTP.
+    package var shopify: ShopifyAccess
 
     package init(environment: Environment) throws(ConfigurationError) {
         databaseURL = try environment.databaseURL("DATABASE_URL", default: DevelopmentDefaults.databaseURL)
@@ -24,6 +24,6 @@ package struct PushWorkerConfiguration: Sendable {
         maximumShops = try environment.int("PUSH_MAX_SHOPS", default: 32, in: 1...1_000)
         workerName = environment.string("WORKER_NAME", default: WorkerName.unique("push-worker"))
         metrics = try MetricsEndpoint.configured(in: environment)
-        plainHTTPHosts = Set(environment.list("SHOPIFY_PLAIN_HTTP_HOSTS"))
+        shopify = try ShopifyAccess(environment: environment)
     }
 }

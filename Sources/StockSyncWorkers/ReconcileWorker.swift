@@ -53,7 +53,7 @@ package final class ReconcileWorker: LoopService {
         } catch {
             return try deadLetter(delivery, reason: error.reason, in: session)
         }
-        guard let shop = try ShopRegistry(connection: session.database).connectedShops().first(where: { $0.shop == request.shop })
+        guard let shop = try configuration.shopify.connectedShops(in: session.database).first(where: { $0.shop == request.shop })
         else {
             return try deadLetter(delivery, reason: "shop \(request.shop) is unknown or not connected", in: session)
         }
@@ -61,7 +61,7 @@ package final class ReconcileWorker: LoopService {
         do {
             let reconciler = Reconciler(store: ReconcileStore(connection: session.database,
                                                               holdBackGrace: configuration.holdBackGrace),
-                                        api: try InventoryAPI(connection: shop, plainHTTPHosts: configuration.plainHTTPHosts, logger: logger),
+                                        api: try configuration.shopify.api(for: shop, logger: logger),
                                         settleTimeout: configuration.settleTimeout, logger: logger)
             let summary = try reconciler.run(request)
             runs.increment()

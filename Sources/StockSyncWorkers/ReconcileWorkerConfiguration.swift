@@ -12,8 +12,8 @@ package struct ReconcileWorkerConfiguration: Sendable {
     package var holdBackGrace: Duration
     package var workerName: String
     package var metrics: MetricsEndpoint?
-    /// Hosts besides loopback that a shop's token may be sent to over plain HTTP.
-    package var plainHTTPHosts: Set<String>
+    /// Shops' tokens' key, and the hosts that may be reached over plain HTTP.
+    package var shopify: ShopifyAccess
 
     package init(environment: Environment) throws(ConfigurationError) {
         amqpURL = try environment.amqpURL("AMQP_URL", default: DevelopmentDefaults.amqpURL)
@@ -23,6 +23,6 @@ package struct ReconcileWorkerConfiguration: Sendable {
         holdBackGrace = .seconds(try environment.int("RECONCILE_HOLDBACK_GRACE_SECONDS", default: 900, in: 0...604_800))
         workerName = environment.string("WORKER_NAME", default: WorkerName.unique("reconcile-worker"))
         metrics = try MetricsEndpoint.configured(in: environment)
-        plainHTTPHosts = Set(environment.list("SHOPIFY_PLAIN_HTTP_HOSTS"))
+        shopify = try ShopifyAccess(environment: environment)
     }
 }

@@ -49,7 +49,7 @@ final class ShopPusher: @unchecked Sendable {
         self.configuration = configuration
         self.logger = logger
         self.isStopping = isStopping
-        api = try InventoryAPI(connection: shop, plainHTTPHosts: configuration.plainHTTPHosts, logger: logger)
+        api = try configuration.shopify.api(for: shop, logger: logger)
         let dimensions = [("shop", shop.shop)]
         levelsPushed = Counter(label: "stocksync_push_levels_total", dimensions: dimensions)
         batchSize = Recorder(label: "stocksync_push_batch_size", dimensions: dimensions)

@@ -9,6 +9,14 @@ package struct WebhookGatewayConfiguration: Sendable {
     /// The app's secret, then the previous one while a rotation is under way. Never logged.
     package var secrets: [String]
     package var maximumBodyBytes: Int
+    /// Every delivery is answered within this: reading its body and RabbitMQ's confirm
+    /// together. Under Shopify's total request timeout of five seconds, so that a slow broker
+    /// is answered 503 and retried rather than counted as a timeout
+    /// (https://shopify.dev/docs/apps/build/webhooks/subscribe/https).
+    package var deliveryDeadline: Duration
+    /// Deliveries held at once, and the body bytes they reserve; past either, 503 at once.
+    package var maximumInFlightDeliveries: Int
+    package var maximumInFlightBytes: Int
     /// How often the shops served are read again from the database.
     package var shopRefresh: Duration
     package var metrics: MetricsEndpoint?
@@ -25,6 +33,10 @@ package struct WebhookGatewayConfiguration: Sendable {
         let previous = environment.string("WEBHOOK_SECRET_PREVIOUS", default: "")
         secrets = previous.isEmpty ? [secret] : [secret, previous]
         maximumBodyBytes = try environment.int("WEBHOOK_MAX_BODY_BYTES", default: 1 << 20, in: 1_024...(64 << 20))
+        deliveryDeadline = try environment.milliseconds("GATEWAY_DEADLINE_MS", default: 4_000, in: 100...4_900)
+        maximumInFlightDeliveries = try environment.int("GATEWAY_MAX_IN_FLIGHT", default: 1_024, in: 1...100_000)
+        maximumInFlightBytes = try environment.int("GATEWAY_MAX_IN_FLIGHT_BYTES", default: 64 << 20,
+                                                   in: maximumBodyBytes...(4 << 30))
         shopRefresh = .seconds(try environment.int("GATEWAY_SHOP_REFRESH_SECONDS", default: 30, in: 1...3_600))
         metrics = try MetricsEndpoint.configured(in: environment)
     }

@@ -5,8 +5,10 @@ import StockSyncRuntime
 import StockSyncStore
 import Synchronization
 
-/// The shops this gateway serves (the connected ones), read again from the database every
-/// `refresh`; a database outage keeps the last list.
+/// The shops this gateway serves (the connected ones). `loadFirst` reads them before the
+/// gateway listens, so that no delivery is refused as from an unknown shop only because the
+/// database was not reachable yet; `run` reads them again every `refresh`, and a database
+/// outage then keeps the last list.
 final class KnownShops: Service, Sendable {
     private let databaseURL: String
     private let refresh: Duration
@@ -23,20 +25,42 @@ final class KnownShops: Service, Sendable {
         shops.withLock { $0.contains(shop) }
     }
 
+    /// Returns once the list was read, trying again with a backoff meanwhile; throws only
+    /// when the gateway is asked to stop first.
+    func loadFirst() async throws {
+        var backoff = Backoff(base: .milliseconds(100), cap: .seconds(5))
+        while true {
+            let wait: Duration
+            do {
+                return try await load()
+            } catch {
+                wait = backoff.next()
+                logger.error("cannot read the shops served; not listening until they are read",
+                             metadata: ["error": "\(error)", "retry_in": "\(wait)"])
+            }
+            try await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
+        }
+    }
+
     func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                let url = databaseURL
-                let current = try await DedicatedThread.run {
-                    try ShopRegistry(connection: PostgresConnection(url: url)).connectedDomains()
-                }
-                shops.withLock { $0 = current }
-            } catch {
-                logger.error("cannot read the shops served; keeping the last list", metadata: ["error": "\(error)"])
-            }
             // A graceful shutdown does not cancel the task: without this the gateway would
             // wait out the refresh (30 s by default) before it exits.
             try? await cancelWhenGracefulShutdown { [refresh] in try await Task.sleep(for: refresh) }
+            guard !Task.isCancelled && !Task.isShuttingDownGracefully else { return }
+            do {
+                try await load()
+            } catch {
+                logger.error("cannot read the shops served; keeping the last list", metadata: ["error": "\(error)"])
+            }
         }
+    }
+
+    private func load() async throws {
+        let url = databaseURL
+        let current = try await DedicatedThread.run {
+            try ShopRegistry(connection: PostgresConnection(url: url)).connectedDomains()
+        }
+        shops.withLock { $0 = current }
     }
 }

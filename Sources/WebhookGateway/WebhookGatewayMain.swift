@@ -14,12 +14,20 @@ struct WebhookGatewayMain {
             let configuration = try WebhookGatewayConfiguration(environment: environment)
             let publisher = ConfirmedPublisher(amqpURL: configuration.amqpURL, name: "webhook-gateway", logger: logger)
             let shops = KnownShops(databaseURL: configuration.databaseURL, refresh: configuration.shopRefresh, logger: logger)
-            let intake = WebhookIntake(secrets: configuration.secrets, maximumBodyBytes: configuration.maximumBodyBytes)
-            let app = Application(
-                router: WebhookRoutes.router(intake: intake, publisher: publisher, shops: shops, logger: logger),
+            let routes = WebhookRoutes(
+                intake: WebhookIntake(secrets: configuration.secrets, maximumBodyBytes: configuration.maximumBodyBytes),
+                publisher: publisher, shops: shops,
+                budget: InFlightBudget(maximumDeliveries: configuration.maximumInFlightDeliveries,
+                                       maximumBytes: configuration.maximumInFlightBytes),
+                deadline: configuration.deliveryDeadline, logger: logger)
+            var app = Application(
+                router: routes.router(),
+                // Connections with no request for this long are closed: idle ones cost a socket each.
+                server: .http1(configuration: .init(idleTimeout: .seconds(30))),
                 configuration: .init(address: .hostname(configuration.host, port: configuration.port),
                                      serverName: "webhook-gateway"),
                 logger: logger)
+            app.beforeServerStarts(perform: shops.loadFirst)
             return ([publisher, shops, app], configuration.metrics)
         }
     }

@@ -6,50 +6,124 @@ import NIOCore
 import ShopifyWebhooks
 import StockSyncAMQP
 
-/// `POST /webhooks/shopify`: the URL Shopify's webhook subscriptions point at.
-enum WebhookRoutes {
-    static func router(intake: WebhookIntake, publisher: ConfirmedPublisher, shops: KnownShops,
-                       logger: Logger) -> Router<BasicRequestContext> {
+/// `POST /webhooks/shopify`: the URL Shopify's webhook subscriptions point at; `GET /health`:
+/// ready when a publisher lane is connected to RabbitMQ (the shop list is read before the
+/// gateway listens at all).
+struct WebhookRoutes {
+    var intake: WebhookIntake
+    var publisher: ConfirmedPublisher
+    var shops: KnownShops
+    var budget: InFlightBudget
+    var deadline: Duration
+    var logger: Logger
+
+    func router() -> Router<BasicRequestContext> {
         let router = Router()
-        router.post("/webhooks/shopify") { request, _ -> Response in
-            let started = ContinuousClock.now
-            defer { Timer(label: "stocksync_webhook_seconds").record(duration: ContinuousClock.now - started) }
-            // One byte more than allowed is enough to know the body is too large.
-            let body: ByteBuffer
-            do {
-                body = try await request.body.collect(upTo: intake.maximumBodyBytes + 1)
-            } catch {
-                return answer(413, "body too large")
-            }
-            let decision = intake.decide(
-                header: { name in HTTPField.Name(name).flatMap { request.headers[$0] } },
-                body: Array(buffer: body), isKnownShop: shops.contains)
-            switch decision {
-            case .reject(let status, let reason):
-                Counter(label: "stocksync_webhooks_total", dimensions: [("outcome", "\(status)")]).increment()
-                logger.warning("webhook refused", metadata: ["status": "\(status)", "reason": "\(reason)"])
-                return answer(status, reason)
-            case .ignore(let topic):
-                Counter(label: "stocksync_webhooks_total", dimensions: [("outcome", "ignored")]).increment()
-                logger.debug("webhook topic not used", metadata: ["topic": "\(topic)"])
-                return answer(200, "ignored")
-            case .publish(let messageID, let headers):
-                do {
-                    try await publisher.publish(OutgoingMessage(routingKey: QueueTopology.orderPlaced, messageID: messageID,
-                                                                headers: headers, body: Array(buffer: body)))
-                } catch {
-                    Counter(label: "stocksync_webhooks_total", dimensions: [("outcome", "503")]).increment()
-                    return answer(503, "cannot queue the delivery now; Shopify will retry")
-                }
-                Counter(label: "stocksync_webhooks_total", dimensions: [("outcome", "accepted")]).increment()
-                return answer(200, "ok")
-            }
+        router.post("/webhooks/shopify") { request, _ in await receive(request) }
+        router.get("/health") { _, _ in
+            publisher.isConnected ? answer(200, "ok") : answer(503, "not connected to RabbitMQ")
         }
-        router.get("/health") { _, _ in "ok\n" }
         return router
     }
 
-    private static func answer(_ status: Int, _ text: String) -> Response {
+    private func receive(_ request: Request) async -> Response {
+        let started = ContinuousClock.now
+        defer { Timer(label: "stocksync_webhook_seconds").record(duration: ContinuousClock.now - started) }
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > intake.maximumBodyBytes {
+            return refuse(413, "body too large")
+        }
+        guard budget.admit() else { return refuse(503, "too many deliveries in flight; Shopify will retry") }
+        defer { budget.leave() }
+        let body: ByteBuffer
+        switch await collectBody(of: request, before: started + deadline) {
+        case .received(let received): body = received
+        case .tooLarge: return refuse(413, "body too large")
+        case .overBudget: return refuse(503, "too many body bytes in flight; Shopify will retry")
+        case .tooSlow: return refuse(408, "body not received in time")
+        case .interrupted: return refuse(400, "body not received")
+        }
+        defer { budget.give(bytes: body.readableBytes) }
+        let decision = intake.decide(
+            header: { name in HTTPField.Name(name).flatMap { request.headers[$0] } },
+            body: Array(buffer: body), isKnownShop: shops.contains)
+        switch decision {
+        case .reject(let status, let reason):
+            return refuse(status, reason)
+        case .ignore(let topic):
+            count("ignored")
+            logger.debug("webhook topic not used", metadata: ["topic": "\(topic)"])
+            return answer(200, "ignored")
+        case .publish(let messageID, let headers):
+            do {
+                try await publisher.publish(
+                    OutgoingMessage(routingKey: QueueTopology.orderPlaced, messageID: messageID, headers: headers,
+                                    body: Array(buffer: body)),
+                    within: started + deadline - ContinuousClock.now)
+            } catch {
+                logger.warning("delivery not queued", metadata: ["error": "\(error)"])
+                count("503")
+                return answer(503, "cannot queue the delivery now; Shopify will retry")
+            }
+            count("accepted")
+            return answer(200, "ok")
+        }
+    }
+
+    private enum Collected {
+        case received(ByteBuffer)
+        case tooLarge
+        case overBudget
+        case tooSlow
+        case interrupted
+    }
+
+    /// The whole body, its bytes taken from the budget as they arrive (and given back here
+    /// unless it is received whole), unless it is larger than allowed, the budget runs out,
+    /// or it is still arriving at `deadline`: a slow sender is held no longer than that.
+    private func collectBody(of request: Request, before deadline: ContinuousClock.Instant) async -> Collected {
+        await withTaskGroup(of: Collected.self) { [intake, budget] group in
+            group.addTask {
+                var body = ByteBuffer()
+                var refusal: Collected?
+                do {
+                    for try await chunk in request.body {
+                        if body.readableBytes + chunk.readableBytes > intake.maximumBodyBytes { refusal = .tooLarge; break }
+                        if !budget.take(bytes: chunk.readableBytes) { refusal = .overBudget; break }
+                        body.writeImmutableBuffer(chunk)
+                    }
+                } catch {
+                    refusal = .interrupted
+                }
+                if Task.isCancelled { refusal = .tooSlow }
+                guard let refusal else { return .received(body) }
+                budget.give(bytes: body.readableBytes)
+                return refusal
+            }
+            group.addTask {
+                try? await Task.sleep(until: deadline)
+                return .tooSlow
+            }
+            let first = await group.next() ?? .tooSlow
+            group.cancelAll()
+            // A body completed just as the deadline passed is not used: its bytes go back.
+            for await late in group {
+                if case .received(let body) = late { budget.give(bytes: body.readableBytes) }
+            }
+            return first
+        }
+    }
+
+    private func refuse(_ status: Int, _ reason: String) -> Response {
+        count("\(status)")
+        logger.warning("webhook refused", metadata: ["status": "\(status)", "reason": "\(reason)"])
+        return answer(status, reason)
+    }
+
+    private func count(_ outcome: String) {
+        Counter(label: "stocksync_webhooks_total", dimensions: [("outcome", outcome)]).increment()
+    }
+
+    private func answer(_ status: Int, _ text: String) -> Response {
         Response(status: .init(code: status), headers: [.contentType: "text/plain; charset=utf-8"],
                  body: .init(byteBuffer: ByteBuffer(string: text + "\n")))
     }

@@ -49,8 +49,8 @@ extension IntegrationTests {
             let store = PushStore(connection: database)
             let registry = ShopRegistry(connection: database)
             try registry.connect(shop: Self.shop, apiVersion: .default, adminURL: simulator.client.adminURL(Self.shop),
-                              accessToken: Self.token)
-            _ = try CatalogueSync(store: store, api: InventoryAPI(connection: registry.connectedShops()[0], plainHTTPHosts: [], logger: Logger(label: "test"))).run()
+                              accessToken: Self.token, sealedWith: IntegrationEnvironment.tokens)
+            _ = try CatalogueSync(store: store, api: InventoryAPI(connection: registry.connectedShops(openedWith: IntegrationEnvironment.tokens)[0], plainHTTPHosts: [], logger: Logger(label: "test"))).run()
         }
 
         private func snapshot(_ sku: String, _ warehouse: String, _ onHand: Int) -> StockEvent {

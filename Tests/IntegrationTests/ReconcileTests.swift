@@ -241,7 +241,8 @@ extension IntegrationTests {
             try fixture.prepareShops(scenario)
             // Shopify answers 401 to a token it does not know: the run fails and is not retried.
             try ShopRegistry(connection: IntegrationEnvironment.database())
-                .connect(shop: shop, apiVersion: .default, adminURL: simulator.adminURL(shop), accessToken: "shpat_revoked")
+                .connect(shop: shop, apiVersion: .default, adminURL: simulator.adminURL(shop), accessToken: "shpat_revoked",
+                         sealedWith: IntegrationEnvironment.tokens)
             let worker = try WorkerProcess("reconcile-worker", name: "reconcile-refused")
             let command = try WorkerProcess("stocksync", name: "reconcile-wait",
                                             arguments: ["reconcile", "run", "--shop", shop, "--wait", "--timeout", "60"])

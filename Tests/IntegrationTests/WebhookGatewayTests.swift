@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import StockSyncAMQP
 import StockSyncDomain
+import StockSyncPostgres
 import StockSyncRuntime
 import StockSyncShopify
 import StockSyncStore
@@ -21,22 +22,27 @@ extension IntegrationTests {
             try IntegrationEnvironment.reset()
             let database = try IntegrationEnvironment.database()
             try ShopConfiguration(connection: database).upsertShop(Self.shop, defaultSafetyBuffer: 0)
-            try ShopRegistry(connection: database).connect(shop: Self.shop, apiVersion: .default, adminURL: nil, accessToken: "shpat_x")
+            try ShopRegistry(connection: database).connect(shop: Self.shop, apiVersion: .default, adminURL: nil, accessToken: "shpat_x",
+                                                           sealedWith: IntegrationEnvironment.tokens)
         }
 
-        private func start(_ environment: [String: String] = [:], port: Int = IntegrationEnvironment.ListenPort.gateway()) throws
-            -> (WorkerProcess, String)
+        /// Starts a gateway and waits until `/health` answers `health`.
+        private func start(_ environment: [String: String] = [:], port: Int = IntegrationEnvironment.ListenPort.gateway(),
+                           health: Int = 200) throws -> (WorkerProcess, String)
         {
             let gateway = try WorkerProcess("webhook-gateway", name: "webhook-gateway", environment: [
                 "WEBHOOK_SECRET": Self.secret, "GATEWAY_PORT": "\(port)", "WEBHOOK_MAX_BODY_BYTES": "2048",
                 "GATEWAY_SHOP_REFRESH_SECONDS": "1",
             ].merging(environment) { $1 })
-            let url = "http://127.0.0.1:\(port)"
+            try awaitHealth(gateway, port: port, status: health)
+            return (gateway, "http://127.0.0.1:\(port)/webhooks/shopify")
+        }
+
+        private func awaitHealth(_ gateway: WorkerProcess, port: Int, status: Int = 200) throws {
             let http = try CurlTransport()
             #expect(try IntegrationEnvironment.eventually(timeout: .seconds(20), every: .milliseconds(100)) {
-                (try? http.get("\(url)/health", headers: []).status) == 200
+                (try? http.get("http://127.0.0.1:\(port)/health", headers: []).status) == status
             }, "\(gateway.log)")
-            return (gateway, url + "/webhooks/shopify")
         }
 
         private func deliver(_ url: String, body: [UInt8], topic: String = "orders/create", shop: String = shop,
@@ -110,9 +116,9 @@ extension IntegrationTests {
             #expect(ContinuousClock.now - asked < .seconds(2), "\(gateway.log)")
         }
 
-        @Test("with RabbitMQ unreachable the gateway answers 503, so Shopify retries; a missing secret stops it at start")
+        @Test("with RabbitMQ unreachable the gateway answers 503 and is not ready, so Shopify retries; a missing secret stops it at start")
         func brokerDownAndBadConfig() throws {
-            let (gateway, url) = try start(["AMQP_URL": "amqp://guest:guest@127.0.0.1:1/"])
+            let (gateway, url) = try start(["AMQP_URL": "amqp://guest:guest@127.0.0.1:1/"], health: 503)
             #expect(try IntegrationEnvironment.eventually(timeout: .seconds(10)) {
                 try deliver(url, body: Array(#"{"id":1}"#.utf8)) == 503
             }, "\(gateway.log)")
@@ -121,6 +127,62 @@ extension IntegrationTests {
                                                  environment: ["WEBHOOK_SECRET": ""])
             #expect(unconfigured.waitForExit(timeout: .seconds(10)) == 2)
             #expect(unconfigured.log.contains("WEBHOOK_SECRET"))
+        }
+
+        @Test("a gateway that cannot read the shop list yet does not listen; once it can, the first delivery is accepted")
+        func shopListReadBeforeListening() throws {
+            let database = try IntegrationEnvironment.database()
+            try database.execute(script: "DROP SCHEMA public CASCADE; CREATE SCHEMA public;")  // not migrated yet
+            let port = IntegrationEnvironment.ListenPort.gateway()
+            let gateway = try WorkerProcess("webhook-gateway", name: "webhook-gateway", environment: [
+                "WEBHOOK_SECRET": Self.secret, "GATEWAY_PORT": "\(port)", "GATEWAY_SHOP_REFRESH_SECONDS": "30",
+            ])
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(10)) {
+                gateway.log.contains("not listening until they are read")
+            }, "\(gateway.log)")
+            #expect(throws: TransportError.self, "no answer while the shops served are unknown") {
+                try CurlTransport().get("http://127.0.0.1:\(port)/health", headers: [])
+            }
+            try Migrator.embedded.run(on: database)
+            try ShopConfiguration(connection: database).upsertShop(Self.shop, defaultSafetyBuffer: 0)
+            try ShopRegistry(connection: database).connect(shop: Self.shop, apiVersion: .default, adminURL: nil, accessToken: "shpat_x",
+                                                           sealedWith: IntegrationEnvironment.tokens)
+            try awaitHealth(gateway, port: port)
+            #expect(try deliver("http://127.0.0.1:\(port)/webhooks/shopify", body: Array(#"{"id":1}"#.utf8)) == 200,
+                    "\(gateway.log)")
+        }
+
+        @Test("a broker that never answers is met with 503 within the delivery deadline, under Shopify's five seconds")
+        func silentBrokerAnsweredInTime() throws {
+            let silent = try SilentListener()
+            let (gateway, url) = try start(["AMQP_URL": "amqp://guest:guest@127.0.0.1:\(silent.port)/",
+                                            "GATEWAY_DEADLINE_MS": "1000"], health: 503)
+            let asked = ContinuousClock.now
+            #expect(try deliver(url, body: Array(#"{"id":1}"#.utf8)) == 503, "\(gateway.log)")
+            let answeredIn = ContinuousClock.now - asked
+            #expect(answeredIn < .seconds(4), "answered in \(answeredIn)\n\(gateway.log)")
+        }
+
+        @Test("slow senders holding every delivery slot make other deliveries 503 at once; at the deadline they get 408 and let go",
+              arguments: [
+                  (["GATEWAY_MAX_IN_FLIGHT": "2"], 10),  // few bytes each, but every slot
+                  (["GATEWAY_MAX_IN_FLIGHT_BYTES": "4096"], 2_040),  // 4,080 of 4,096 bytes
+              ])
+        func inFlightBounded(settings: [String: String], bytesSent: Int) throws {
+            let port = IntegrationEnvironment.ListenPort.gateway()
+            let (gateway, url) = try start(settings.merging(["GATEWAY_DEADLINE_MS": "2000"]) { $1 }, port: port)
+            let slowSenders = try (0..<2).map { _ in
+                let sender = try RawHTTPConnection(port: port)
+                try sender.send("POST /webhooks/shopify HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2048\r\n\r\n"
+                                + String(repeating: " ", count: bytesSent))
+                return sender
+            }
+            Thread.sleep(forTimeInterval: 0.5)
+            let order = Array(#"{"id":1,"note":"one delivery more than the gateway may hold"}"#.utf8)
+            #expect(try deliver(url, body: order) == 503, "\(gateway.log)")
+            #expect(slowSenders.map { $0.responseStatus(within: 5) } == [408, 408], "\(gateway.log)")
+            #expect(try deliver(url, body: order) == 200, "\(gateway.log)")
+            #expect(try queued() == 1)
         }
 
         @Test("orders placed in the simulated store reach order-placed through the gateway: retried while it is down, duplicates kept as one webhook id")

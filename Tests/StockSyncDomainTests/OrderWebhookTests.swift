@@ -50,6 +50,20 @@ struct OrderWebhookTests {
         if case .refund(let refund) = message.content { #expect(refund.lines[0].restocked) }
     }
 
+    @Test("a line whose SKU is not in NFC has no ERP SKU: no ERP SKU has its bytes, though Swift would match it to one")
+    func lineSKUNotInNFC() throws {
+        let body = Array(#"""
+            {"id":7,"updated_at":"2026-11-28T07:00:00Z","line_items":[
+             {"id":1,"sku":"CAF\u00C9","quantity":1},{"id":2,"sku":"CAFE\u0301","quantity":1}]}
+            """#.utf8)
+        let message = try OrderMessage.decode(headers: Self.headers(), body: body)
+        guard case .order(let order) = message.content else {
+            Issue.record("not an order")
+            return
+        }
+        #expect(order.lines.map(\.sku) == ["CAF\u{00C9}", nil])
+    }
+
     @Test("cancelled_at marks the order cancelled")
     func cancelled() throws {
         let body = Array(#"{"id":7,"updated_at":"2026-11-28T07:00:00Z","cancelled_at":"2026-11-28T07:00:00Z","line_items":[]}"#.utf8)

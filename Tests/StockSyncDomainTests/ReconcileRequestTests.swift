@@ -37,6 +37,7 @@ struct ReconcileRequestTests {
         (#"{"schema":"reconcile-requested/1","request_id":null,"shop":"a.myshopify.com","mode":"report"}"#, "`request_id`"),
         (#"{"schema":"reconcile-requested/1","request_id":"r\u0000x","shop":"a.myshopify.com","mode":"report"}"#, "`request_id`"),
         (#"{"schema":"reconcile-requested/1","request_id":"r","shop":"a.myshopify.com","mode":"report","skus":["A\u0000"]}"#, "`skus`"),
+        (#"{"schema":"reconcile-requested/1","request_id":"r","shop":"a.myshopify.com","mode":"report","skus":["CAFE\u0301"]}"#, "NFC"),
     ])
     func refusals(json: String, mentioned: String) {
         let refusal = reason(json)

@@ -136,6 +136,9 @@ struct StockChangedContractTests {
         ("sku", "42", "field `sku` must be a string"),
         ("sku", #""A\u0000B""#, "field `sku` contains a control character"),
         ("warehouse", #""WH\nEAST""#, "field `warehouse` contains a control character"),
+        // "É" spelled as E and a combining acute accent (NFD): Swift takes it for "\u00C9", PostgreSQL does not.
+        ("sku", #""TEE-E\u0301T\u0301E\u0301""#, "field `sku` \(StockChangedContract.notNFC)"),
+        ("warehouse", #""E\u0301PINAL""#, "field `warehouse` \(StockChangedContract.notNFC)"),
         ("occurred_at", #""yesterday""#, "field `occurred_at` must be an RFC 3339 date-time with a time zone"),
         ("occurred_at", #""2026-11-28T06:00:00""#, "field `occurred_at` must be an RFC 3339 date-time with a time zone"),
         ("version", "0", "field `version` must be at least 1, not 0"),
@@ -152,6 +155,12 @@ struct StockChangedContractTests {
     ])
     func refusesBadSnapshotValue(field: String, value: String, reason: String) {
         #expect(Self.reason(Self.body(Self.snapshot, [field: value])) == reason)
+    }
+
+    @Test("identifiers in NFC are taken as they are, accents and all")
+    func acceptsNFC() {
+        #expect(Self.reason(Self.body(Self.snapshot, ["sku": #""T\u00C9E-\u00C9T\u00C9""#, "warehouse": #""\u00C9PINAL""#])) == nil)
+        #expect(Self.reason(Self.body(Self.snapshot, ["sku": #""\u6F22\u5B57-\uD83D\uDC55""#])) == nil)
     }
 
     @Test(arguments: [

@@ -159,6 +159,7 @@ struct AdminGraphQLClientTests {
             {"id":"gid://shopify/InventoryItem/1","sku":"A"}
             {"location":{"id":"gid://shopify/Location/1"},"quantities":[{"name":"available","quantity":4}],"__parentId":"gid://shopify/InventoryItem/1"}
             {"id":"gid://shopify/InventoryItem/2","sku":null}
+            {"id":"gid://shopify/InventoryItem/3","sku":"CAFE\\u0301"}
 
             """
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("bulk-\(UUID()).jsonl").path
@@ -168,7 +169,8 @@ struct AdminGraphQLClientTests {
         try BulkInventoryLine.read(path) { lines.append($0) }
         #expect(lines == [.item(id: "gid://shopify/InventoryItem/1", sku: "A"),
                           .level(inventoryItemID: "gid://shopify/InventoryItem/1", location: "gid://shopify/Location/1", available: 4),
-                          .item(id: "gid://shopify/InventoryItem/2", sku: nil)])
+                          .item(id: "gid://shopify/InventoryItem/2", sku: nil),
+                          .item(id: "gid://shopify/InventoryItem/3", sku: nil)], "an SKU not in NFC is no ERP SKU")
         FileManager.default.createFile(atPath: path, contents: Data(#"{"__parentId":"x"}"#.utf8))
         #expect(throws: ShopifyError.self) { try BulkInventoryLine.read(path) { _ in } }
     }

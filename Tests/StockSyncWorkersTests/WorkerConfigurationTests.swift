@@ -29,11 +29,38 @@ struct WorkerConfigurationTests {
         #expect(try StockWorkerConfiguration(environment: Environment([:])).metrics == nil)
         #expect(try StockWorkerConfiguration(environment: Environment(["METRICS_PORT": "9100"])).metrics
             == MetricsEndpoint(host: "127.0.0.1", port: 9100))
-        #expect(try PushWorkerConfiguration(environment: Environment(["METRICS_PORT": "9200", "METRICS_HOST": "0.0.0.0"]))
+        #expect(try PushWorkerConfiguration(environment: Environment(
+            ["METRICS_PORT": "9200", "METRICS_HOST": "0.0.0.0", "STOCKSYNC_TOKEN_KEY": Self.tokenKey]))
             .metrics == MetricsEndpoint(host: "0.0.0.0", port: 9200))
         #expect(throws: ConfigurationError.self) {
-            try ReconcileWorkerConfiguration(environment: Environment(["METRICS_PORT": "9300", "METRICS_HOST": "every-interface"]))
+            try ReconcileWorkerConfiguration(environment: Environment(
+                ["METRICS_PORT": "9300", "METRICS_HOST": "every-interface", "STOCKSYNC_TOKEN_KEY": Self.tokenKey]))
         }
+    }
+
+    static let tokenKey = "q83vEjRWeJq8E0VmeJq83vEjRWeJq83vEjRWeJq83vE="
+
+    @Test("every process that handles shops' tokens needs STOCKSYNC_TOKEN_KEY: missing or malformed, it is named, never echoed")
+    func tokenKeyRequired() throws {
+        func problem(_ values: [String: String]) -> String? {
+            do {
+                _ = try PushWorkerConfiguration(environment: Environment(values))
+                _ = try OrderWorkerConfiguration(environment: Environment(values))
+                _ = try ReconcileWorkerConfiguration(environment: Environment(values))
+                return nil
+            } catch {
+                return error.description
+            }
+        }
+        #expect(problem(["STOCKSYNC_TOKEN_KEY": Self.tokenKey]) == nil)
+        #expect(problem([:])?.hasPrefix("configuration error: STOCKSYNC_TOKEN_KEY must be set") == true)
+        let short = problem(["STOCKSYNC_TOKEN_KEY": "c2hvcnQta2V5LXNlY3JldA=="])
+        #expect(short == "configuration error: STOCKSYNC_TOKEN_KEY must be 32 bytes in base64, not 16 (openssl rand -base64 32)")
+        let previous = problem(["STOCKSYNC_TOKEN_KEY": Self.tokenKey, "STOCKSYNC_TOKEN_KEY_PREVIOUS": "hunter2!"])
+        #expect(previous?.hasPrefix("configuration error: STOCKSYNC_TOKEN_KEY_PREVIOUS must be 32 random bytes in base64") == true)
+        #expect(previous?.contains("hunter2") == false)
+        // The gateway never sees a token: it does not need the key.
+        #expect(throws: Never.self) { try WebhookGatewayConfiguration(environment: Environment(["WEBHOOK_SECRET": "s"])) }
     }
 
     @Test func prefetchDefaultsToTwoBatches() throws {

@@ -26,6 +26,10 @@ enum IntegrationEnvironment {
     /// silent for two intervals, so two seconds of quiet show whether it is kept alive.
     static var quickHeartbeatURLText: String { amqpURLText! + "?heartbeat=1" }
 
+    /// The key the tests' shops' tokens are sealed with, given to every process they start.
+    static let tokenKey = AccessTokenCipher.generateKey()
+    static let tokens = try! AccessTokenCipher(key: tokenKey)
+
     static let repository = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 

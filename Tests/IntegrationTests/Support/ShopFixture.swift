@@ -36,8 +36,9 @@ struct ShopFixture {
                 }))
             let store = PushStore(connection: database)
             let registry = ShopRegistry(connection: database)
-            try registry.connect(shop: shop, apiVersion: .default, adminURL: simulator.adminURL(shop), accessToken: Self.token)
-            let api = try InventoryAPI(connection: registry.connectedShops().first { $0.shop == shop }!, plainHTTPHosts: [],
+            try registry.connect(shop: shop, apiVersion: .default, adminURL: simulator.adminURL(shop), accessToken: Self.token,
+                                 sealedWith: IntegrationEnvironment.tokens)
+            let api = try InventoryAPI(connection: registry.connectedShops(openedWith: IntegrationEnvironment.tokens).first { $0.shop == shop }!, plainHTTPHosts: [],
                                    logger: Logger(label: "test"))
             let summary = try CatalogueSync(store: store, api: api).run()
             #expect(summary.items == scenario.skus.count - missingSKUs.count && summary.unknownLocations.isEmpty)

@@ -15,6 +15,7 @@ final class WorkerProcess {
         var environment = ProcessInfo.processInfo.environment
         environment["AMQP_URL"] = IntegrationEnvironment.amqpURLText
         environment["DATABASE_URL"] = IntegrationEnvironment.databaseURL
+        environment["STOCKSYNC_TOKEN_KEY"] = IntegrationEnvironment.tokenKey
         environment["WORKER_NAME"] = name
         environment["LOG_LEVEL"] = "info"
         for (key, value) in extra { environment[key] = value }
