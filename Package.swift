@@ -87,6 +87,7 @@ let package = Package(
                 .embedInCode("Migrations/0005_byte_order_keys.sql"),
                 .embedInCode("Migrations/0006_outbox_in_place.sql"),
                 .embedInCode("Migrations/0007_sealed_tokens.sql"),
+                .embedInCode("Migrations/0008_retention.sql"),
             ],
             swiftSettings: swiftSettings
         ),

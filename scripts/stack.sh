@@ -141,9 +141,16 @@ stop_rabbitmq() {
 
 # A virtual host of its own for the tests, so that workers of a running dev stack never
 # take their messages.
+# The dead-letter queues' policy (docs/ARCHITECTURE.md, "Retention"): a dead letter is kept
+# 14 days, and at most 100,000 a queue (the oldest dropped first). A policy rather than queue
+# arguments, as RabbitMQ recommends (https://www.rabbitmq.com/docs/maxlength): it can change
+# without redeclaring the queues. Compose/compose.yaml sets the same.
+DEAD_LETTER_POLICY='{"message-ttl":1209600000,"max-length":100000}'
+
 ensure_vhost() {
     rabbitmqctl_stack -q list_vhosts | grep -qx "$1" || rabbitmqctl_stack -q add_vhost "$1" >/dev/null
     rabbitmqctl_stack -q set_permissions -p "$1" guest '.*' '.*' '.*' >/dev/null
+    rabbitmqctl_stack -q set_policy -p "$1" --apply-to queues stocksync-dead-letters '\.dead$' "$DEAD_LETTER_POLICY" >/dev/null
 }
 
 build_release() {

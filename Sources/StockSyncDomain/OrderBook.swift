@@ -35,12 +35,17 @@ package struct OrderRecord: Sendable, Equatable {
     package var updatedAt: Date?
     package var triggeredAt: Date?
     package var cancelled: Bool
+    /// Closed and untouched for the retention period: its lines and reservations are gone,
+    /// and nothing more is applied to it (reserving its lines again would double them).
+    package var archived: Bool
 
-    package init(name: String = "", updatedAt: Date? = nil, triggeredAt: Date? = nil, cancelled: Bool = false) {
+    package init(name: String = "", updatedAt: Date? = nil, triggeredAt: Date? = nil, cancelled: Bool = false,
+                 archived: Bool = false) {
         self.name = name
         self.updatedAt = updatedAt
         self.triggeredAt = triggeredAt
         self.cancelled = cancelled
+        self.archived = archived
     }
 }
 
@@ -191,6 +196,8 @@ package struct OrderBook: Sendable {
     package private(set) var shopifyRestocks: [AvailabilityKey: Int] = [:]
     /// Order states older than the one recorded, ignored.
     package private(set) var staleStates = 0
+    /// Deliveries and fulfilments for archived orders, ignored.
+    package private(set) var archivedInputs = 0
 
     package init(orders: [OrderKey: OrderRecord] = [:], lines: [OrderLineKey: OrderLineRecord] = [:],
                 reservations: [OrderLineKey: [String: WarehouseReservation]] = [:],
@@ -216,6 +223,7 @@ package struct OrderBook: Sendable {
     /// where Shopify took lines whose location is not recorded yet.
     package mutating func apply(_ state: OrderState, shop: String, placements: [String: LinePlacement]) {
         let key = OrderKey(shop: shop, orderID: state.orderID)
+        guard !isArchived(key) else { return }
         var order = orders[key] ?? OrderRecord()
         if let applied = order.updatedAt, !state.isNewer(thanUpdatedAt: applied, triggeredAt: order.triggeredAt) {
             staleStates += 1
@@ -255,6 +263,7 @@ package struct OrderBook: Sendable {
 
     /// Applies a refund (once per refund and line, whichever message brings it).
     package mutating func apply(_ refund: Refund, shop: String) {
+        guard !isArchived(OrderKey(shop: shop, orderID: refund.orderID)) else { return }
         recordOrderIfNew(OrderKey(shop: shop, orderID: refund.orderID))
         record(refund, shop: shop)
     }
@@ -262,6 +271,7 @@ package struct OrderBook: Sendable {
     /// The ERP shipped `quantity` units of the line from `warehouse`: they leave the
     /// reservation (the ERP lowers on_hand by the same units).
     package mutating func fulfil(_ line: OrderLineKey, warehouse: String, sku: String, quantity: Int) {
+        guard !isArchived(line.order) else { return }
         recordOrderIfNew(line.order)
         var reservation = reservations[line]?[warehouse] ?? WarehouseReservation(sku: sku)
         let consumed = min(reservation.reserved, quantity)
@@ -378,6 +388,13 @@ package struct OrderBook: Sendable {
     // MARK: Helpers
 
     /// An order first heard of through a refund or a fulfilment, before any of its states.
+    /// Counts the input ignored when the order is archived.
+    private mutating func isArchived(_ key: OrderKey) -> Bool {
+        guard orders[key]?.archived == true else { return false }
+        archivedInputs += 1
+        return true
+    }
+
     private mutating func recordOrderIfNew(_ key: OrderKey) {
         guard orders[key] == nil else { return }
         orders[key] = OrderRecord()

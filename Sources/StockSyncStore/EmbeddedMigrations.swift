@@ -10,5 +10,6 @@ extension Migrator {
         ("0005_byte_order_keys.sql", PackageResources._005_byte_order_keys_sql),
         ("0006_outbox_in_place.sql", PackageResources._006_outbox_in_place_sql),
         ("0007_sealed_tokens.sql", PackageResources._007_sealed_tokens_sql),
+        ("0008_retention.sql", PackageResources._008_retention_sql),
     ].map { name, bytes in Migration(name: name, sql: String(decoding: bytes, as: UTF8.self)) })
 }

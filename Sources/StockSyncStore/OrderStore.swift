@@ -85,14 +85,15 @@ package struct OrderStore {
         var reservations: [OrderLineKey: [String: WarehouseReservation]] = [:]
         let orderRows = try rows(of: "shopify_orders", columns: """
             t.shop, t.order_id, t.name, extract(epoch FROM t.updated_at)::float8, t.cancelled,
-            extract(epoch FROM t.triggered_at)::float8
+            extract(epoch FROM t.triggered_at)::float8, t.archived
             """, orders: shops, ids)
         for row in 0..<orderRows.count {
-            let (shop, orderID, name, updatedAt, cancelled, triggeredAt) =
-                try orderRows.decode(row, as: (String, String, String, Double?, Bool, Double?).self)
+            let (shop, orderID, name, updatedAt, cancelled, triggeredAt, archived) =
+                try orderRows.decode(row, as: (String, String, String, Double?, Bool, Double?, Bool).self)
             orders[OrderKey(shop: shop, orderID: orderID)] = OrderRecord(
                 name: name, updatedAt: updatedAt.map(Date.init(timeIntervalSince1970:)),
-                triggeredAt: triggeredAt.map(Date.init(timeIntervalSince1970:)), cancelled: cancelled)
+                triggeredAt: triggeredAt.map(Date.init(timeIntervalSince1970:)), cancelled: cancelled,
+                archived: archived)
         }
         var touched = skus
         let lineRows = try rows(of: "order_lines", columns: """
@@ -163,6 +164,14 @@ package struct OrderStore {
                       .optionalStrings(records.map { $0.updatedAt.map { $0.timeIntervalSince1970.description } }),
                       .optionalStrings(records.map { $0.triggeredAt.map { $0.timeIntervalSince1970.description } }),
                       .strings(records.map { $0.cancelled ? "true" : "false" })])
+        }
+        // Every order the batch concerned is touched now: retention counts from the last.
+        let touched = book.orders.filter { !$0.value.archived }.keys.sorted()
+        if !touched.isEmpty {
+            try connection.query("""
+                UPDATE shopify_orders s SET touched_at = now() FROM unnest($1::text[], $2::text[]) AS o(shop, order_id)
+                WHERE s.shop = o.shop AND s.order_id = o.order_id
+                """, [.strings(touched.map(\.shop)), .strings(touched.map(\.orderID))])
         }
         let lines = book.changedLines.sorted()
         if !lines.isEmpty {

@@ -14,6 +14,8 @@ package struct OrderBatchOutcome: Sendable, Equatable {
     package var duplicates = 0
     /// Order states older than the one recorded.
     package var stale = 0
+    /// Deliveries for orders archived by retention, changing nothing.
+    package var archived = 0
     package var reservationEvents: [ReservationEvent.Kind: Int] = [:]
     package var incidents: [OrderIncident.Kind: Int] = [:]
     package var availabilityChanged = 0
@@ -25,6 +27,7 @@ package struct OrderBatchOutcome: Sendable, Equatable {
         sum.applied += rhs.applied
         sum.duplicates += rhs.duplicates
         sum.stale += rhs.stale
+        sum.archived += rhs.archived
         sum.reservationEvents.merge(rhs.reservationEvents, uniquingKeysWith: +)
         sum.incidents.merge(rhs.incidents, uniquingKeysWith: +)
         sum.availabilityChanged += rhs.availabilityChanged
@@ -81,6 +84,7 @@ package struct OrderBatchApplier {
             }
             try store.save(book)
             outcome.stale = book.staleStates
+            outcome.archived = book.archivedInputs
             for event in book.events { outcome.reservationEvents[event.kind, default: 0] += 1 }
             for incident in book.incidents { outcome.incidents[incident.kind, default: 0] += 1 }
             outcome.availabilityChanged = try AvailabilityRefresher.refresh(

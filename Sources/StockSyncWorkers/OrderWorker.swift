@@ -22,6 +22,7 @@ package final class OrderWorker: LoopService {
     private let applied = Counter(label: "stocksync_order_messages_applied_total")
     private let duplicates = Counter(label: "stocksync_order_duplicates_total")
     private let staleStates = Counter(label: "stocksync_order_stale_states_total")
+    private let archivedOrders = Counter(label: "stocksync_order_archived_deliveries_total")
     private let deadLettered = Counter(label: "stocksync_dead_lettered_total", dimensions: [("queue", QueueTopology.orderPlaced)])
     private let availabilityChanged = Counter(label: "stocksync_ats_changed_total")
     private let lookups = Counter(label: "stocksync_order_location_lookups_total")
@@ -69,6 +70,7 @@ package final class OrderWorker: LoopService {
         applied.increment(by: outcome.applied)
         duplicates.increment(by: outcome.duplicates)
         staleStates.increment(by: outcome.stale)
+        archivedOrders.increment(by: outcome.archived)
         deadLettered.increment(by: rejected.count)
         availabilityChanged.increment(by: outcome.availabilityChanged)
         for (kind, count) in outcome.reservationEvents {

@@ -14,6 +14,8 @@ package struct ReconcileWorkerConfiguration: Sendable {
     package var metrics: MetricsEndpoint?
     /// Shops' tokens' key, and the hosts that may be reached over plain HTTP.
     package var shopify: ShopifyAccess
+    /// What the retention sweep (run by reconcile-workers) keeps.
+    package var retention: RetentionPolicy
 
     package init(environment: Environment) throws(ConfigurationError) {
         amqpURL = try environment.amqpURL("AMQP_URL", default: DevelopmentDefaults.amqpURL)
@@ -24,5 +26,6 @@ package struct ReconcileWorkerConfiguration: Sendable {
         workerName = environment.string("WORKER_NAME", default: WorkerName.unique("reconcile-worker"))
         metrics = try MetricsEndpoint.configured(in: environment)
         shopify = try ShopifyAccess(environment: environment)
+        retention = try RetentionPolicy(environment: environment)
     }
 }

@@ -5,6 +5,7 @@ import Metrics
 import NIOCore
 import ShopifyWebhooks
 import StockSyncAMQP
+import Synchronization
 
 /// `POST /webhooks/shopify`: the URL Shopify's webhook subscriptions point at; `GET /health`:
 /// ready when a publisher lane is connected to RabbitMQ (the shop list is read before the
@@ -28,24 +29,25 @@ struct WebhookRoutes {
 
     private func receive(_ request: Request) async -> Response {
         let started = ContinuousClock.now
-        defer { Timer(label: "stocksync_webhook_seconds").record(duration: ContinuousClock.now - started) }
+        defer { Self.responseTime.record(duration: ContinuousClock.now - started) }
         if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > intake.maximumBodyBytes {
             return refuse(413, "body too large")
         }
         guard budget.admit() else { return refuse(503, "too many deliveries in flight; Shopify will retry") }
         defer { budget.leave() }
-        let body: ByteBuffer
+        let buffered: ByteBuffer
         switch await collectBody(of: request, before: started + deadline) {
-        case .received(let received): body = received
+        case .received(let received): buffered = received
         case .tooLarge: return refuse(413, "body too large")
         case .overBudget: return refuse(503, "too many body bytes in flight; Shopify will retry")
         case .tooSlow: return refuse(408, "body not received in time")
         case .interrupted: return refuse(400, "body not received")
         }
-        defer { budget.give(bytes: body.readableBytes) }
+        defer { budget.give(bytes: buffered.readableBytes) }
+        let body = Array(buffer: buffered)
         let decision = intake.decide(
             header: { name in HTTPField.Name(name).flatMap { request.headers[$0] } },
-            body: Array(buffer: body), isKnownShop: shops.contains)
+            body: body, isKnownShop: shops.contains)
         switch decision {
         case .reject(let status, let reason):
             return refuse(status, reason)
@@ -57,7 +59,7 @@ struct WebhookRoutes {
             do {
                 try await publisher.publish(
                     OutgoingMessage(routingKey: QueueTopology.orderPlaced, messageID: messageID, headers: headers,
-                                    body: Array(buffer: body)),
+                                    body: body),
                     within: started + deadline - ContinuousClock.now)
             } catch {
                 logger.warning("delivery not queued", metadata: ["error": "\(error)"])
@@ -89,7 +91,8 @@ struct WebhookRoutes {
                     for try await chunk in request.body {
                         if body.readableBytes + chunk.readableBytes > intake.maximumBodyBytes { refusal = .tooLarge; break }
                         if !budget.take(bytes: chunk.readableBytes) { refusal = .overBudget; break }
-                        body.writeImmutableBuffer(chunk)
+                        // Most bodies arrive in one chunk: kept as it is, not copied.
+                        if body.readableBytes == 0 { body = chunk } else { body.writeImmutableBuffer(chunk) }
                     }
                 } catch {
                     refusal = .interrupted
@@ -119,8 +122,18 @@ struct WebhookRoutes {
         return answer(status, reason)
     }
 
+    // Made once: looking a metric up in the registry costs a lock and a hash per request.
+    private static let responseTime = Timer(label: "stocksync_webhook_seconds")
+    private static let outcomes = Mutex<[String: Counter]>([:])
+
     private func count(_ outcome: String) {
-        Counter(label: "stocksync_webhooks_total", dimensions: [("outcome", outcome)]).increment()
+        let counter = Self.outcomes.withLock { counters in
+            if let counter = counters[outcome] { return counter }
+            let counter = Counter(label: "stocksync_webhooks_total", dimensions: [("outcome", outcome)])
+            counters[outcome] = counter
+            return counter
+        }
+        counter.increment()
     }
 
     private func answer(_ status: Int, _ text: String) -> Response {
