@@ -1,8 +1,8 @@
 import StockSyncRuntime
 import StockSyncWorkers
 
-/// `order-worker`: consumes `order-placed` into ERP reservations, and relays reservation
-/// events to the ERP.
+/// `order-worker`: consumes `order-placed` into ERP reservations, relays reservation events
+/// to the ERP, and places lines Shopify would not place when their order arrived.
 @main
 struct OrderWorkerMain {
     static func main() async {
@@ -11,7 +11,8 @@ struct OrderWorkerMain {
             try configuration.shopify.verifyKeys(databaseURL: configuration.consumer.databaseURL, logger: logger)
             let relay = OutboxRelay(amqpURL: configuration.consumer.amqpURL, databaseURL: configuration.consumer.databaseURL,
                                     name: configuration.consumer.workerName, poll: configuration.outboxPoll, logger: logger)
-            return ([OrderWorker(configuration: configuration, relay: relay, logger: logger), relay],
+            return ([OrderWorker(configuration: configuration, relay: relay, logger: logger), relay,
+                     PlacementSweeper(configuration: configuration, relay: relay, logger: logger)],
                     configuration.metrics)
         }
     }

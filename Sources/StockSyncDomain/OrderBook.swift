@@ -183,6 +183,8 @@ package struct OrderBook: Sendable {
 
     package private(set) var events: [ReservationEvent] = []
     package private(set) var incidents: [OrderIncident] = []
+    /// Lines placed at last: their `noFulfilmentLocation` incidents are closed.
+    package private(set) var placedAtLast: Set<OrderLineKey> = []
     /// Change of each level's order reservations.
     package private(set) var reservedDeltas: [StockKey: Int] = [:]
     package private(set) var newRefundLines: Set<RefundLineKey> = []
@@ -246,7 +248,10 @@ package struct OrderBook: Sendable {
             var record = lines[lineKey] ?? OrderLineRecord()
             let placement = placements[line.id]
             record.sku = line.sku ?? placement?.sku ?? record.sku
-            if record.location == nil { record.location = placement?.location }
+            if record.location == nil, let location = placement?.location {
+                record.location = location
+                if lines[lineKey] != nil { placedAtLast.insert(lineKey) }
+            }
             record.stateQuantity = line.currentQuantity
             record.stateRefunded = refundedInState[line.id] ?? 0
             // Shopify deducted at least what was ordered, and more if an edit added units.
@@ -259,6 +264,26 @@ package struct OrderBook: Sendable {
             changedLines.insert(lineKey)
             settle(lineKey)
         }
+    }
+
+    /// Where Shopify took a line that was recorded unplaced (its look-up was refused, or
+    /// answered nothing, when its order arrived), learnt later: the line is placed, Shopify's
+    /// deduction told to the push side, and its units reserved.
+    package mutating func place(_ key: OrderLineKey, at placement: LinePlacement) {
+        guard !isArchived(key.order), orders[key.order]?.cancelled == false,
+              var record = lines[key], record.location == nil else { return }
+        record.location = placement.location
+        record.sku = record.sku ?? placement.sku
+        let taken = record.stateQuantity + record.stateRefunded
+        if let sku = record.sku, taken > record.deducted {
+            shopifyDeductions[AvailabilityKey(shop: key.order.shop, sku: sku, location: placement.location), default: 0]
+                += taken - record.deducted
+            record.deducted = taken
+        }
+        lines[key] = record
+        changedLines.insert(key)
+        placedAtLast.insert(key)
+        settle(key)
     }
 
     /// Applies a refund (once per refund and line, whichever message brings it).

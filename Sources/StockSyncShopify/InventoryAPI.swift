@@ -144,19 +144,33 @@ package struct InventoryAPI {
         var result: [String: [FulfillmentLine]] = [:]
         for start in stride(from: 0, to: orderIDs.count, by: AdminDocuments.ordersPerFulfillmentQuery) {
             let ids = Array(orderIDs[start..<min(start + AdminDocuments.ordersPerFulfillmentQuery, orderIDs.count)])
-            let variables = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ("o\($0.offset)", $0.element) })
-            let orders = try client.execute(AdminDocuments.ordersFulfillment(count: ids.count), variables: variables,
-                                            returning: [String: OrderFulfillmentPayload.Order?].self)
-            for (index, id) in ids.enumerated() {
-                guard let order = orders["o\(index)"] ?? nil else { continue }
-                if order.isComplete {
-                    result[id] = order.lines
-                } else if let lines = try fulfillmentLines(orderID: id) {
-                    result[id] = lines
-                }
-            }
+            try fulfillmentLines(of: ids, into: &result)
         }
         return result
+    }
+
+    /// One call for these orders. Refused as costing more than a query may (Shopify prices
+    /// what it returns as well as what was asked, so an estimate can fall short), the orders
+    /// are asked in two halves, and so on down to one.
+    private func fulfillmentLines(of ids: [String], into result: inout [String: [FulfillmentLine]]) throws(ShopifyError) {
+        let variables = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ("o\($0.offset)", $0.element) })
+        let orders: [String: OrderFulfillmentPayload.Order?]
+        do {
+            orders = try client.execute(AdminDocuments.ordersFulfillment(count: ids.count), variables: variables,
+                                        returning: [String: OrderFulfillmentPayload.Order?].self)
+        } catch where error.isCostRefusal && ids.count > 1 {
+            try fulfillmentLines(of: Array(ids[..<(ids.count / 2)]), into: &result)
+            try fulfillmentLines(of: Array(ids[(ids.count / 2)...]), into: &result)
+            return
+        }
+        for (index, id) in ids.enumerated() {
+            guard let order = orders["o\(index)"] ?? nil else { continue }
+            if order.isComplete {
+                result[id] = order.lines
+            } else if let lines = try fulfillmentLines(orderID: id) {
+                result[id] = lines
+            }
+        }
     }
 
     package struct LevelKey: Sendable, Hashable {

@@ -29,6 +29,13 @@ package struct ShopifyError: Error, Sendable, CustomStringConvertible {
         }
     }
 
+    /// A query refused for costing more than Shopify lets one query cost
+    /// (https://shopify.dev/docs/api/usage/limits#cost-calculation): a smaller one can pass.
+    package var isCostRefusal: Bool {
+        if case .graphQL(let messages) = kind { return messages.contains { $0.hasSuffix("(MAX_COST_EXCEEDED)") } }
+        return false
+    }
+
     /// HTTP status of the answer, if there was one.
     package var httpStatus: Int? {
         if case .http(let status, _) = kind { return status }

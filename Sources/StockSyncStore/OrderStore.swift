@@ -203,6 +203,7 @@ package struct OrderStore {
         // Shopify's deductions and restocks go to the push side as pending (`PushStore.foldPending`).
         try PushStore(connection: connection).addPending(deducted: book.shopifyDeductions, restocked: book.shopifyRestocks)
         try saveIncidents(book.incidents)
+        try closeIncidents(of: book.placedAtLast, kind: .noFulfilmentLocation)
         try ReservationOutboxStore(connection: connection).enqueue(book.events)
     }
 
@@ -249,6 +250,33 @@ package struct OrderStore {
             """, [.strings(rows.map(\.line.order.shop)), .strings(rows.map(\.line.order.orderID)),
                   .strings(rows.map(\.line.lineID)), .strings(rows.map(\.kind.rawValue)), .optionalStrings(rows.map(\.sku)),
                   .ints(rows.map(\.quantity)), .strings(rows.map(\.detail))])
+    }
+
+    private func closeIncidents(of lines: Set<OrderLineKey>, kind: OrderIncident.Kind) throws(PostgresError) {
+        guard !lines.isEmpty else { return }
+        try connection.query("""
+            DELETE FROM order_incidents i USING unnest($1::text[], $2::text[], $3::text[]) AS l(shop, order_id, line_id)
+            WHERE i.shop = l.shop AND i.order_id = l.order_id AND i.line_id = l.line_id AND i.kind = $4
+            """, [.strings(lines.map(\.order.shop)), .strings(lines.map(\.order.orderID)), .strings(lines.map(\.lineID)),
+                  .string(kind.rawValue)])
+    }
+
+    /// Lines recorded with no Shopify location (their look-up was refused or answered
+    /// nothing) of live orders, oldest incident first: what the placement sweep asks again.
+    package func unplacedLines(limit: Int) throws(PostgresError) -> [OrderKey: Set<String>] {
+        let rows = try connection.query("""
+            SELECT l.shop, l.order_id, l.line_id FROM order_incidents i
+            JOIN order_lines l ON l.shop = i.shop AND l.order_id = i.order_id AND l.line_id = i.line_id
+            JOIN shopify_orders o ON o.shop = l.shop AND o.order_id = l.order_id
+            WHERE i.kind = $1 AND l.location IS NULL AND NOT o.cancelled AND NOT o.archived
+            ORDER BY i.created_at LIMIT $2
+            """, [.string(OrderIncident.Kind.noFulfilmentLocation.rawValue), .int(limit)])
+        var lines: [OrderKey: Set<String>] = [:]
+        for row in 0..<rows.count {
+            let (shop, orderID, lineID) = try rows.decode(row, as: (String, String, String).self)
+            lines[OrderKey(shop: shop, orderID: orderID), default: []].insert(lineID)
+        }
+        return lines
     }
 
     // MARK: Operators

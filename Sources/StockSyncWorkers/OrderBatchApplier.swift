@@ -16,6 +16,8 @@ package struct OrderBatchOutcome: Sendable, Equatable {
     package var stale = 0
     /// Deliveries for orders archived by retention, changing nothing.
     package var archived = 0
+    /// Lines recorded unplaced that were placed (and reserved) at last.
+    package var placedAtLast = 0
     package var reservationEvents: [ReservationEvent.Kind: Int] = [:]
     package var incidents: [OrderIncident.Kind: Int] = [:]
     package var availabilityChanged = 0
@@ -28,6 +30,7 @@ package struct OrderBatchOutcome: Sendable, Equatable {
         sum.duplicates += rhs.duplicates
         sum.stale += rhs.stale
         sum.archived += rhs.archived
+        sum.placedAtLast += rhs.placedAtLast
         sum.reservationEvents.merge(rhs.reservationEvents, uniquingKeysWith: +)
         sum.incidents.merge(rhs.incidents, uniquingKeysWith: +)
         sum.availabilityChanged += rhs.availabilityChanged
@@ -82,14 +85,37 @@ package struct OrderBatchApplier {
                     book.apply(refund, shop: message.shop)
                 }
             }
-            try store.save(book)
-            outcome.stale = book.staleStates
-            outcome.archived = book.archivedInputs
-            for event in book.events { outcome.reservationEvents[event.kind, default: 0] += 1 }
-            for incident in book.incidents { outcome.incidents[incident.kind, default: 0] += 1 }
-            outcome.availabilityChanged = try AvailabilityRefresher.refresh(
-                skus: book.changedSKUs, dueSince: [:], store: StockStore(connection: connection))
-            return outcome
+            return try save(book, outcome, in: connection)
         }
+    }
+
+    /// Places lines recorded unplaced where the placement sweep learnt Shopify took them,
+    /// in one transaction: they are reserved, and their incidents closed.
+    package func place(_ placements: [OrderKey: [String: LinePlacement]]) throws -> OrderBatchOutcome {
+        guard !placements.isEmpty else { return OrderBatchOutcome() }
+        return try connection.transaction { connection in
+            var book = try OrderStore(connection: connection).lockAndLoad(
+                orders: Set(placements.keys), skus: Set(placements.values.flatMap { $0.values.compactMap(\.sku) }))
+            for (order, lines) in placements {
+                for (lineID, placement) in lines {
+                    book.place(OrderLineKey(shop: order.shop, orderID: order.orderID, lineID: lineID), at: placement)
+                }
+            }
+            return try save(book, OrderBatchOutcome(), in: connection)
+        }
+    }
+
+    private func save(_ book: OrderBook, _ counted: OrderBatchOutcome, in connection: PostgresConnection) throws
+        -> OrderBatchOutcome {
+        try OrderStore(connection: connection).save(book)
+        var outcome = counted
+        outcome.stale = book.staleStates
+        outcome.archived = book.archivedInputs
+        outcome.placedAtLast = book.placedAtLast.count
+        for event in book.events { outcome.reservationEvents[event.kind, default: 0] += 1 }
+        for incident in book.incidents { outcome.incidents[incident.kind, default: 0] += 1 }
+        outcome.availabilityChanged = try AvailabilityRefresher.refresh(
+            skus: book.changedSKUs, dueSince: [:], store: StockStore(connection: connection))
+        return outcome
     }
 }

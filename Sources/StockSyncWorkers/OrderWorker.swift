@@ -109,7 +109,7 @@ package final class OrderWorker: LoopService {
             // retries only the call it interrupted and the lookups metric counts calls.
             for start in stride(from: 0, to: ids.count, by: AdminDocuments.ordersPerFulfillmentQuery) {
                 let chunk = ids[start..<min(start + AdminDocuments.ordersPerFulfillmentQuery, ids.count)]
-                let found = try lookUp(chunk.map { "gid://shopify/Order/\($0)" }, shop: shop, api: api, session: session)
+                let found = try lookUp(chunk.map { "gid://shopify/Order/\($0)" }, shop: shop, api: api, shops: shops)
                 for id in chunk {
                     result[OrderKey(shop: shop, orderID: id)] = Self.placements(found["gid://shopify/Order/\(id)"] ?? [])
                 }
@@ -119,10 +119,11 @@ package final class OrderWorker: LoopService {
     }
 
     /// One call's worth of orders, retried while Shopify is unreachable; empty when Shopify
-    /// refuses. Told to stop while Shopify is unreachable, it throws: the batch then stays
+    /// refuses (the lines are recorded unplaced, and `PlacementSweeper` asks again later).
+    /// Told to stop while Shopify is unreachable, it throws: the batch then stays
     /// unacknowledged for the next worker rather than committed with its lines unplaced.
     private func lookUp(_ orderIDs: [String], shop: String, api: InventoryAPI,
-                        session: ConsumerSession) throws -> [String: [InventoryAPI.FulfillmentLine]] {
+                        shops: ShopDirectory) throws -> [String: [InventoryAPI.FulfillmentLine]] {
         do {
             return try retryingTransientFailures(
                 logging: "Shopify unreachable; retrying the lookup", stopSignal: stopSignal, logger: logger,
@@ -132,16 +133,18 @@ package final class OrderWorker: LoopService {
                 return try api.fulfillmentLines(orderIDs: orderIDs)
             }
         } catch let error as ShopifyError where !error.isRetriable {
-            logger.error("cannot read the orders' fulfillment orders", metadata: [
+            logger.error("cannot read the orders' fulfillment orders; their lines wait for the placement sweep", metadata: [
                 "shop": "\(shop)", "orders": "\(orderIDs.count)", "error": "\(error)",
             ])
+            // A refused token may have been replaced since it was read: read it again next time.
+            if error.httpStatus == 401 { shops.forget(shop) }
             return [:]
         }
     }
 
     /// By line id: the location holding the most of the line (Shopify may split a line
     /// across fulfillment orders; stocksync reserves a line at one location).
-    static func placements(_ lines: [InventoryAPI.FulfillmentLine]) -> [String: LinePlacement] {
+    package static func placements(_ lines: [InventoryAPI.FulfillmentLine]) -> [String: LinePlacement] {
         var best: [String: InventoryAPI.FulfillmentLine] = [:]
         for line in lines {
             let id = String(line.lineItemID.split(separator: "/").last ?? "")
@@ -163,6 +166,11 @@ private final class ShopDirectory: @unchecked Sendable {
     init(access: ShopifyAccess, logger: Logger) {
         self.access = access
         self.logger = logger
+    }
+
+    func forget(_ shop: String) {
+        apis[shop] = nil
+        loadedAt = nil
     }
 
     /// nil for a shop without an Admin API connection (`stocksync shop connect`).

@@ -8,6 +8,8 @@ package struct OrderWorkerConfiguration: Sendable {
     package var metrics: MetricsEndpoint?
     /// Shops' tokens' key, and the hosts that may be reached over plain HTTP.
     package var shopify: ShopifyAccess
+    /// How often lines recorded with no Shopify location are asked about again.
+    package var placementRetry: Duration
 
     package init(environment: Environment) throws(ConfigurationError) {
         consumer = try ConsumerConfiguration(environment: environment, program: "order-worker", batchPrefix: "ORDER",
@@ -15,5 +17,6 @@ package struct OrderWorkerConfiguration: Sendable {
         outboxPoll = try environment.milliseconds("OUTBOX_POLL_MS", default: 500, in: 10...60_000)
         metrics = try MetricsEndpoint.configured(in: environment)
         shopify = try ShopifyAccess(environment: environment)
+        placementRetry = .seconds(try environment.int("ORDER_PLACEMENT_RETRY_SECONDS", default: 60, in: 1...86_400))
     }
 }

@@ -266,6 +266,34 @@ extension IntegrationTests {
             try expectConverged(processes.merging(["order": worker]) { $1 })
         }
 
+        @Test("lines whose look-up Shopify refused (a token being rotated) are recorded unplaced; the placement sweep reserves them once it answers")
+        func refusedLookUpsPlacedLater() throws {
+            let processes = try startPipeline(orderWorker: false)
+            let order = try client.placeOrder(Self.shop, lines: [("TEE", 2)])
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(30)) {
+                try IntegrationEnvironment.broker().status(of: QueueTopology.orderPlaced).messageCount == 1
+            })
+            let registry = ShopRegistry(connection: database)
+            try registry.connect(shop: Self.shop, apiVersion: .default, adminURL: simulator.client.adminURL(Self.shop),
+                                 accessToken: "shpat_rotated_away", sealedWith: IntegrationEnvironment.tokens)
+            let worker = try WorkerProcess("order-worker", name: "order-worker", environment: [
+                "ORDER_PLACEMENT_RETRY_SECONDS": "1", "OUTBOX_POLL_MS": "50",
+            ])
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(30)) {
+                try database.query("SELECT count(*) FROM order_incidents WHERE kind = 'no_fulfilment_location'")
+                    .decode(0, as: Int.self) == 1
+            }, "\(worker.log)")
+            #expect(try reservations().isEmpty)
+            try registry.connect(shop: Self.shop, apiVersion: .default, adminURL: simulator.client.adminURL(Self.shop),
+                                 accessToken: Self.token, sealedWith: IntegrationEnvironment.tokens)
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(30)) {
+                try reservations().map { $0.hasPrefix("\(order):") && $0.hasSuffix("=2+0/0") } == [true]
+            }, "\(worker.log.suffix(3_000))")
+            #expect(try database.query("SELECT count(*) FROM order_incidents").decode(0, as: Int.self) == 0, "the incident closed")
+            #expect(worker.log.contains("unplaced order lines placed and reserved"))
+            try expectConverged(processes.merging(["order": worker]) { $1 }, "Shopify's deduction reached the push side")
+        }
+
         @Test("unknown SKU, unmapped location and stock the ERP lacks are incidents; the order is recorded; a malformed delivery is dead-lettered")
         func incidents() throws {
             let processes = try startPipeline()

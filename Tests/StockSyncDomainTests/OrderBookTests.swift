@@ -39,6 +39,24 @@ struct OrderBookTests {
         (book.shopifyDeductions[Self.teeEast] ?? 0, book.shopifyRestocks[Self.teeEast] ?? 0)
     }
 
+    @Test("a line recorded unplaced is reserved once its location is learnt, Shopify's deduction told once; placing it again changes nothing")
+    func unplacedLinePlacedLater() {
+        var book = Self.book()
+        book.apply(Self.state(at: 1), shop: Self.shop, placements: [:])
+        #expect(book.incidents.map(\.kind) == [.noFulfilmentLocation])
+        #expect(held(book).isEmpty && shopify(book) == (0, 0))
+        // What a later batch loads: the order and its unplaced line as saved.
+        var later = OrderBook(orders: book.orders, lines: book.lines,
+                              routes: [ShopLocation(shop: Self.shop, location: Self.east): ["WH-A", "WH-B"]],
+                              promisable: [StockKey(sku: "TEE", warehouse: "WH-A"): 10, StockKey(sku: "TEE", warehouse: "WH-B"): 10])
+        later.place(Self.line, at: LinePlacement(location: Self.east, sku: "TEE"))
+        #expect(held(later) == ["WH-A": 3])
+        #expect(shopify(later) == (3, 0))
+        #expect(later.placedAtLast == [Self.line] && later.incidents.isEmpty)
+        later.place(Self.line, at: LinePlacement(location: Self.east, sku: "TEE"))
+        #expect(held(later) == ["WH-A": 3] && shopify(later) == (3, 0), "placed already")
+    }
+
     @Test("an archived order takes no state, refund or fulfilment: nothing is reserved, deducted or sent again")
     func archivedOrderIgnoresEverything() {
         var book = OrderBook(orders: [OrderKey(shop: Self.shop, orderID: "100"): OrderRecord(archived: true)],

@@ -182,6 +182,30 @@ extension AdminGraphQLClientTests {
         return #"{"fulfillmentOrders":{"pageInfo":{"hasNextPage":false},"nodes":[{"assignedLocation":{"location":{"id":"gid://shopify/Location/\#(location)"}},"lineItems":{"pageInfo":{"hasNextPage":\#(more)},"nodes":[\#(nodes.joined(separator: ","))]}}]}}"#
     }
 
+    @Test("a look-up refused for cost is asked again in halves until each fits")
+    func costRefusalSplitsTheLookUp() throws {
+        let ids = (1...4).map { "gid://shopify/Order/\($0)" }
+        let refused = #"{"errors":[{"message":"Query cost is 1075, which exceeds the single query max cost limit (1000).","extensions":{"code":"MAX_COST_EXCEEDED"}}]}"#
+        func orders(_ numbers: [Int]) -> String {
+            let members = numbers.enumerated().map { #""o\#($0.offset)":\#(Self.placement([($0.element, "S\($0.element)")], location: 1))"# }
+            return #"{"data":{\#(members.joined(separator: ","))},"# + Self.cost + "}"
+        }
+        let transport = ScriptedTransport([
+            Self.answer(200, refused),  // 4 orders
+            Self.answer(200, refused),  // the first 2
+            Self.answer(200, orders([1])), Self.answer(200, orders([2])),
+            Self.answer(200, orders([3, 4])),
+        ])
+        let found = try api(transport).fulfillmentLines(orderIDs: ids)
+        #expect(transport.requests.count == 5)
+        #expect(Set(found.keys) == Set(ids))
+        #expect(found[ids[3]]?.map(\.sku) == ["S4"])
+        let lone = ScriptedTransport([Self.answer(200, refused)])
+        #expect(throws: ShopifyError.self, "one order alone refused: nothing smaller to ask") {
+            try api(lone).fulfillmentLines(orderIDs: [ids[0]])
+        }
+    }
+
     @Test("orders' locations are asked 16 orders a call; an unknown order is left out; one whose lines overflow the page is asked alone")
     func ordersFulfillmentBatches() throws {
         let ids = (1...17).map { "gid://shopify/Order/\($0)" }
