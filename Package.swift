@@ -88,6 +88,7 @@ let package = Package(
                 .embedInCode("Migrations/0006_outbox_in_place.sql"),
                 .embedInCode("Migrations/0007_sealed_tokens.sql"),
                 .embedInCode("Migrations/0008_retention.sql"),
+                .embedInCode("Migrations/0009_push_failures.sql"),
             ],
             swiftSettings: swiftSettings
         ),

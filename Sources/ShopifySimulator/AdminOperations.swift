@@ -123,7 +123,16 @@ extension ShopifySimulator {
     func writeQuantities(_ domain: String, name: String, reason: String, referenceDocumentUri: String?,
                          listField: String, writes: [QuantityWrite], isDelta: Bool,
                          idempotency: (key: String, fingerprint: String)?) throws -> Object {
-        try withShop(domain) { shop in
+        let failing = Set(faults.failingSKUs)
+        return try withShop(domain) { shop in
+            if writes.contains(where: { write in
+                Int(write.item.split(separator: "/").last ?? "").flatMap { shop.items[$0]?.sku }.map(failing.contains) ?? false
+            }) {
+                // Shopify's answer when executing the query failed on its side
+                // (https://shopify.dev/docs/api/admin-graphql#status_and_error_codes): HTTP 200, no data.
+                throw GraphQLError(message: "Internal error. Looks like something went wrong on our end.",
+                                   extensions: ["code": "INTERNAL_SERVER_ERROR"])
+            }
             if let idempotency, let earlier = shop.idempotency[idempotency.key] {
                 if earlier.fingerprint == idempotency.fingerprint, let answer = earlier.answer as? Object { return answer }
                 return Self.refusal([("IDEMPOTENCY_KEY_PARAMETER_MISMATCH", nil,

@@ -51,8 +51,7 @@ package struct InventoryAPI {
             self.message = message
         }
 
-        /// Shopify holds another quantity than the one we compared against.
-        package var isStale: Bool { code == "CHANGE_FROM_QUANTITY_STALE" || code == "COMPARE_QUANTITY_STALE" }
+        package var kind: LevelRefusal { LevelRefusal(code: code) }
     }
 
     package func setAvailable(_ quantities: [PushQuantity], idempotencyKey: String) throws(ShopifyError) -> SetOutcome {

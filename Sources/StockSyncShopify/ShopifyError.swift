@@ -36,6 +36,12 @@ package struct ShopifyError: Error, Sendable, CustomStringConvertible {
         return false
     }
 
+    /// A GraphQL refusal for a scope the app was not granted.
+    package var isAccessDenied: Bool {
+        if case .graphQL(let messages) = kind { return messages.contains { $0.hasSuffix("(ACCESS_DENIED)") } }
+        return false
+    }
+
     /// HTTP status of the answer, if there was one.
     package var httpStatus: Int? {
         if case .http(let status, _) = kind { return status }

@@ -11,5 +11,6 @@ extension Migrator {
         ("0006_outbox_in_place.sql", PackageResources._006_outbox_in_place_sql),
         ("0007_sealed_tokens.sql", PackageResources._007_sealed_tokens_sql),
         ("0008_retention.sql", PackageResources._008_retention_sql),
+        ("0009_push_failures.sql", PackageResources._009_push_failures_sql),
     ].map { name, bytes in Migration(name: name, sql: String(decoding: bytes, as: UTF8.self)) })
 }

@@ -275,30 +275,70 @@ package struct PushStore {
     package struct Intent: Sendable {
         package var idempotencyKey: String
         package var quantities: [PushQuantity]
+        /// Times Shopify failed it without applying it (`PushFailurePolicy`).
+        package var failures: Int
 
-        package init(idempotencyKey: String, quantities: [PushQuantity]) {
+        package init(idempotencyKey: String, quantities: [PushQuantity], failures: Int = 0) {
             self.idempotencyKey = idempotencyKey
             self.quantities = quantities
+            self.failures = failures
         }
     }
 
     package func recordIntent(shop: String, _ intent: Intent) throws {
-        let json = String(decoding: try JSONEncoder().encode(intent.quantities), as: UTF8.self)
-        try connection.query("""
-            INSERT INTO shopify_push_intents (shop, idempotency_key, quantities) VALUES ($1, $2, $3::jsonb)
-            """, [.string(shop), .string(intent.idempotencyKey), .string(json)])
+        try insert([intent], shop: shop, createdAt: nil)
+    }
+
+    /// - Parameter createdAt: seconds since 1970; nil for now.
+    private func insert(_ intents: [Intent], shop: String, createdAt: Double?) throws {
+        for intent in intents {
+            let json = String(decoding: try JSONEncoder().encode(intent.quantities), as: UTF8.self)
+            try connection.query("""
+                INSERT INTO shopify_push_intents (shop, idempotency_key, quantities, failures, created_at)
+                VALUES ($1, $2, $3::jsonb, $4, coalesce(to_timestamp($5::float8), now()))
+                """, [.string(shop), .string(intent.idempotencyKey), .string(json), .int(intent.failures),
+                      createdAt.map { .string("\($0)") } ?? .null])
+        }
     }
 
     /// Pushes written down but not answered, oldest first.
     package func pendingIntents(shop: String) throws -> [Intent] {
         let rows = try connection.query("""
-            SELECT idempotency_key, quantities::text FROM shopify_push_intents WHERE shop = $1 ORDER BY created_at
+            SELECT idempotency_key, quantities::text, failures FROM shopify_push_intents WHERE shop = $1
+            ORDER BY created_at, idempotency_key
             """, [.string(shop)])
         return try (0..<rows.count).map { row in
-            let (idempotencyKey, quantities) = try rows.decode(row, as: (String, String).self)
+            let (idempotencyKey, quantities, failures) = try rows.decode(row, as: (String, String, Int).self)
             return Intent(idempotencyKey: idempotencyKey,
-                          quantities: try JSONDecoder().decode([PushQuantity].self, from: Data(quantities.utf8)))
+                          quantities: try JSONDecoder().decode([PushQuantity].self, from: Data(quantities.utf8)),
+                          failures: failures)
         }
+    }
+
+    /// Counts a failure of the push and why; returns the failures counted now.
+    package func recordFailure(shop: String, idempotencyKey: String, reason: String) throws(PostgresError) -> Int {
+        try connection.query("""
+            UPDATE shopify_push_intents SET failures = failures + 1, last_failure = $3
+            WHERE shop = $1 AND idempotency_key = $2 RETURNING failures
+            """, [.string(shop), .string(idempotencyKey), .string(reason)]).decode(0, as: Int.self)
+    }
+
+    /// Replaces a push by these parts (new keys: Shopify never applied the whole), in its
+    /// place in the order pushes are sent, in one transaction.
+    package func split(shop: String, idempotencyKey: String, into parts: [Intent]) throws {
+        try connection.transaction { connection in
+            let created = try connection.query("""
+                DELETE FROM shopify_push_intents WHERE shop = $1 AND idempotency_key = $2
+                RETURNING extract(epoch FROM created_at)::float8
+                """, [.string(shop), .string(idempotencyKey)]).decode(0, as: Double.self)
+            try PushStore(connection: connection).insert(parts, shop: shop, createdAt: created)
+        }
+    }
+
+    /// Forgets the items cached for these SKUs: they are looked up again before their next push.
+    package func forgetItems(shop: String, skus: [String]) throws(PostgresError) {
+        try connection.query("DELETE FROM shopify_items WHERE shop = $1 AND sku = ANY($2::text[])",
+                             [.string(shop), .strings(skus)])
     }
 
     package func discardIntent(shop: String, idempotencyKey: String) throws(PostgresError) {

@@ -1,3 +1,4 @@
+import StockSyncDomain
 import StockSyncRuntime
 /// Settings of `push-worker`, from its environment.
 package struct PushWorkerConfiguration: Sendable {
@@ -15,6 +16,8 @@ package struct PushWorkerConfiguration: Sendable {
     package var metrics: MetricsEndpoint?
     /// Shops' tokens' key, and the hosts that may be reached over plain HTTP.
     package var shopify: ShopifyAccess
+    /// What is done with a push Shopify keeps failing.
+    package var failurePolicy: PushFailurePolicy
 
     package init(environment: Environment) throws(ConfigurationError) {
         databaseURL = try environment.databaseURL("DATABASE_URL", default: DevelopmentDefaults.databaseURL)
@@ -25,5 +28,8 @@ package struct PushWorkerConfiguration: Sendable {
         workerName = environment.string("WORKER_NAME", default: WorkerName.unique("push-worker"))
         metrics = try MetricsEndpoint.configured(in: environment)
         shopify = try ShopifyAccess(environment: environment)
+        failurePolicy = PushFailurePolicy(
+            maximumFailures: try environment.int("PUSH_INTENT_MAX_FAILURES", default: 3, in: 1...20),
+            retryPause: try environment.milliseconds("PUSH_INTENT_RETRY_MS", default: 2_000, in: 0...60_000))
     }
 }

@@ -71,7 +71,8 @@ final class ShopPusher: @unchecked Sendable {
 
     /// One round over the outbox; false when there was nothing to do.
     func pushDue() throws -> Bool {
-        if intentsMayBePending { try replayIntents() }
+        // Nothing new is planned while a written-down push is pending: its levels are still due.
+        if intentsMayBePending, try !replayIntents() { return true }
         if storeLocations == nil { try loadLocations() }
         var due = try store.due(shop: shop.shop, limit: PushPlan.maximumQuantitiesPerCall * 4)
         guard !due.levels.isEmpty else { return false }
@@ -105,7 +106,8 @@ final class ShopPusher: @unchecked Sendable {
             let intent = PushStore.Intent(idempotencyKey: UUID().uuidString.lowercased(), quantities: quantities)
             try store.recordIntent(shop: shop.shop, intent)
             intentsMayBePending = true
-            try send(intent)
+            // Left pending (to be sent again, or in halves): it goes first next round.
+            guard try send(intent) else { return true }
             intentsMayBePending = false
             let now = Date().timeIntervalSince1970
             for quantity in quantities {
@@ -183,21 +185,29 @@ final class ShopPusher: @unchecked Sendable {
         refusedLevels.increment(by: problems.count)
     }
 
-    private func replayIntents() throws {
+    /// False when a push is still pending after the replay (to be sent again, or in halves).
+    private func replayIntents() throws -> Bool {
         let pending = try store.pendingIntents(shop: shop.shop)
         if !pending.isEmpty {
             logger.info("resending pushes left unanswered", metadata: ["shop": "\(shop.shop)", "count": "\(pending.count)"])
         }
-        for intent in pending { try send(intent) }
+        for intent in pending {
+            guard try send(intent) else { return false }
+        }
         intentsMayBePending = false
+        return true
     }
 
-    /// Sends a written-down push until Shopify answers it, and records the answer.
-    private func send(_ intent: PushStore.Intent) throws {
-        var outcome = try api.setAvailable(intent.quantities, idempotencyKey: intent.idempotencyKey)
-        while outcome == .inProgress {
-            blockingSleep(.seconds(1))
-            outcome = try api.setAvailable(intent.quantities, idempotencyKey: intent.idempotencyKey)
+    /// Sends a written-down push until Shopify answers it, and records the answer; false
+    /// when it is left pending, to be sent again (or in halves) before anything new.
+    private func send(_ intent: PushStore.Intent) throws -> Bool {
+        let outcome: InventoryAPI.SetOutcome
+        switch answer(intent) {
+        case .success(let answered):
+            outcome = answered
+        case .failure(let error):
+            guard !error.isRetriable, !Self.isShopFault(error) else { throw error }
+            return try failed(intent, .call("\(error)"))
         }
         switch outcome {
         case .applied, .inProgress:
@@ -205,33 +215,87 @@ final class ShopPusher: @unchecked Sendable {
                               idempotencyKey: intent.idempotencyKey)
             levelsPushed.increment(by: intent.quantities.count)
             batchSize.record(intent.quantities.count)
+            return true
         case .refused(let refusals):
+            if let whole = refusals.first(where: { $0.index.map { !intent.quantities.indices.contains($0) } ?? true }) {
+                return try failed(intent, .refusedWhole("\(whole.code ?? "refused"): \(whole.message)"))
+            }
             try handle(refusals, of: intent)
+            return true
         }
     }
 
-    /// Nothing of a refused call applied. Stale levels are read again (the difference is
-    /// units Shopify sold); levels refused for other reasons are set aside until their ATS
-    /// changes; the rest stay due and go in the next call.
+    /// Shopify's answer to the push, once it is not "in progress" (the same key still being
+    /// applied).
+    private func answer(_ intent: PushStore.Intent) -> Result<InventoryAPI.SetOutcome, ShopifyError> {
+        Result { () throws(ShopifyError) -> InventoryAPI.SetOutcome in
+            var answer = try api.setAvailable(intent.quantities, idempotencyKey: intent.idempotencyKey)
+            while answer == .inProgress {
+                blockingSleep(.seconds(1))
+                answer = try api.setAvailable(intent.quantities, idempotencyKey: intent.idempotencyKey)
+            }
+            return answer
+        }
+    }
+
+    /// Shopify did not apply the push: what `PushFailurePolicy` says, done.
+    private func failed(_ intent: PushStore.Intent, _ failure: PushFailurePolicy.Failure) throws -> Bool {
+        let action = configuration.failurePolicy.action(for: failure, failuresBefore: intent.failures,
+                                                        quantities: intent.quantities.count)
+        logger.error("Shopify did not apply a push", metadata: [
+            "shop": "\(shop.shop)", "levels": "\(intent.quantities.count)", "failures": "\(intent.failures)",
+            "failure": "\(failure)", "action": "\(action)",
+        ])
+        switch action {
+        case .retry(let pause):
+            _ = try store.recordFailure(shop: shop.shop, idempotencyKey: intent.idempotencyKey, reason: "\(failure)")
+            blockingSleep(pause)
+        case .split:
+            let half = intent.quantities.count / 2
+            try store.split(shop: shop.shop, idempotencyKey: intent.idempotencyKey, into: [
+                intent.quantities[..<half], intent.quantities[half...],
+            ].map {
+                PushStore.Intent(idempotencyKey: UUID().uuidString.lowercased(), quantities: Array($0),
+                                 failures: configuration.failurePolicy.failuresOfHalves)
+            })
+        case .setAside(let reason):
+            let quantity = intent.quantities[0]
+            refusedLevels.increment()
+            try store.setAside(shop: shop.shop, [.init(sku: quantity.sku, location: quantity.location,
+                                                       version: quantity.version, reason: reason)])
+            try store.discardIntent(shop: shop.shop, idempotencyKey: intent.idempotencyKey)
+            return true
+        }
+        intentsMayBePending = true
+        return false
+    }
+
+    /// The shop's own faults (https://shopify.dev/docs/api/usage/response-codes: 401 a token
+    /// refused, 402 a frozen store, 403 a scope missing, 404 a store gone, 423 a locked
+    /// store; ACCESS_DENIED the same in GraphQL): thrown, and the worker pauses the shop,
+    /// since no push of it can go until someone fixes them. Anything else is the call's.
+    private static func isShopFault(_ error: ShopifyError) -> Bool {
+        error.httpStatus.map { [401, 402, 403, 404, 423].contains($0) } ?? error.isAccessDenied
+    }
+
+    /// Nothing of a refused call applied. Each refused level is handled by what its code
+    /// means (`LevelRefusal`); the rest stay due and go in the next call.
     private func handle(_ refusals: [InventoryAPI.Refusal], of intent: PushStore.Intent) throws {
         let quantities = intent.quantities
         var stale: [PushQuantity] = []
+        var itemsGone: [String] = []
         var problems: [PushStore.Problem] = []
         for refusal in refusals {
-            guard let index = refusal.index, quantities.indices.contains(index) else {
-                // A fault of the whole call: no quantity can go until it is fixed.
-                logger.error("Shopify refused a push", metadata: [
-                    "shop": "\(shop.shop)", "code": "\(refusal.code ?? "-")", "message": "\(refusal.message)",
-                ])
-                problems += quantities.map {
-                    .init(sku: $0.sku, location: $0.location, version: $0.version, reason: refusal.message)
-                }
-                continue
-            }
+            guard let index = refusal.index else { continue }
             let quantity = quantities[index]
-            if refusal.isStale {
+            switch refusal.kind {
+            case .stale:
                 stale.append(quantity)
-            } else {
+            case .itemGone:
+                itemsGone.append(quantity.sku)
+            case .locationGone:
+                storeLocations = nil
+            case .problem:
                 problems.append(.init(sku: quantity.sku, location: quantity.location, version: quantity.version,
                                       reason: "\(refusal.code ?? "refused"): \(refusal.message)"))
             }
@@ -239,6 +303,7 @@ final class ShopPusher: @unchecked Sendable {
         staleRefusals.increment(by: stale.count)
         refusedLevels.increment(by: problems.count)
         try store.setAside(shop: shop.shop, problems)
+        try store.forgetItems(shop: shop.shop, skus: itemsGone)
         try store.discardIntent(shop: shop.shop, idempotencyKey: intent.idempotencyKey)
         if !stale.isEmpty {
             logger.info("Shopify's levels moved since our last push; reading them", metadata: [

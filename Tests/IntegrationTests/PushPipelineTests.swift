@@ -38,6 +38,33 @@ extension IntegrationTests {
             #expect(reported == missing, "every level of a missing SKU with ATS > 0 is reported, nothing else")
         }
 
+        @Test("a level that always breaks the call it is in (INTERNAL_SERVER_ERROR) is found by halving and set aside; every other level reaches Shopify")
+        func poisonedLevelIsSetAside() throws {
+            let scenario = StockScenario(seed: 17, skuCount: 300, eventCount: 2_000)
+            let poisoned = Array(scenario.skus.prefix(2))
+            try fixture.prepareShops(scenario, missingSKUs: [])
+            try simulator.setFaults(.init(failingSKUs: poisoned))
+            let workers = try (0..<1).map { try WorkerProcess("stock-worker", name: "stock-worker-\($0)") } + [
+                try WorkerProcess("push-worker", name: "push-worker", environment: [
+                    "PUSH_CLAIM_MS": "200", "PUSH_INTENT_MAX_FAILURES": "2", "PUSH_INTENT_RETRY_MS": "50",
+                ]),
+            ]
+            try scenario.publish(to: IntegrationEnvironment.broker())
+            var last: [String] = []
+            let converged = try IntegrationEnvironment.eventually(timeout: .seconds(120), every: .milliseconds(500)) {
+                last = try fixture.differences(scenario).filter { difference in !poisoned.contains { difference.contains(" \($0) ") } }
+                return last.isEmpty
+            }
+            #expect(converged, "\(last.prefix(5))\n\(workers.map(\.log).joined().suffix(3_000))")
+            let store = PushStore(connection: try IntegrationEnvironment.database())
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(30)) { try store.status().allSatisfy { $0.dueLevels == 0 } })
+            let problems = try store.problems(shop: StockScenario.shopA)
+            #expect(Set(problems.map(\.sku)).isSubset(of: Set(poisoned)) && !problems.isEmpty, "\(problems)")
+            #expect(problems.allSatisfy { $0.problem.contains("INTERNAL_SERVER_ERROR") }, "\(problems)")
+            let database = try IntegrationEnvironment.database()
+            #expect(try database.query("SELECT count(*) FROM shopify_push_intents").decode(0, as: Int.self) == 0)
+        }
+
         private func expectConverges(_ scenario: StockScenario, workers: [WorkerProcess], timeout: Duration = .seconds(180)) throws {
             var last: [String] = []
             let converged = try IntegrationEnvironment.eventually(timeout: timeout, every: .milliseconds(500)) {

@@ -155,3 +155,56 @@ struct InventoryPushTests {
         #expect(expectation.unreservedSold == 0)
     }
 }
+
+@Suite("What is done with a push Shopify did not apply")
+struct PushFailurePolicyTests {
+    let policy = PushFailurePolicy(maximumFailures: 3, retryPause: .seconds(2))
+
+    @Test("a call that fails is sent again, pausing longer each time, until the limit; then split, or set aside when one level")
+    func callFailures() {
+        let failure = PushFailurePolicy.Failure.call("INTERNAL_SERVER_ERROR")
+        #expect(policy.action(for: failure, failuresBefore: 0, quantities: 250) == .retry(after: .seconds(2)))
+        #expect(policy.action(for: failure, failuresBefore: 1, quantities: 250) == .retry(after: .seconds(4)))
+        #expect(policy.action(for: failure, failuresBefore: 2, quantities: 250) == .split)
+        #expect(policy.action(for: failure, failuresBefore: 2, quantities: 2) == .split)
+        #expect(policy.action(for: failure, failuresBefore: 2, quantities: 1)
+            == .setAside("Shopify failed this level's push 3 times: INTERNAL_SERVER_ERROR"))
+    }
+
+    @Test("halves start one failure short: the half at fault is split again at its first failure, down to its level")
+    func halvesNarrowDown() {
+        var quantities = 250
+        var steps = 0
+        while case .split = policy.action(for: .call("x"), failuresBefore: policy.failuresOfHalves, quantities: quantities) {
+            quantities = (quantities + 1) / 2
+            steps += 1
+        }
+        #expect(quantities == 1 && steps == 8, "log2(250) rounded up")
+        #expect(policy.action(for: .call("x"), failuresBefore: policy.failuresOfHalves, quantities: 1)
+            == .setAside("Shopify failed this level's push 3 times: x"))
+    }
+
+    @Test("a whole-call refusal naming no quantity is split at once, and a single level set aside with Shopify's reason")
+    func wholeCallRefusals() {
+        #expect(policy.action(for: .refusedWhole("INVALID_REASON: bad"), failuresBefore: 0, quantities: 7) == .split)
+        #expect(policy.action(for: .refusedWhole("INVALID_REASON: bad"), failuresBefore: 0, quantities: 1) == .setAside("INVALID_REASON: bad"))
+    }
+
+    @Test("a limit of one splits at the first failure", arguments: [1, 2, 250])
+    func limitOfOne(quantities: Int) {
+        let strict = PushFailurePolicy(maximumFailures: 1, retryPause: .zero)
+        #expect(strict.action(for: .call("x"), failuresBefore: 0, quantities: quantities)
+            == (quantities > 1 ? .split : .setAside("Shopify failed this level's push 1 time: x")))
+    }
+
+    @Test("each refused quantity's code says what to do", arguments: [
+        ("CHANGE_FROM_QUANTITY_STALE", LevelRefusal.stale), ("COMPARE_QUANTITY_STALE", .stale),
+        ("INVALID_INVENTORY_ITEM", .itemGone), ("INVALID_LOCATION", .locationGone),
+        ("ITEM_NOT_STOCKED_AT_LOCATION", .problem), ("NON_MUTABLE_INVENTORY_ITEM", .problem),
+        ("INVALID_QUANTITY_TOO_HIGH", .problem), ("SOMETHING_NEW", .problem),
+    ])
+    func levelRefusals(code: String, kind: LevelRefusal) {
+        #expect(LevelRefusal(code: code) == kind)
+        #expect(LevelRefusal(code: nil) == .problem)
+    }
+}

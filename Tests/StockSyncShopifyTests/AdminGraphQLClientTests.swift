@@ -140,7 +140,7 @@ struct AdminGraphQLClientTests {
             .init(index: nil, code: "INVALID_REASON", message: "bad reason"),
         ]))
         guard case .refused(let refusals) = outcome else { return }
-        #expect(refusals.map(\.isStale) == [true, false, false])
+        #expect(refusals.map(\.kind) == [.stale, .problem, .problem])
     }
 
     @Test("a bulk query waits while another bulk query of the shop runs")

@@ -95,10 +95,14 @@ package final class SimulatorClient {
         package var serverErrorRate: Double
         package var lostResponseRate: Double
         package var latencyMilliseconds: Int
-        package init(serverErrorRate: Double = 0, lostResponseRate: Double = 0, latencyMilliseconds: Int = 0) {
+        /// Inventory writes naming one of these SKUs fail whole with INTERNAL_SERVER_ERROR.
+        package var failingSKUs: [String]
+        package init(serverErrorRate: Double = 0, lostResponseRate: Double = 0, latencyMilliseconds: Int = 0,
+                     failingSKUs: [String] = []) {
             self.serverErrorRate = serverErrorRate
             self.lostResponseRate = lostResponseRate
             self.latencyMilliseconds = latencyMilliseconds
+            self.failingSKUs = failingSKUs
         }
     }
 
