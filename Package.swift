@@ -89,6 +89,7 @@ let package = Package(
                 .embedInCode("Migrations/0007_sealed_tokens.sql"),
                 .embedInCode("Migrations/0008_retention.sql"),
                 .embedInCode("Migrations/0009_push_failures.sql"),
+                .embedInCode("Migrations/0010_expectation_times.sql"),
             ],
             swiftSettings: swiftSettings
         ),

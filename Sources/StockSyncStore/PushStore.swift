@@ -109,16 +109,22 @@ package struct PushStore {
 
     /// Sets what Shopify is expected to show to what it showed (a heal): the next push
     /// compares against it and sets the ERP's number. Clears the levels' hold-backs and
-    /// problems. Call under the SKUs' locks.
-    package func resetExpectations(shop: String, _ shown: [(level: LevelKey, available: Int)]) throws(PostgresError) {
+    /// problems. A level whose expectation was set after `takenAt` (when the snapshot
+    /// showing it began) is left alone: what it shows is older than what is known. Call
+    /// under the SKUs' locks.
+    package func resetExpectations(shop: String, _ shown: [(level: LevelKey, available: Int)], takenAt: Double)
+        throws(PostgresError) {
         guard !shown.isEmpty else { return }
         try connection.query("""
-            INSERT INTO shopify_levels (shop, sku, location, expected)
-            SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bigint[]) ORDER BY 1, 2
+            INSERT INTO shopify_levels AS l (shop, sku, location, expected, expected_at)
+            SELECT $1, sku, location, available, to_timestamp($5::float8)
+            FROM unnest($2::text[], $3::text[], $4::bigint[]) AS s(sku, location, available) ORDER BY 1, 2
             ON CONFLICT (shop, sku, location) DO UPDATE
-            SET expected = excluded.expected, unreserved_sold = 0, unreserved_since = NULL, problem = NULL
+            SET expected = excluded.expected, expected_at = excluded.expected_at,
+                unreserved_sold = 0, unreserved_since = NULL, problem = NULL
+            WHERE l.expected_at IS NULL OR l.expected_at < excluded.expected_at
             """, [.string(shop), .strings(shown.map(\.level.sku)), .strings(shown.map(\.level.location)),
-                  .ints(shown.map(\.available))])
+                  .ints(shown.map(\.available)), .string("\(takenAt)")])
     }
 
     /// `foldPending` for these levels, whose `expected` was just set (under their SKUs' locks).
@@ -161,15 +167,19 @@ package struct PushStore {
     /// Shopify showed these quantities (after a stale refusal, before a first push, or in a
     /// catalogue sync): each expectation moves as `LevelExpectation.observedStale` says, or,
     /// as a `baseline`, simply becomes what Shopify showed with nothing held back.
-    package func recordObserved(shop: String, _ observations: [Observation], baseline: Bool = false) throws {
+    /// - Parameter takenAt: seconds since 1970 when the read began; a level whose
+    ///   expectation was set later is left alone (a bulk snapshot takes minutes).
+    package func recordObserved(shop: String, _ observations: [Observation], takenAt: Double, baseline: Bool = false) throws {
         // A transaction per 1,000 levels: each holds its SKUs' locks, and a catalogue of a
         // million levels must not need a million locks at once.
         for start in stride(from: 0, to: observations.count, by: 1_000) {
-            try recordObserved(shop: shop, observations[start..<min(start + 1_000, observations.count)], baseline: baseline)
+            try recordObserved(shop: shop, observations[start..<min(start + 1_000, observations.count)],
+                               takenAt: takenAt, baseline: baseline)
         }
     }
 
-    private func recordObserved(shop: String, _ observations: ArraySlice<Observation>, baseline: Bool) throws {
+    private func recordObserved(shop: String, _ observations: ArraySlice<Observation>, takenAt: Double,
+                                baseline: Bool) throws {
         try connection.transaction { connection in
             let skus = observations.map(\.sku), locations = observations.map(\.location)
             try StockStore(connection: connection).lock(skus: skus)
@@ -202,12 +212,13 @@ package struct PushStore {
                 UPDATE shopify_levels l SET expected = o.expected, unreserved_sold = o.unreserved_sold,
                        unreserved_since = CASE WHEN o.unreserved_sold = 0 THEN NULL
                                                ELSE coalesce(l.unreserved_since, now()) END,
-                       problem = NULL, problem_version = NULL
+                       expected_at = to_timestamp($6::float8), problem = NULL, problem_version = NULL
                 FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[])
                      AS o(sku, location, expected, unreserved_sold)
                 WHERE l.shop = $1 AND l.sku = o.sku AND l.location = o.location
+                  AND (l.expected_at IS NULL OR l.expected_at < to_timestamp($6::float8))
                 """, [.string(shop), .strings(skus), .strings(locations),
-                      .optionalInts(updated.map(\.expected)), .ints(updated.map(\.unreservedSold))])
+                      .optionalInts(updated.map(\.expected)), .ints(updated.map(\.unreservedSold)), .string("\(takenAt)")])
             try foldPending(connection, shop: shop, skus: skus, locations: locations)
         }
     }
@@ -355,13 +366,13 @@ package struct PushStore {
             let skus = quantities.map(\.sku), locations = quantities.map(\.location)
             try StockStore(connection: connection).lock(skus: skus)
             try connection.query("""
-                INSERT INTO shopify_levels (shop, sku, location, expected, pushed_available, pushed_at)
-                SELECT $1, sku, location, quantity, quantity, now()
+                INSERT INTO shopify_levels (shop, sku, location, expected, pushed_available, pushed_at, expected_at)
+                SELECT $1, sku, location, quantity, quantity, now(), now()
                 FROM unnest($2::text[], $3::text[], $4::bigint[]) AS q(sku, location, quantity)
                 ORDER BY sku, location
                 ON CONFLICT (shop, sku, location) DO UPDATE
                 SET expected = excluded.expected, pushed_available = excluded.pushed_available,
-                    pushed_at = excluded.pushed_at, problem = NULL, problem_version = NULL
+                    pushed_at = excluded.pushed_at, expected_at = excluded.expected_at, problem = NULL, problem_version = NULL
                 """, [.string(shop), .strings(skus), .strings(locations), .ints(quantities.map(\.quantity))])
             try foldPending(connection, shop: shop, skus: skus, locations: locations)
             try StockStore(connection: connection).markHandled(

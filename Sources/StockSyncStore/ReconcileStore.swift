@@ -200,6 +200,8 @@ package struct ReconcileStore {
         package var levelsCompared: Int
         package var unsettled: Int
         package var healed: Int
+        /// Levels whose held-back units no order claimed within the grace period, released.
+        package var released: Int
     }
 
     /// Records the findings, applies the heals and closes the run, all in one transaction:
@@ -217,24 +219,58 @@ package struct ReconcileStore {
                       .strings(findings.map(\.kind.rawValue)), .optionalInts(findings.map(\.shopifyAvailable)),
                       .optionalInts(findings.map(\.expected)),
                       .strings(findings.map { heal && $0.kind == .drift && $0.shopifyAvailable != nil ? "true" : "false" })])
-            if !healable.isEmpty {
-                let shown = healable.compactMap { finding in
-                    finding.shopifyAvailable.map { (level: LevelKey(sku: finding.sku, location: finding.location), available: $0) }
-                }
-                let stock = StockStore(connection: connection)
-                try stock.lock(skus: shown.map(\.level.sku))
-                try PushStore(connection: connection).resetExpectations(shop: shop, shown)
+            // The snapshot began no later than the run did.
+            let takenAt = try connection.query("SELECT extract(epoch FROM started_at)::float8 FROM reconcile_runs WHERE run_id = $1",
+                                               [.int(run)]).decode(0, as: Double.self)
+            let shown = healable.compactMap { finding in
+                finding.shopifyAvailable.map { (level: LevelKey(sku: finding.sku, location: finding.location), available: $0) }
+            }
+            let expired = try expiredHoldBacks(shop: shop, run: run, in: connection)
+            // One lock call for both sets: SKU locks are taken in one order, once a transaction.
+            let stock = StockStore(connection: connection)
+            try stock.lock(skus: shown.map(\.level.sku) + expired.map(\.sku))
+            if !shown.isEmpty {
+                try PushStore(connection: connection).resetExpectations(shop: shop, shown, takenAt: takenAt)
                 try stock.markDue(shop: shop, levels: shown.map(\.level))
             }
+            try release(expired, shop: shop, in: connection)
+            let released = expired.count
             let count = { (kind: DiscrepancyClass) in findings.filter { $0.kind == kind }.count }
             try connection.query("""
                 UPDATE reconcile_runs SET status = 'done', finished_at = now(), levels_compared = $2, drift = $3,
-                    missing_in_shopify = $4, unknown_to_erp = $5, unmapped = $6, unsettled = $7, healed = $8, error = NULL
+                    missing_in_shopify = $4, unknown_to_erp = $5, unmapped = $6, unsettled = $7, healed = $8,
+                    released = $9, error = NULL
                 WHERE run_id = $1
                 """, [.int(run), .int(levelsCompared), .int(count(.drift)), .int(count(.missingInShopify)),
-                      .int(count(.unknownToERP)), .int(count(.unmapped)), .int(unsettled), .int(healable.count)])
-            return Outcome(levelsCompared: levelsCompared, unsettled: unsettled, healed: healable.count)
+                      .int(count(.unknownToERP)), .int(count(.unmapped)), .int(unsettled), .int(healable.count),
+                      .int(released)])
+            return Outcome(levelsCompared: levelsCompared, unsettled: unsettled, healed: healable.count, released: released)
         }
+    }
+
+    /// Units held back as sold longer than the grace period are no order in flight (an
+    /// order reaches the ERP in seconds): the run releases them, so the next push sets the
+    /// ERP's number instead of selling less forever, in report mode too (a hold-back is
+    /// stocksync's own, not the store's).
+    private func expiredHoldBacks(shop: String, run: Int, in connection: PostgresConnection) throws(PostgresError) -> [LevelKey] {
+        let expired = try connection.query("""
+            SELECT l.sku, l.location FROM shopify_levels l, reconcile_runs r
+            WHERE r.run_id = $2 AND l.shop = $1 AND l.unreserved_sold > 0
+              AND l.unreserved_since < now() - make_interval(secs => $3)
+              AND (r.skus IS NULL OR l.sku = ANY(r.skus))
+            """, [.string(shop), .int(run), .int(Int(holdBackGrace.components.seconds))])
+        return try expired.decodeAll(as: (String, String).self).map { LevelKey(sku: $0.0, location: $0.1) }
+    }
+
+    /// Under the levels' SKU locks.
+    private func release(_ levels: [LevelKey], shop: String, in connection: PostgresConnection) throws {
+        guard !levels.isEmpty else { return }
+        try connection.query("""
+            UPDATE shopify_levels l SET unreserved_sold = 0, unreserved_since = NULL
+            FROM unnest($2::text[], $3::text[]) AS e(sku, location)
+            WHERE l.shop = $1 AND l.sku = e.sku AND l.location = e.location
+            """, [.string(shop), .strings(levels.map(\.sku)), .strings(levels.map(\.location))])
+        try StockStore(connection: connection).markDue(shop: shop, levels: levels)
     }
 
     package func fail(run: Int, error: String) throws(PostgresError) {

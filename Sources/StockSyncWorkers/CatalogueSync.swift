@@ -3,6 +3,12 @@ import StockSyncDomain
 import StockSyncShopify
 import StockSyncStore
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// Reads a store's whole catalogue through one bulk operation and records what it says:
 /// SKU → inventory item, and what Shopify holds at every level (as observed quantities,
 /// so that the first push of each level is a compare-and-set against it).
@@ -33,6 +39,7 @@ package struct CatalogueSync {
     package func run() throws -> Summary {
         let shop = api.client.connection.shop
         let storeLocations = Set(try api.locations().map(\.id))
+        let takenAt = Date().timeIntervalSince1970
         var itemsBySKU: [String: String] = [:]
         var skuByItem: [String: String] = [:]
         var levels: [(item: String, location: String, available: Int)] = []
@@ -52,7 +59,7 @@ package struct CatalogueSync {
         let observations = levels.compactMap { level in
             skuByItem[level.item].map { PushStore.Observation(sku: $0, location: level.location, available: level.available) }
         }
-        try store.recordObserved(shop: shop, observations, baseline: baseline)
+        try store.recordObserved(shop: shop, observations, takenAt: takenAt, baseline: baseline)
         // Whatever was set aside gets another chance against the catalogue just read.
         let retried = try store.retryProblems(shop: shop)
         let unknown = try ShopConfigurationStore(connection: store.connection).locations(shop: shop)

@@ -165,22 +165,36 @@ final class ShopPusher: @unchecked Sendable {
     }
 
     /// Reads what Shopify holds at these levels and records it as observed; levels the
-    /// item is not stocked at become problems.
-    private func observe(_ levels: [(sku: String, location: String, item: String, version: Int)]) throws {
+    /// item is not stocked at become problems. A level refused as stale where Shopify holds
+    /// exactly what the refused push would have set (`refused`) is that push applied (a
+    /// replay whose idempotency key Shopify no longer keeps, or an API version without
+    /// keys): confirmed, not booked as units sold.
+    private func observe(_ levels: [(sku: String, location: String, item: String, version: Int)],
+                         refused: [PushQuantity] = []) throws {
+        let takenAt = Date().timeIntervalSince1970
         let read = try api.availableLevels(levels.map {
             InventoryAPI.LevelKey(inventoryItemID: $0.item, location: $0.location)
         })
+        let intended = Dictionary(refused.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
         var observations: [PushStore.Observation] = []
+        var applied: [PushQuantity] = []
         var problems: [PushStore.Problem] = []
         for level in levels {
             if let available = read[InventoryAPI.LevelKey(inventoryItemID: level.item, location: level.location)] ?? nil {
-                observations.append(.init(sku: level.sku, location: level.location, available: available))
+                if let push = intended[LevelKey(sku: level.sku, location: level.location)], push.quantity == available {
+                    applied.append(push)
+                } else {
+                    observations.append(.init(sku: level.sku, location: level.location, available: available))
+                }
             } else {
                 problems.append(.init(sku: level.sku, location: level.location, version: level.version,
                                       reason: "the item is not stocked at \(level.location)"))
             }
         }
-        try store.recordObserved(shop: shop.shop, observations)
+        try store.recordObserved(shop: shop.shop, observations, takenAt: takenAt)
+        if !applied.isEmpty {
+            try store.confirm(shop: shop.shop, applied.map { ($0.sku, $0.location, $0.quantity, $0.version) }, idempotencyKey: nil)
+        }
         try store.setAside(shop: shop.shop, problems)
         refusedLevels.increment(by: problems.count)
     }
@@ -309,7 +323,7 @@ final class ShopPusher: @unchecked Sendable {
             logger.info("Shopify's levels moved since our last push; reading them", metadata: [
                 "shop": "\(shop.shop)", "levels": "\(stale.count)",
             ])
-            try observe(stale.map { ($0.sku, $0.location, $0.inventoryItemID, $0.version) })
+            try observe(stale.map { ($0.sku, $0.location, $0.inventoryItemID, $0.version) }, refused: stale)
         }
     }
 }

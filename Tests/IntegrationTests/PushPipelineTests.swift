@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import StockSyncAMQP
+import StockSyncDomain
 import StockSyncPostgres
 import StockSyncRuntime
 import StockSyncStore
@@ -135,6 +136,50 @@ extension IntegrationTests {
             try expectConverges(scenario, workers: [stockWorker, first, second])
             try expectNoDuplicateEffects()
             #expect(second.log.contains("pushing shop"))
+        }
+
+        @Test("a replayed push Shopify refuses as stale while showing exactly its quantity is confirmed, not booked as units sold")
+        func staleReplayShowingItsQuantityIsConfirmed() throws {
+            let scenario = StockScenario(seed: 14, skuCount: 1, eventCount: 4)
+            try fixture.prepareShops(scenario)
+            let shop = StockScenario.shopA, location = "gid://shopify/Location/2", sku = scenario.skus[0]
+            let database = try IntegrationEnvironment.database()
+            let broker = try IntegrationEnvironment.broker()
+            func snapshot(_ version: Int, onHand: Int) throws {
+                try broker.publish([OutgoingMessage(routingKey: QueueTopology.stockChanged, body: StockScenario.snapshot(
+                    id: "replay-\(version)", sku: sku, warehouse: "WH-3", version: 1_000 + version,
+                    quantities: .init(onHand: onHand)))])
+            }
+            func shopify() throws -> Int? { try simulator.levels(shop).first { $0.locationId == location }?.available }
+            let stock = try WorkerProcess("stock-worker", name: "stock-worker")
+            var push = try WorkerProcess("push-worker", name: "push-worker", environment: ["PUSH_CLAIM_MS": "200"])
+            try snapshot(1, onHand: 12)  // ATS 10
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(30)) { try shopify() == 10 }, "\(push.log)")
+            push.signal(SIGTERM)
+            #expect(push.waitForExit(timeout: .seconds(10)) == 0)
+            try snapshot(2, onHand: 9)  // ATS 7
+            let due = try #require(try IntegrationEnvironment.eventually(timeout: .seconds(30)) {
+                try database.query("""
+                    SELECT count(*) FROM available_to_sell WHERE shop = $1 AND sku = $2 AND location = $3 AND available = 7
+                    """, [.string(shop), .string(sku), .string(location)]).decode(0, as: Int.self) == 1
+            } ? database.query("SELECT version FROM available_to_sell WHERE shop = $1 AND sku = $2 AND location = $3",
+                                [.string(shop), .string(sku), .string(location)]).decode(0, as: Int.self) : nil, "\(stock.log)")
+            let item = try database.query("SELECT inventory_item_id FROM shopify_items WHERE shop = $1 AND sku = $2",
+                                          [.string(shop), .string(sku)]).decode(0, as: String.self)
+            // The push 10 → 7 applied, but its answer was lost and Shopify no longer keeps its key.
+            try simulator.edit(shop, sku: sku, location: location, available: 7)
+            try PushStore(connection: database).recordIntent(shop: shop, .init(idempotencyKey: "forgotten-key", quantities: [
+                PushQuantity(sku: sku, inventoryItemID: item, location: location, quantity: 7, changeFrom: 10, version: due),
+            ]))
+            push = try WorkerProcess("push-worker", name: "push-worker-2", environment: ["PUSH_CLAIM_MS": "200"])
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(30)) {
+                try database.query("SELECT count(*) FROM shopify_push_intents").decode(0, as: Int.self) == 0
+                    && database.query("SELECT count(*) FROM available_to_sell WHERE version > pushed_version").decode(0, as: Int.self) == 0
+            }, "\(push.log)")
+            let held = try database.query("SELECT expected, unreserved_sold FROM shopify_levels WHERE shop = $1 AND sku = $2 AND location = $3",
+                                          [.string(shop), .string(sku), .string(location)]).decode(0, as: (Int?, Int).self)
+            #expect(held == (7, 0), "booked as 3 units sold, the next push would have set 4")
+            #expect(try shopify() == 7)
         }
 
         @Test("units Shopify sold between computing and pushing are never added back")
