@@ -189,3 +189,18 @@ let package = Package(
         ),
     ]
 )
+
+// libFuzzer targets (`scripts/fuzz`), in the manifest only when STOCKSYNC_FUZZ is set: they
+// link libFuzzer's own `main`, so they build only with `--sanitize=fuzzer`.
+if Context.environment["STOCKSYNC_FUZZ"] != nil {
+    let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
+        ("FuzzStockChanged", ["StockSyncDomain"]), ("FuzzReconcileRequest", ["StockSyncDomain"]),
+        ("FuzzOrderWebhook", ["StockSyncDomain"]), ("FuzzWebhookIntake", ["ShopifyWebhooks"]),
+        ("FuzzBulkLines", ["StockSyncDomain", "StockSyncShopify"]),
+    ]
+    for (name, dependencies) in fuzzTargets {
+        package.targets.append(.executableTarget(
+            name: name, dependencies: dependencies, path: "Tests/Fuzz/\(name)",
+            swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]))
+    }
+}
