@@ -18,20 +18,29 @@ package final class PostgresConnection {
         package var keysByRank: [Int: Set<String>] = [:]
     }
 
-    /// What every session gets unless `url` says otherwise (its own `options`, `keepalives_*`,
-    /// `tcp_user_timeout` or `connect_timeout` replace these):
-    /// - a session stopped inside a transaction (its process frozen, or partitioned away) is
-    ///   ended by the server after 30 s, releasing its locks, so it stalls the others for at
-    ///   most that long;
+    /// What every session gets unless `url` says otherwise (its own `keepalives_*`,
+    /// `tcp_user_timeout` or `connect_timeout` replace these; its `options` come after
+    /// `serverSettings`, so a `-c` of its own wins and the rest are kept):
     /// - TCP keepalives and `tcp_user_timeout` notice a peer that vanished from the network
     ///   within about half a minute rather than the kernel's two hours;
     /// - connecting gives up after 10 s.
-    /// No `statement_timeout` or `lock_timeout`: a reconciliation streams Shopify's pages
-    /// into one COPY for minutes, and the shop locks are waited for by design.
     package static let sessionDefaults: [(keyword: String, value: String)] = [
-        ("options", "-c idle_in_transaction_session_timeout=30s"),
         ("keepalives", "1"), ("keepalives_idle", "10"), ("keepalives_interval", "5"), ("keepalives_count", "3"),
         ("tcp_user_timeout", "30000"), ("connect_timeout", "10"),
+    ]
+
+    /// Settings of the server's side of every session, sent as `options`:
+    /// - a session stopped inside a transaction (its process frozen, or partitioned away) is
+    ///   ended by the server after 30 s, releasing its locks, so it stalls the others for at
+    ///   most that long;
+    /// - the server's own keepalives end a session whose client vanished from the network
+    ///   within about half a minute, releasing its session locks (the client's keepalives
+    ///   above only protect the client).
+    /// No `statement_timeout` or `lock_timeout`: a reconciliation streams Shopify's pages
+    /// into one COPY for minutes, and the shop locks are waited for by design.
+    package static let serverSettings = [
+        "idle_in_transaction_session_timeout=30s", "tcp_keepalives_idle=10", "tcp_keepalives_interval=5",
+        "tcp_keepalives_count=3", "tcp_user_timeout=30000",
     ]
 
     /// - Parameter url: a libpq connection URI or key/value string (`DATABASE_URL`).
@@ -44,9 +53,17 @@ package final class PostgresConnection {
             if let parseError { PQfreemem(parseError) }
             throw .unreadableConnectionString
         }
+        var ownOptions: String?
+        var option = parsed
+        while let keyword = option.pointee.keyword {
+            if String(cString: keyword) == "options", let value = option.pointee.val { ownOptions = String(cString: value) }
+            option += 1
+        }
         PQconninfoFree(parsed)
-        // The URL comes last, so that what it sets overrides the defaults.
-        let parameters = Self.sessionDefaults + [("dbname", url)]
+        // The URL comes after the defaults, so that what it sets overrides them; the merged
+        // options after the URL, as libpq keeps a keyword's last value.
+        let options = (Self.serverSettings.map { "-c \($0)" } + [ownOptions].compactMap { $0 }).joined(separator: " ")
+        let parameters = Self.sessionDefaults + [("dbname", url), ("options", options)]
         // Both lists end with a NULL, as libpq expects.
         let connected = Self.withCStrings(parameters.map { Array($0.keyword.utf8) } + [nil]) { keywords in
             Self.withCStrings(parameters.map { Array($0.value.utf8) } + [nil]) { values in
@@ -124,6 +141,15 @@ package final class PostgresConnection {
             if !isUsable { throw .connectionLost(Self.errorText(handle)) }
             throw Self.failure(result, handle)
         }
+    }
+
+    /// Asks the server to end this session once it has sent nothing for `limit`
+    /// (`idle_session_timeout`): a session that holds a session lock on behalf of a frozen
+    /// process (SIGSTOP) lets it go then, where TCP keepalives, answered by the kernel,
+    /// never would. The session's owner must speak more often than that.
+    package func endWhenIdle(for limit: Duration) throws(PostgresError) {
+        let milliseconds = limit.components.seconds * 1000 + limit.components.attoseconds / 1_000_000_000_000_000
+        try query("SELECT set_config('idle_session_timeout', $1, false)", [.string("\(milliseconds)")])
     }
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.

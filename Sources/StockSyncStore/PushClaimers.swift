@@ -10,8 +10,11 @@ package struct PushClaimers {
         self.connection = connection
     }
 
-    /// Marks this connection's session as a push-worker's claimer, for as long as it lives.
-    package func join() throws(PostgresError) {
+    /// Marks this connection's session as a push-worker's claimer, for as long as it lives:
+    /// its process ending, or `lease` of silence when it is frozen, so that a stopped
+    /// worker no longer counts in the other workers' fair share.
+    package func join(lease: Duration) throws(PostgresError) {
+        try connection.endWhenIdle(for: lease)
         try connection.query("SELECT set_config('application_name', $1, false)", [.string(Self.applicationName)])
     }
 

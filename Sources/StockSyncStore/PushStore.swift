@@ -17,8 +17,9 @@ package struct PushStore {
 
     /// Takes the shop for this connection's session if no other session holds it: one
     /// push-worker spends a shop's API budget at a time, and the lock goes with the
-    /// connection when its process dies.
-    package func tryOwn(shop: String) throws(PostgresError) -> Bool {
+    /// connection when its process dies, or after `lease` of silence when it is frozen.
+    package func tryOwn(shop: String, lease: Duration) throws(PostgresError) -> Bool {
+        try connection.endWhenIdle(for: lease)
         let owned: Bool? = try connection.query("SELECT pg_try_advisory_lock($1, hashtext($2))",
                                                 [.int(AdvisoryLock.pushShop.namespace), .string(shop)]).decode(0, as: Bool?.self)
         return owned ?? false

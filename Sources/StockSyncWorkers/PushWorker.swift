@@ -10,7 +10,8 @@ import Synchronization
 
 /// Pushes available-to-sell to Shopify for every connected shop. Each shop is pushed by
 /// one worker at a time (a session advisory lock on the pushing thread's own database
-/// connection); when that worker dies, its connection and lock go with it and another
+/// connection); when that worker dies, its connection and lock go with it, and when it is
+/// frozen the server ends its silent sessions after `PUSH_SHOP_LEASE_SECONDS`; another
 /// worker takes the shop at its next look. Any number of copies may run: each takes its
 /// fair share of the shops (the live workers are counted by their database sessions) and
 /// lets go of shops beyond it, so shops spread over the workers.
@@ -37,7 +38,7 @@ package final class PushWorker: LoopService {
         logger.info("push-worker started", metadata: ["worker": "\(configuration.workerName)"])
         SessionLoop<PostgresConnection>(what: "push-worker's look for shops", stopSignal: stopSignal, logger: logger).run {
             let connection = try PostgresConnection(url: configuration.databaseURL)
-            try PushClaimers(connection: connection).join()
+            try PushClaimers(connection: connection).join(lease: configuration.shopLease)
             return connection
         } _: { connection in
             let shops = try configuration.shopify.connectedShops(in: connection)

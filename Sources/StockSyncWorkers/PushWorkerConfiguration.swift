@@ -10,6 +10,11 @@ package struct PushWorkerConfiguration: Sendable {
     /// How often unowned shops are looked for (one is taken per look, so that several
     /// workers share the shops).
     package var claimInterval: Duration
+    /// How long a shop stays with a worker whose database sessions have gone silent (its
+    /// process frozen, or cut off), before the server ends them and another worker takes
+    /// the shop. Longer than a Shopify call can take, or a slow call hands the shop on
+    /// (harmless: the push goes again with its idempotency key).
+    package var shopLease: Duration
     /// Shops one process pushes at most.
     package var maximumShops: Int
     package var workerName: String
@@ -24,6 +29,12 @@ package struct PushWorkerConfiguration: Sendable {
         linger = try environment.milliseconds("PUSH_LINGER_MS", default: 200, in: 0...5_000)
         pollInterval = try environment.milliseconds("PUSH_POLL_MS", default: 50, in: 1...10_000)
         claimInterval = try environment.milliseconds("PUSH_CLAIM_MS", default: 1_000, in: 10...60_000)
+        shopLease = .seconds(try environment.int("PUSH_SHOP_LEASE_SECONDS", default: 120, in: 2...3_600))
+        // Both sessions must speak within the lease while their worker is healthy.
+        guard shopLease >= max(claimInterval, pollInterval + linger) * 2 else {
+            throw ConfigurationError(setting: "PUSH_SHOP_LEASE_SECONDS",
+                                     problem: "must be at least twice PUSH_CLAIM_MS and twice PUSH_POLL_MS + PUSH_LINGER_MS")
+        }
         maximumShops = try environment.int("PUSH_MAX_SHOPS", default: 32, in: 1...1_000)
         workerName = environment.string("WORKER_NAME", default: WorkerName.unique("push-worker"))
         metrics = try MetricsEndpoint.configured(in: environment)

@@ -43,7 +43,7 @@ final class ShopPusher: @unchecked Sendable {
           isStopping: @escaping @Sendable () -> Bool) throws {
         let connection = try PostgresConnection(url: configuration.databaseURL)
         let store = PushStore(connection: connection)
-        guard try store.tryOwn(shop: shop.shop) else { return nil }
+        guard try store.tryOwn(shop: shop.shop, lease: configuration.shopLease) else { return nil }
         self.shop = shop
         self.store = store
         self.configuration = configuration

@@ -315,7 +315,7 @@ extension IntegrationTests {
         func frozenTransactionReleasesItsLocks() throws {
             #expect(try IntegrationEnvironment.database().query("SHOW idle_in_transaction_session_timeout")
                 .decode(0, as: String.self) == "30s")
-            // The URL's own options replace the defaults: one second here, to keep the test short.
+            // The URL's own `-c` wins over the default: one second here, to keep the test short.
             let separator = IntegrationEnvironment.databaseURL!.contains("?") ? "&" : "?"
             let frozen = try PostgresConnection(url: IntegrationEnvironment.databaseURL! + separator
                                                 + "options=-c%20idle_in_transaction_session_timeout%3D1000")
@@ -326,6 +326,35 @@ extension IntegrationTests {
             let started = ContinuousClock.now
             try waiter.transaction { connection in _ = try connection.query("SELECT pg_advisory_xact_lock(4242)") }
             #expect(ContinuousClock.now - started < .seconds(5))
+            #expect(throws: PostgresError.self) { try frozen.query("SELECT 1") }
+        }
+
+        @Test("a URL's own options keep the server-side defaults: the transaction timeout and the server's keepalives")
+        func ownOptionsKeepTheDefaults() throws {
+            let separator = IntegrationEnvironment.databaseURL!.contains("?") ? "&" : "?"
+            let connection = try PostgresConnection(url: IntegrationEnvironment.databaseURL! + separator
+                                                    + "options=-c%20application_name%3Downoptions")
+            func show(_ setting: String) throws -> String {
+                try connection.query("SELECT current_setting($1)", [.string(setting)]).decode(0, as: String.self)
+            }
+            #expect(try show("application_name") == "ownoptions")
+            #expect(try show("idle_in_transaction_session_timeout") == "30s")
+            // Over TCP (the tests' URL is 127.0.0.1) the server's keepalives apply to the socket.
+            #expect(try show("tcp_keepalives_idle") == "10")
+            #expect(try show("tcp_user_timeout") == "30000")
+        }
+
+        @Test("a session holding a session lock that goes silent past its limit is ended by the server, freeing the lock")
+        func silentSessionLetsItsLockGo() throws {
+            let frozen = try IntegrationEnvironment.database()
+            try frozen.endWhenIdle(for: .seconds(1))
+            #expect(try frozen.query("SELECT pg_try_advisory_lock(4243)").decode(0, as: Bool.self))
+            // A process stopped here (SIGSTOP) keeps its socket open: only the server's timer frees the lock.
+            let other = try IntegrationEnvironment.database()
+            #expect(try !other.query("SELECT pg_try_advisory_lock(4243)").decode(0, as: Bool.self))
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(10)) {
+                try other.query("SELECT pg_try_advisory_lock(4243)").decode(0, as: Bool.self)
+            })
             #expect(throws: PostgresError.self) { try frozen.query("SELECT 1") }
         }
 

@@ -138,6 +138,31 @@ extension IntegrationTests {
             #expect(second.log.contains("pushing shop"))
         }
 
+        @Test("a push-worker frozen with SIGSTOP gives up its shop within the lease; the other worker pushes it, and nothing is pushed twice when it wakes")
+        func frozenPushWorkerLetsItsShopGo() throws {
+            let scenario = StockScenario(seed: 18, skuCount: 300, eventCount: 3_000)
+            try fixture.prepareShops(scenario)
+            let environment = ["PUSH_CLAIM_MS": "200", "PUSH_SHOP_LEASE_SECONDS": "3"]
+            let stock = try WorkerProcess("stock-worker", name: "stock-worker")
+            let frozen = try WorkerProcess("push-worker", name: "push-worker-frozen", environment: environment)
+            let steady = try WorkerProcess("push-worker", name: "push-worker-steady", environment: environment)
+            let workers = [stock, frozen, steady]
+            // Each takes one of the two shops: its fair share while both are alive.
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(30)) {
+                frozen.log.contains("pushing shop") && steady.log.contains("pushing shop")
+            }, "\(workers.map(\.log).joined())")
+            frozen.signal(SIGSTOP)
+            try scenario.publish(to: IntegrationEnvironment.broker())
+            // Without the lease the frozen worker's sessions keep its shop's lock and count it
+            // in the fair share for as long as it stays frozen.
+            try expectConverges(scenario, workers: workers, timeout: .seconds(90))
+            frozen.signal(SIGCONT)
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(30)) { frozen.log.contains("stopped pushing shop") },
+                    "the woken worker finds its session ended and lets the shop go: \(frozen.log.suffix(2_000))")
+            try expectConverges(scenario, workers: workers, timeout: .seconds(30))
+            try expectNoDuplicateEffects()
+        }
+
         @Test("a replayed push Shopify refuses as stale while showing exactly its quantity is confirmed, not booked as units sold")
         func staleReplayShowingItsQuantityIsConfirmed() throws {
             let scenario = StockScenario(seed: 14, skuCount: 1, eventCount: 4)

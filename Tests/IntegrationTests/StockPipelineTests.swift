@@ -111,16 +111,58 @@ extension IntegrationTests {
                 kills += 1
             }
             let applied = try database.query("SELECT count(*) FROM stock_adjustments").decode(0, as: Int.self)
-            let distinctAdjustments = Set(scenario.messages.compactMap { body -> String? in
-                let text = String(decoding: body, as: UTF8.self)
-                guard text.contains("\"adjustment\"") else { return nil }
-                return text
-            }).count
-            #expect(applied < distinctAdjustments, "the kills should land before the work is done")
+            #expect(applied < scenario.distinctAdjustmentCount, "the kills should land before the work is done")
 
             let survivor = try WorkerProcess("stock-worker", name: "survivor", environment: ["STOCK_BATCH_SIZE": "200"])
             try expectConverges(scenario, workers: [survivor])
-            #expect(try database.query("SELECT count(*) FROM stock_adjustments").decode(0, as: Int.self) == distinctAdjustments)
+            #expect(try database.query("SELECT count(*) FROM stock_adjustments").decode(0, as: Int.self)
+                    == scenario.distinctAdjustmentCount)
+        }
+
+        @Test("a stock-worker frozen with SIGSTOP inside a transaction holds the others up only for the configured time; when it wakes nothing is lost or doubled")
+        func frozenStockWorkerStallsOthersBriefly() throws {
+            let scenario = StockScenario(seed: 6, skuCount: 200, eventCount: 10_000)
+            let separator = IntegrationEnvironment.databaseURL!.contains("?") ? "&" : "?"
+            func worker(_ name: String) throws -> WorkerProcess {
+                // The server ends a session idle in its transaction after a second (30 s by
+                // default); the broker requeues a silent consumer's deliveries after two
+                // one-second heartbeats.
+                try WorkerProcess("stock-worker", name: name, environment: [
+                    "STOCK_BATCH_SIZE": "200", "AMQP_URL": IntegrationEnvironment.quickHeartbeatURLText,
+                    "DATABASE_URL": IntegrationEnvironment.databaseURL! + separator
+                        + "application_name=\(name)&options=-c%20idle_in_transaction_session_timeout%3D1000",
+                ])
+            }
+            let frozen = try worker("frozen-stock-worker")
+            let steady = try worker("steady-stock-worker")
+            try scenario.publish(to: IntegrationEnvironment.broker())
+            let database = try IntegrationEnvironment.database()
+            func sessionsOfFrozen(inTransaction: Bool) throws -> Int {
+                try database.query("""
+                    SELECT count(*) FROM pg_stat_activity
+                    WHERE application_name = 'frozen-stock-worker' AND ($1 = 'any' OR xact_start IS NOT NULL)
+                    """, [.string(inTransaction ? "in transaction" : "any")]).decode(0, as: Int.self)
+            }
+            // Frozen inside a transaction, its session holds SKU locks the other worker needs.
+            var frozenInTransaction = false
+            for _ in 0..<200 where !frozenInTransaction {
+                _ = try IntegrationEnvironment.eventually(timeout: .seconds(5), every: .milliseconds(1)) {
+                    try sessionsOfFrozen(inTransaction: true) > 0
+                }
+                frozen.signal(SIGSTOP)
+                frozenInTransaction = try sessionsOfFrozen(inTransaction: true) > 0
+                if !frozenInTransaction { frozen.signal(SIGCONT) }
+            }
+            #expect(frozenInTransaction, "\(frozen.log.suffix(2_000))")
+            try expectConverges(scenario, workers: [frozen, steady], timeout: .seconds(120))
+            #expect(try sessionsOfFrozen(inTransaction: false) == 0, "the server ended the frozen session")
+            frozen.signal(SIGCONT)
+            // Woken, it finds its session ended and its deliveries gone to the other worker.
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(30)) { try sessionsOfFrozen(inTransaction: false) > 0 },
+                    "\(frozen.log.suffix(2_000))")
+            try expectConverges(scenario, workers: [frozen, steady], timeout: .seconds(30))
+            #expect(try database.query("SELECT count(*) FROM stock_adjustments").decode(0, as: Int.self)
+                    == scenario.distinctAdjustmentCount)
         }
 
         @Test("the worker's Prometheus endpoint counts the events it applied")

@@ -63,6 +63,21 @@ struct WorkerConfigurationTests {
         #expect(throws: Never.self) { try WebhookGatewayConfiguration(environment: Environment(["WEBHOOK_SECRET": "s"])) }
     }
 
+    @Test("a shop lease shorter than the push-worker's own silences is refused, naming the setting")
+    func shopLeaseOutlastsTheWorkersSilences() throws {
+        func lease(_ values: [String: String]) throws -> Duration {
+            try PushWorkerConfiguration(environment: Environment(values.merging(["STOCKSYNC_TOKEN_KEY": Self.tokenKey]) { $1 }))
+                .shopLease
+        }
+        #expect(try lease([:]) == .seconds(120))
+        #expect(try lease(["PUSH_SHOP_LEASE_SECONDS": "2", "PUSH_CLAIM_MS": "1000"]) == .seconds(2))
+        #expect {
+            _ = try lease(["PUSH_SHOP_LEASE_SECONDS": "2", "PUSH_CLAIM_MS": "1500"])
+        } throws: { error in
+            (error as? ConfigurationError)?.setting == "PUSH_SHOP_LEASE_SECONDS"
+        }
+    }
+
     @Test func prefetchDefaultsToTwoBatches() throws {
         let configuration = try StockWorkerConfiguration(environment: Environment(["STOCK_BATCH_SIZE": "300"]))
         #expect(configuration.consumer.prefetch == 600)

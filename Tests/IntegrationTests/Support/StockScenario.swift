@@ -146,6 +146,12 @@ struct StockScenario {
         return result
     }
 
+    /// How many different adjustments the messages hold (the rest are snapshots and duplicates):
+    /// the rows `stock_adjustments` ends with when each is applied exactly once.
+    var distinctAdjustmentCount: Int {
+        Set(messages.filter { String(decoding: $0, as: UTF8.self).contains("\"adjustment\"") }).count
+    }
+
     /// Publishes every message, confirmed, in batches.
     func publish(to broker: AMQPConnection) throws {
         for start in stride(from: 0, to: messages.count, by: 1_000) {
