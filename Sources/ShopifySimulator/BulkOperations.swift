@@ -80,6 +80,11 @@ extension ShopifySimulator {
     package func bulkResult(shop domain: String, id: Int) throws -> [UInt8]? {
         try shop(domain).bulkOperations[id]?.result
     }
+
+    /// How long this download is to hang halfway, if it is one the faults pick.
+    package func bulkDownloadStall() -> Duration? {
+        inject("bulk download stall", rate: faults.bulkDownloadStallRate) ? .milliseconds(faults.stallMilliseconds) : nil
+    }
 }
 
 /// Writes a bulk query's result straight from the store, a line per node: every node of

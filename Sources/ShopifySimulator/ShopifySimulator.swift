@@ -33,6 +33,8 @@ package actor ShopifySimulator {
         /// Held this long before any answer (to trip client timeouts).
         package var stallRate: Double = 0
         package var stallMilliseconds: Int = 0
+        /// Bulk result downloads that send half the file, then nothing for `stallMilliseconds`.
+        package var bulkDownloadStallRate: Double = 0
         /// Inventory writes naming an item with one of these SKUs fail as a whole with
         /// INTERNAL_SERVER_ERROR, every time: a level that always breaks the call it is in.
         package var failingSKUs: [String] = []
@@ -47,6 +49,7 @@ package actor ShopifySimulator {
             latencyMilliseconds = try container.decodeIfPresent(Int.self, forKey: .latencyMilliseconds) ?? 0
             stallRate = try container.decodeIfPresent(Double.self, forKey: .stallRate) ?? 0
             stallMilliseconds = try container.decodeIfPresent(Int.self, forKey: .stallMilliseconds) ?? 0
+            bulkDownloadStallRate = try container.decodeIfPresent(Double.self, forKey: .bulkDownloadStallRate) ?? 0
             failingSKUs = try container.decodeIfPresent([String].self, forKey: .failingSKUs) ?? []
         }
     }

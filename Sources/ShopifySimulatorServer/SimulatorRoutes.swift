@@ -23,7 +23,16 @@ enum SimulatorRoutes {
             guard file.hasSuffix(".jsonl"), let id = Int(file.dropLast(6)),
                   let body = try? await simulator.bulkResult(shop: context.parameters.require("shop"), id: id)
             else { return Response(status: .notFound) }
-            return bytes(.ok, body, contentType: "application/jsonl")
+            guard let stall = await simulator.bulkDownloadStall() else { return bytes(.ok, body, contentType: "application/jsonl") }
+            // Half the file, then nothing: a transfer that hangs midway.
+            let half = body.count / 2
+            return Response(status: .ok, headers: [.contentType: "application/jsonl"],
+                            body: ResponseBody(contentLength: body.count) { writer in
+                                try await writer.write(ByteBuffer(bytes: body[..<half]))
+                                try await Task.sleep(for: stall)
+                                try await writer.write(ByteBuffer(bytes: body[half...]))
+                                try await writer.finish(nil)
+                            })
         }
         // PUT, or POST for clients that only post.
         for method in [HTTPRequest.Method.put, .post] {

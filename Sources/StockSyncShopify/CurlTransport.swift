@@ -12,6 +12,8 @@ import Darwin
 package final class CurlTransport: HTTPTransport {
     private let handle: UnsafeMutableRawPointer
     private let totalTimeout: Duration
+    private let downloadStall: Duration
+    private let downloadTimeout: Duration
 
     /// Takes a response body through libcurl's write callback: into memory, or into a file.
     private final class Sink {
@@ -21,13 +23,18 @@ package final class CurlTransport: HTTPTransport {
 
     private static let globalInit: Void = { _ = ccurl_global_init() }()
 
-    /// `verifyTLS` is off only for development servers with self-signed certificates.
+    /// `verifyTLS` is off only for development servers with self-signed certificates. A
+    /// download may take longer than a call (a bulk result is tens of megabytes), up to
+    /// `downloadTimeout`, but is abandoned once no byte has arrived for `downloadStall`.
     package init(connectTimeout: Duration = .seconds(5), totalTimeout: Duration = .seconds(30),
+                downloadStall: Duration = .seconds(30), downloadTimeout: Duration = .seconds(3_600),
                 verifyTLS: Bool = true) throws(TransportError) {
         _ = Self.globalInit
         guard let handle = curl_easy_init() else { throw TransportError(.other, "libcurl could not create a handle") }
         self.handle = handle
         self.totalTimeout = totalTimeout
+        self.downloadStall = downloadStall
+        self.downloadTimeout = downloadTimeout
         ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(connectTimeout.wholeMilliseconds))
         ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(totalTimeout.wholeMilliseconds))
         ccurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
@@ -72,9 +79,14 @@ package final class CurlTransport: HTTPTransport {
         let sink = Sink()
         sink.file = file
         ccurl_setopt_long(handle, CURLOPT_HTTPGET, 1)
-        // A large result may take longer than one API call is allowed to.
-        ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, 0)
-        defer { ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(totalTimeout.wholeMilliseconds)) }
+        ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(downloadTimeout.wholeMilliseconds))
+        // Under one byte a second for the whole stall time: curl gives up (a timeout).
+        ccurl_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1)
+        ccurl_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, max(1, Int(downloadStall.components.seconds)))
+        defer {
+            ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(totalTimeout.wholeMilliseconds))
+            ccurl_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, 0)
+        }
         return try perform(url, headers: [], into: sink).status
     }
 

@@ -12,17 +12,21 @@ import Foundation
 package struct InventoryAPI {
     package let client: AdminGraphQLClient
 
+    /// Where bulk results are downloaded to (`BulkResultFile`).
+    package var bulkDirectory = BulkResultFile.defaultDirectory
+
     package init(client: AdminGraphQLClient) {
         self.client = client
     }
 
     /// Over libcurl, with TLS verified for every shop not on loopback; an address that would
     /// send the token in clear (`ShopConnection.adminURLProblem`) is refused before any request.
-    package init(connection: ShopConnection, plainHTTPHosts: Set<String>, logger: Logger) throws(TransportError) {
+    package init(connection: ShopConnection, plainHTTPHosts: Set<String>, logger: Logger,
+                 downloadStall: Duration = .seconds(30)) throws(TransportError) {
         if let problem = ShopConnection.adminURLProblem(connection.adminBaseURL, plainHTTPHosts: plainHTTPHosts) {
             throw TransportError(.other, "shop \(connection.shop): the Admin API address \(problem)")
         }
-        let transport = try CurlTransport(verifyTLS: !connection.isLoopback)
+        let transport = try CurlTransport(downloadStall: downloadStall, verifyTLS: !connection.isLoopback)
         self.init(client: AdminGraphQLClient(connection: connection, transport: transport, logger: logger))
     }
 
@@ -256,10 +260,10 @@ package struct InventoryAPI {
                            returning: CurrentBulkPayload.self).currentBulkOperation
     }
 
-    /// Runs a bulk query to completion and downloads its JSON lines into a temporary file,
-    /// whose path it returns (the caller removes it); an empty file when there were no
-    /// objects. Polls every `interval`.
-    package func runBulkQuery(_ query: String, pollEvery interval: Duration = .milliseconds(500)) throws -> String {
+    /// Runs a bulk query to completion and downloads its JSON lines into a `BulkResultFile`
+    /// (empty when there were no objects), which the caller holds while reading and which
+    /// goes when it is dropped, a failed download's included. Polls every `interval`.
+    func runBulkQuery(_ query: String, pollEvery interval: Duration = .milliseconds(500)) throws -> BulkResultFile {
         let id = try startBulkQuery(query)
         while true {
             guard let operation = try currentBulkOperation(), operation.id == id else {
@@ -267,16 +271,10 @@ package struct InventoryAPI {
             }
             switch operation.status {
             case "COMPLETED":
-                let path = Self.temporaryPath()
-                if let url = operation.url {
-                    try client.download(url, to: path)
-                } else {
-                    // No URL: the operation matched nothing, so its result is an empty file.
-                    guard FileManager.default.createFile(atPath: path, contents: nil) else {
-                        throw ShopifyError.transport(TransportError(.other, "cannot create the bulk result file \(path)"))
-                    }
-                }
-                return path
+                let file = try BulkResultFile(in: bulkDirectory)
+                // No URL: the operation matched nothing, so its result is the empty file.
+                if let url = operation.url { try client.download(url, to: file.path) }
+                return file
             case "FAILED", "CANCELED", "EXPIRED":
                 throw ShopifyError.graphQL(["bulk operation \(operation.status.lowercased()): \(operation.errorCode ?? "no error code")"])
             default:
@@ -285,18 +283,12 @@ package struct InventoryAPI {
         }
     }
 
-    private static func temporaryPath() -> String {
-        let directory = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
-        return "\(directory)/stocksync-bulk-\(UUID().uuidString).jsonl"
-    }
-
     /// Every inventory item and its `available` per location, through one bulk operation
     /// (which costs almost nothing of the shop's API budget, however large the catalogue),
     /// handed to `body` line by line as the file is read.
     package func catalogue(_ body: (BulkInventoryLine) throws -> Void) throws {
-        let path = try runBulkQuery(AdminDocuments.catalogueBulkQuery)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        try BulkInventoryLine.read(path, body)
+        let file = try runBulkQuery(AdminDocuments.catalogueBulkQuery)
+        try withExtendedLifetime(file) { try BulkInventoryLine.read(file.path, body) }
     }
 
     /// A value in Shopify's search syntax: double-quoted, with `\` and `"` escaped.

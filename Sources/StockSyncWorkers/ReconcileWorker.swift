@@ -29,6 +29,9 @@ package final class ReconcileWorker: LoopService {
 
     package func runUntilStopped() {
         logger.info("reconcile-worker started", metadata: ["worker": "\(configuration.workerName)"])
+        // Runs killed while downloading leave their result files; no live run holds them.
+        let abandoned = BulkResultFile.removeAbandoned()
+        if abandoned > 0 { logger.info("removed abandoned bulk result files", metadata: ["files": "\(abandoned)"]) }
         var nextScheduleLook = ContinuousClock.now
         SessionLoop<ConsumerSession>(what: "reconcile-worker (the request will be delivered again)",
                                      stopSignal: stopSignal, logger: logger).run {

@@ -1,8 +1,10 @@
 import Foundation
+import Logging
 import StockSyncAMQP
 import StockSyncDomain
 import StockSyncPostgres
 import StockSyncRuntime
+import StockSyncShopify
 import StockSyncStore
 import TestSupport
 import Testing
@@ -133,6 +135,29 @@ extension IntegrationTests {
             #expect(try findings(bulk) == findings(paginated))
             #expect(bulk.drift == (scenario.skus.count + 6) / 7)
             #expect(bulk.levelsCompared == paginated.levelsCompared)
+        }
+
+        @Test("a bulk download that hangs midway is abandoned after the stall time and fetched again; no result file is left behind")
+        func stalledBulkDownloadIsAbandoned() throws {
+            let scenario = StockScenario(seed: 27, skuCount: 200, eventCount: 800)
+            try fixture.prepareShops(scenario)
+            // The first download sends half the file, then holds the rest for two minutes.
+            try simulator.setFaults(.init(bulkDownloadStallRate: 0.5, stallMilliseconds: 120_000))
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bulk-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let connection = try ShopRegistry(connection: IntegrationEnvironment.database())
+                .connectedShops(openedWith: IntegrationEnvironment.tokens).first { $0.shop == shop }!
+            var api = try InventoryAPI(connection: connection, plainHTTPHosts: [], logger: Logger(label: "test"),
+                                       downloadStall: .seconds(1))
+            api.bulkDirectory = directory.path
+            let started = ContinuousClock.now
+            var skus: Set<String> = []
+            try api.catalogue { line in if case .item(_, let sku?) = line { skus.insert(sku) } }
+            #expect(skus == Set(scenario.skus), "the catalogue is read whole from the second download")
+            #expect(ContinuousClock.now - started < .seconds(60), "the stalled transfer was given up, not waited out")
+            #expect(try simulator.stats(shop).faultsInjected >= 1)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
         }
 
         @Test("levels with a push due or in flight are not reported, and counted as unsettled")

@@ -97,12 +97,17 @@ package final class SimulatorClient {
         package var latencyMilliseconds: Int
         /// Inventory writes naming one of these SKUs fail whole with INTERNAL_SERVER_ERROR.
         package var failingSKUs: [String]
+        /// Bulk result downloads that send half the file, then nothing for `stallMilliseconds`.
+        package var bulkDownloadStallRate: Double
+        package var stallMilliseconds: Int
         package init(serverErrorRate: Double = 0, lostResponseRate: Double = 0, latencyMilliseconds: Int = 0,
-                     failingSKUs: [String] = []) {
+                     failingSKUs: [String] = [], bulkDownloadStallRate: Double = 0, stallMilliseconds: Int = 0) {
             self.serverErrorRate = serverErrorRate
             self.lostResponseRate = lostResponseRate
             self.latencyMilliseconds = latencyMilliseconds
             self.failingSKUs = failingSKUs
+            self.bulkDownloadStallRate = bulkDownloadStallRate
+            self.stallMilliseconds = stallMilliseconds
         }
     }
 
