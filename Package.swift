@@ -174,8 +174,8 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(
             name: "ShopifySimulatorTests",
-            dependencies: ["ShopifySimulator", "StockSyncDomain", "StockSyncShopify", "TestSupport", graphQL,
-                           orderedCollections],
+            dependencies: ["ShopifySimulator", "StockSyncDomain", "StockSyncRuntime", "StockSyncShopify", "TestSupport",
+                           graphQL, orderedCollections, log],
             swiftSettings: swiftSettings
         ),
         // Against real RabbitMQ and PostgreSQL servers (scripts/test starts them).

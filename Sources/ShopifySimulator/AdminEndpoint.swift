@@ -53,7 +53,8 @@ extension ShopifySimulator {
         else { return Self.json(200, Response(errors: [GraphQLError(message: "An operation name is required")])) }
 
         let variables = request.variables ?? [:]
-        let calculator = QueryCostCalculator(schema: schema, document: document, operation: operation, variables: variables)
+        let calculator = QueryCostCalculator(schema: schema, document: document, operation: operation, variables: variables,
+                                             fieldCosts: faults.fieldCosts)
         let requested = calculator.requested
         guard requested <= Self.maximumQueryCost else {
             return Self.json(200, Response(errors: [GraphQLError(

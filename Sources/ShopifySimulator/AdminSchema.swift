@@ -34,6 +34,7 @@ enum AdminSchema {
           locations(first: Int, after: String, last: Int, before: String, reverse: Boolean, query: String, includeLegacy: Boolean, includeInactive: Boolean): LocationConnection!
           currentBulkOperation(type: BulkOperationType): BulkOperation
           order(id: ID!): Order
+          fulfillmentOrder(id: ID!): FulfillmentOrder
         }
 
         type Mutation {

@@ -3,7 +3,8 @@ import OrderedCollections
 
 /// Shopify's calculated query cost: a scalar or enum field costs 0, an object 1 plus its
 /// selections, a connection 2 plus `first`/`last` times the cost of one node, and a
-/// mutation field 10. The requested cost is computed from the document before it runs;
+/// mutation field 10; a field given a cost of its own (`fieldCosts`, by `Type.field`)
+/// costs that instead of its 1 or 2. The requested cost is computed from the document before it runs;
 /// the actual cost counts the nodes connections really returned.
 ///
 /// The operation's shape is worked out once (`Plan`): the actual cost walks the result
@@ -22,6 +23,8 @@ struct QueryCostCalculator {
 
         struct Member {
             let key: String
+            /// The field's own cost: 1 for an object, 2 for a connection, unless set.
+            let cost: Int
             let kind: Kind
         }
 
@@ -36,10 +39,11 @@ struct QueryCostCalculator {
     private let mutationFields: Int
     private let plan: Plan
 
-    init(schema: GraphQLSchema, document: Document, operation: OperationDefinition, variables: [String: Map]) {
+    init(schema: GraphQLSchema, document: Document, operation: OperationDefinition, variables: [String: Map],
+         fieldCosts: [String: Int] = [:]) {
         var fragments: [String: FragmentDefinition] = [:]
         for case let fragment as FragmentDefinition in document.definitions { fragments[fragment.name.value] = fragment }
-        let planner = Planner(fragments: fragments, variables: variables)
+        let planner = Planner(fragments: fragments, variables: variables, fieldCosts: fieldCosts)
         isMutation = operation.operation == .mutation
         mutationFields = planner.fields(of: operation.selectionSet).count
         plan = schema.queryType.map { planner.plan(operation.selectionSet, on: $0) } ?? Plan(members: [])
@@ -60,8 +64,8 @@ struct QueryCostCalculator {
     private static func requested(_ plan: Plan) -> Int {
         plan.members.reduce(0) { total, member in
             switch member.kind {
-            case .object(let inner): total + 1 + requested(inner)
-            case .connection(let size, let nodes): total + 2 + size * (1 + (nodes.map(requested).max() ?? 0))
+            case .object(let inner): total + member.cost + requested(inner)
+            case .connection(let size, let nodes): total + member.cost + size * (1 + (nodes.map(requested).max() ?? 0))
             }
         }
     }
@@ -74,12 +78,12 @@ struct QueryCostCalculator {
             switch member.kind {
             case .object(let inner):
                 if case .array(let elements) = value {
-                    total += 1 + (elements.map { actual(inner, $0) }.max() ?? 0)
+                    total += member.cost + (elements.map { actual(inner, $0) }.max() ?? 0)
                 } else {
-                    total += 1 + actual(inner, value)
+                    total += member.cost + actual(inner, value)
                 }
             case .connection(_, let nodes):
-                total += 2 + Self.nodes(of: value).reduce(0) { sum, node in
+                total += member.cost + Self.nodes(of: value).reduce(0) { sum, node in
                     sum + 1 + (nodes.map { actual($0, node) }.max() ?? 0)
                 }
             }
@@ -104,6 +108,7 @@ struct QueryCostCalculator {
     private struct Planner {
         let fragments: [String: FragmentDefinition]
         let variables: [String: Map]
+        let fieldCosts: [String: Int]
 
         func plan(_ selectionSet: SelectionSet, on type: any GraphQLNamedType) -> Plan {
             guard let fieldMap = Self.fields(of: type) else { return Plan(members: []) }
@@ -113,10 +118,11 @@ struct QueryCostCalculator {
                       let selections = field.selectionSet
                 else { continue }
                 let key = field.alias?.value ?? field.name.value
+                let ownCost = fieldCosts["\(type.name).\(field.name.value)"]
                 if returned.name.hasSuffix("Connection") {
-                    members.append(Plan.Member(key: key, kind: connection(field, selections, returned)))
+                    members.append(Plan.Member(key: key, cost: ownCost ?? 2, kind: connection(field, selections, returned)))
                 } else {
-                    members.append(Plan.Member(key: key, kind: .object(plan(selections, on: returned))))
+                    members.append(Plan.Member(key: key, cost: ownCost ?? 1, kind: .object(plan(selections, on: returned))))
                 }
             }
             return Plan(members: members)

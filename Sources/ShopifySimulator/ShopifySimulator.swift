@@ -38,6 +38,11 @@ package actor ShopifySimulator {
         /// Inventory writes naming an item with one of these SKUs fail as a whole with
         /// INTERNAL_SERVER_ERROR, every time: a level that always breaks the call it is in.
         package var failingSKUs: [String] = []
+        /// Costs Shopify sets on fields instead of the default for what they return, by
+        /// `Type.field` (https://shopify.dev/docs/apps/build/apis/graphql-admin/rate-limits:
+        /// every field has a cost; the defaults are only defaults). A query the client
+        /// prices by the defaults then costs more, as on Shopify, which can refuse it.
+        package var fieldCosts: [String: Int] = [:]
 
         package init() {}
 
@@ -51,6 +56,7 @@ package actor ShopifySimulator {
             stallMilliseconds = try container.decodeIfPresent(Int.self, forKey: .stallMilliseconds) ?? 0
             bulkDownloadStallRate = try container.decodeIfPresent(Double.self, forKey: .bulkDownloadStallRate) ?? 0
             failingSKUs = try container.decodeIfPresent([String].self, forKey: .failingSKUs) ?? []
+            fieldCosts = try container.decodeIfPresent([String: Int].self, forKey: .fieldCosts) ?? [:]
         }
     }
 

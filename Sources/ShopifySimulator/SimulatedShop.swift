@@ -36,7 +36,9 @@ package struct SimulatedShop {
         var id: Int
         var number: Int
         var lines: [OrderLine]
-        /// Where Shopify deducted the stock: the fulfillment order's assigned location.
+        /// Lines per fulfillment order, in line order (they add up to `lines.count`).
+        var fulfillmentOrderSizes: [Int]
+        /// Where Shopify deducted the stock: every fulfillment order's assigned location.
         var location: Int
         var createdAt: Date
         var updatedAt: Date

@@ -49,6 +49,9 @@ enum SimulatorSchema {
             "order": { _, args, context, _ in
                 try await context.simulator.order(context.shop, id: args["id"].string ?? "")
             },
+            "fulfillmentOrder": { _, args, context, _ in
+                try await context.simulator.fulfillmentOrder(context.shop, id: args["id"].string ?? "")
+            },
             "currentBulkOperation": { _, _, context, _ in
                 try await context.simulator.currentBulkOperation(context.shop, baseURL: context.baseURL)
             },

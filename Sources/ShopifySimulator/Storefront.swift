@@ -36,9 +36,14 @@ extension ShopifySimulator {
             }
         }
         package var lines: [Line]
+        /// Shopify splits an order into several fulfillment orders (by delivery profile, or
+        /// a merchant's split): the lines in consecutive groups of these sizes, all at the
+        /// location the order took its stock at. nil: one fulfillment order.
+        package var fulfillmentOrderSizes: [Int]?
 
-        package init(lines: [Line]) {
+        package init(lines: [Line], fulfillmentOrderSizes: [Int]? = nil) {
             self.lines = lines
+            self.fulfillmentOrderSizes = fulfillmentOrderSizes
         }
     }
 
@@ -50,6 +55,10 @@ extension ShopifySimulator {
     /// stocks every line and can cover it; failing that, with every line's item allowed to
     /// oversell, the first location that stocks them all. Returns the order resource.
     package func placeOrder(shop domain: String, _ request: OrderRequest) throws -> [String: any Sendable] {
+        let sizes = request.fulfillmentOrderSizes ?? (request.lines.isEmpty ? [] : [request.lines.count])
+        guard sizes.allSatisfy({ $0 > 0 }), sizes.reduce(0, +) == request.lines.count else {
+            throw OrderRefused(description: "fulfillment order sizes \(sizes) do not split the order's \(request.lines.count) line(s)")
+        }
         let (order, subscription, body) = try withShop(domain) { shop -> (Int, SimulatedShop.WebhookSubscription?, [UInt8]) in
             var items: [Int] = []
             for line in request.lines {
@@ -69,7 +78,8 @@ extension ShopifySimulator {
             }
             let now = Date()
             var order = SimulatedShop.Order(id: shop.storefrontIDBase + shop.newID(), number: 1_000 + shop.orders.count + 1,
-                                            lines: [], location: location, createdAt: now, updatedAt: now)
+                                            lines: [], fulfillmentOrderSizes: sizes, location: location,
+                                            createdAt: now, updatedAt: now)
             for (item, line) in zip(items, request.lines) {
                 let key = SimulatedShop.LevelKey(item: item, location: location)
                 shop.setAvailable(key, to: shop.levels[key]!.available - line.quantity, now: wallClock)
@@ -237,32 +247,55 @@ extension ShopifySimulator {
         ]
     }
 
-    /// `QueryRoot.order`: the order with its fulfillment order, assigned to the location
-    /// whose stock was deducted (one per order here; Shopify may split an order).
+    /// `QueryRoot.order`: the order with its fulfillment orders, each assigned to the
+    /// location whose stock was deducted.
     func order(_ domain: String, id: String) throws -> Object? {
         let shop = try shop(domain)
         guard let number = Gid.number(id, type: "Order"), let order = shop.orders[number] else { return nil }
-        let cancelled = order.cancelledAt != nil
-        let lines: [Object] = order.lines.map { line in
-            let item: Object = ["id": "gid://shopify/LineItem/\(line.id)", "sku": shop.items[line.item]?.sku,
-                                "quantity": line.quantity, "currentQuantity": line.current]
-            return ["id": "gid://shopify/FulfillmentOrderLineItem/\(line.id)", "lineItem": item,
-                    "sku": shop.items[line.item]?.sku, "totalQuantity": line.quantity,
-                    "remainingQuantity": line.current]
-        }
-        let location = shop.locations[order.location].map(Self.locationObject)
-        let fulfillmentOrder: Object = [
-            "id": "gid://shopify/FulfillmentOrder/\(order.id)", "status": cancelled ? "CANCELLED" : "OPEN",
-            "assignedLocation": ["location": location, "name": shop.locations[order.location]?.name ?? ""] as Object,
-            "lineItems": NestedConnection(ids: order.lines.map(\.id), nodes: lines),
-        ]
+        let fulfillmentOrders = Self.fulfillmentOrders(of: order, in: shop)
         var object: Object = [
             "id": "gid://shopify/Order/\(order.id)", "legacyResourceId": String(order.id), "name": "#\(order.number)",
             "updatedAt": order.updatedAt.formatted(.iso8601),
-            "fulfillmentOrders": NestedConnection(ids: [order.id], nodes: [fulfillmentOrder]),
+            "fulfillmentOrders": NestedConnection(ids: fulfillmentOrders.map(\.id), nodes: fulfillmentOrders.map(\.object)),
         ]
         if let cancelledAt = order.cancelledAt { object["cancelledAt"] = cancelledAt.formatted(.iso8601) }
         return object
+    }
+
+    /// `QueryRoot.fulfillmentOrder`, by the id `order` gives it.
+    func fulfillmentOrder(_ domain: String, id: String) throws -> Object? {
+        let shop = try shop(domain)
+        guard let number = Gid.number(id, type: "FulfillmentOrder"),
+              let order = shop.orders.values.first(where: { $0.lines.contains { $0.id == number } })
+        else { return nil }
+        return Self.fulfillmentOrders(of: order, in: shop).first { $0.id == number }?.object
+    }
+
+    /// The order's fulfillment orders, in order; each is known by the id of its first line,
+    /// so ids ascend as the connection's cursors need.
+    private static func fulfillmentOrders(of order: SimulatedShop.Order, in shop: SimulatedShop) -> [(id: Int, object: Object)] {
+        let status = order.cancelledAt != nil ? "CANCELLED" : "OPEN"
+        let location = shop.locations[order.location].map(Self.locationObject)
+        var groups: [(id: Int, object: Object)] = []
+        var start = 0
+        for size in order.fulfillmentOrderSizes {
+            let lines = order.lines[start..<start + size]
+            start += size
+            let nodes: [Object] = lines.map { line in
+                let item: Object = ["id": "gid://shopify/LineItem/\(line.id)", "sku": shop.items[line.item]?.sku,
+                                    "quantity": line.quantity, "currentQuantity": line.current]
+                return ["id": "gid://shopify/FulfillmentOrderLineItem/\(line.id)", "lineItem": item,
+                        "sku": shop.items[line.item]?.sku, "totalQuantity": line.quantity,
+                        "remainingQuantity": line.current]
+            }
+            let id = lines.first!.id
+            groups.append((id, [
+                "id": "gid://shopify/FulfillmentOrder/\(id)", "status": status,
+                "assignedLocation": ["location": location, "name": shop.locations[order.location]?.name ?? ""] as Object,
+                "lineItems": NestedConnection(ids: lines.map(\.id), nodes: nodes),
+            ]))
+        }
+        return groups
     }
 
     /// Delivers in the background, as Shopify does: signed, retried with growing pauses until

@@ -61,47 +61,61 @@ package enum AdminDocuments {
                                 requestedCost: Double(3 * count))
     }
 
-    /// Items per `inventoryItemLevelsBySKU` page, and levels read per item (a store with
-    /// more locations than that stocking one item needs the bulk path).
+    /// SKUs per `inventoryItemLevelsBySKU` call (827 points at 25), and levels read per
+    /// item (a store with more locations than that stocking one item needs the bulk path).
     package static let itemsPerLevelsPage = 25
     package static let levelsPerItem = 10
 
-    /// Items by SKU with their `available` per location: reconciliation of a SKU list.
-    package static let inventoryItemLevelsBySKU = GraphQLOperation(
-        name: "InventoryItemLevelsBySKU",
-        document: """
-        query InventoryItemLevelsBySKU($first: Int!, $query: String!, $after: String) {
-          inventoryItems(first: $first, query: $query, after: $after) {
-            nodes {
-              id
-              sku
-              inventoryLevels(first: 10) {
+    /// Items by SKU with their `available` per location: reconciliation of a SKU list, a
+    /// page of `first` items (the size of the SKU list asked).
+    package static func inventoryItemLevelsBySKU(first: Int) -> GraphQLOperation {
+        GraphQLOperation(
+            name: "InventoryItemLevelsBySKU\(first)",
+            document: """
+            query InventoryItemLevelsBySKU($first: Int!, $query: String!, $after: String) {
+              inventoryItems(first: $first, query: $query, after: $after) {
                 nodes {
-                  location { id }
-                  quantities(names: ["available"]) { name quantity }
+                  id
+                  sku
+                  inventoryLevels(first: \(levelsPerItem)) {
+                    nodes {
+                      location { id }
+                      quantities(names: ["available"]) { name quantity }
+                    }
+                  }
                 }
+                pageInfo { hasNextPage endCursor }
               }
             }
-            pageInfo { hasNextPage endCursor }
-          }
-        }
-        """,
-        requestedCost: Double(2 + itemsPerLevelsPage * (1 + 2 + levelsPerItem * 3)))
+            """,
+            // Each item: itself 1, its levels' connection 2, each level 1 + location 1 + quantities 1.
+            requestedCost: Double(2 + first * (1 + 2 + levelsPerItem * 3)))
+    }
+
+    /// Page sizes of `orderFulfillment`: 5 fulfillment orders of 50 lines each, 528 points.
+    static let fulfillmentOrdersPerPage = 5
+    static let linesPerFulfillmentOrderPage = 50
 
     /// Where Shopify deducted an order's stock: each fulfillment order's assigned location
-    /// and its line items (for the order-worker).
+    /// and its line items (for the order-worker), one page of fulfillment orders (`$after`
+    /// their cursor). Both connections are paged with cursors as Shopify documents
+    /// (https://shopify.dev/docs/api/usage/pagination-graphql): more fulfillment orders are
+    /// asked with the page's `endCursor`, more lines of one with `fulfillmentOrderLines`.
     package static let orderFulfillment = GraphQLOperation(
         name: "OrderFulfillment",
         document: """
-        query OrderFulfillment($id: ID!) {
+        query OrderFulfillment($id: ID!, $after: String) {
           order(id: $id) {
             id
             updatedAt
-            fulfillmentOrders(first: 5) {
+            fulfillmentOrders(first: \(fulfillmentOrdersPerPage), after: $after) {
+              pageInfo { hasNextPage endCursor }
               nodes {
+                id
                 status
                 assignedLocation { location { id } }
-                lineItems(first: 50) {
+                lineItems(first: \(linesPerFulfillmentOrderPage)) {
+                  pageInfo { hasNextPage endCursor }
                   nodes { totalQuantity lineItem { id sku } }
                 }
               }
@@ -109,7 +123,25 @@ package enum AdminDocuments {
           }
         }
         """,
-        requestedCost: Double(1 + 2 + 5 * (1 + 1 + 1 + 2 + 50 * 2)))
+        requestedCost: Double(1 + 2 + fulfillmentOrdersPerPage * (1 + 1 + 1 + 2 + linesPerFulfillmentOrderPage * 2)))
+
+    static let fulfillmentOrderLinesPerPage = 250
+
+    /// The lines of one fulfillment order after `$after` (its first page came with
+    /// `orderFulfillment`): 503 points.
+    package static let fulfillmentOrderLines = GraphQLOperation(
+        name: "FulfillmentOrderLines",
+        document: """
+        query FulfillmentOrderLines($id: ID!, $after: String) {
+          fulfillmentOrder(id: $id) {
+            lineItems(first: \(fulfillmentOrderLinesPerPage), after: $after) {
+              pageInfo { hasNextPage endCursor }
+              nodes { totalQuantity lineItem { id sku } }
+            }
+          }
+        }
+        """,
+        requestedCost: Double(1 + 2 + fulfillmentOrderLinesPerPage * 2))
 
     /// Orders asked for in one `ordersFulfillment` call: 16 × 53 points stays under
     /// Shopify's 1,000-point limit for a single query.
@@ -132,6 +164,7 @@ package enum AdminDocuments {
               fulfillmentOrders(first: 2) {
                 pageInfo { hasNextPage }
                 nodes {
+                  id
                   assignedLocation { location { id } }
                   lineItems(first: 10) {
                     pageInfo { hasNextPage }
@@ -203,7 +236,8 @@ package enum AdminDocuments {
 
     /// Every document, for schema validation; `availableLevels` at a small size.
     package static func all(_ version: ShopifyAPIVersion) -> [GraphQLOperation] {
-        [setAvailable(version), inventoryItemsBySKU, inventoryItemLevelsBySKU, orderFulfillment, ordersFulfillment(count: 2),
+        [setAvailable(version), inventoryItemsBySKU, inventoryItemLevelsBySKU(first: itemsPerLevelsPage), orderFulfillment, fulfillmentOrderLines,
+         ordersFulfillment(count: 2),
          availableLevels(count: 2), locations, runBulkQuery,
          currentBulkOperation, GraphQLOperation(name: "CatalogueBulkQuery", document: catalogueBulkQuery, requestedCost: 0)]
     }

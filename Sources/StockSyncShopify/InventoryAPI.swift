@@ -100,28 +100,54 @@ package struct InventoryAPI {
     }
 
     /// Items with these SKUs and their `available` per location, page by page, in the same
-    /// lines a bulk operation gives (for reconciling a SKU list without one).
+    /// lines a bulk operation gives (for reconciling a SKU list without one). A part of the
+    /// list is read whole before its lines are handed on, so a part refused for cost and
+    /// asked again in halves hands nothing on twice.
     package func inventoryLevels(skus: [String], _ body: (BulkInventoryLine) throws -> Void) throws {
         var start = 0
         while start < skus.count {
             let chunk = skus[start..<min(start + AdminDocuments.itemsPerLevelsPage, skus.count)]
             start += chunk.count
-            let query = chunk.map { "sku:\(Self.quoted($0))" }.joined(separator: " OR ")
-            var cursor: String?
-            repeat {
-                let page = try client.execute(
-                    AdminDocuments.inventoryItemLevelsBySKU,
-                    variables: LevelsPageVariables(first: AdminDocuments.itemsPerLevelsPage, query: query, after: cursor),
-                    returning: ItemLevelsPayload.self).inventoryItems
-                for item in page.nodes {
-                    try body(.item(id: item.id, sku: StockChangedContract.erpSKU(item.sku)))
-                    for level in item.inventoryLevels.nodes {
-                        guard let available = level.quantities.available else { continue }
-                        try body(.level(inventoryItemID: item.id, location: level.location.id, available: available))
-                    }
+            var lines: [BulkInventoryLine] = []
+            try Self.halvingOnCostRefusal(chunk) { part throws(ShopifyError) in try inventoryLevels(of: part, into: &lines) }
+            for line in lines { try body(line) }
+        }
+    }
+
+    /// Every page for these SKUs, with a page as large as the list: a SKU held by several
+    /// variants spills onto the next page.
+    private func inventoryLevels(of skus: ArraySlice<String>, into lines: inout [BulkInventoryLine]) throws(ShopifyError) {
+        let query = skus.map { "sku:\(Self.quoted($0))" }.joined(separator: " OR ")
+        var cursor: String?
+        repeat {
+            let page = try client.execute(
+                AdminDocuments.inventoryItemLevelsBySKU(first: skus.count),
+                variables: LevelsPageVariables(first: skus.count, query: query, after: cursor),
+                returning: ItemLevelsPayload.self).inventoryItems
+            for item in page.nodes {
+                lines.append(.item(id: item.id, sku: StockChangedContract.erpSKU(item.sku)))
+                for level in item.inventoryLevels.nodes {
+                    guard let available = level.quantities.available else { continue }
+                    lines.append(.level(inventoryItemID: item.id, location: level.location.id, available: available))
                 }
-                cursor = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : nil
-            } while cursor != nil
+            }
+            cursor = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : nil
+        } while cursor != nil
+    }
+
+    /// Runs `read` on `elements`. Refused as costing more than one query may (Shopify prices
+    /// fields as it chooses, and what a query returns, so an estimate can fall short:
+    /// https://shopify.dev/docs/apps/build/apis/graphql-admin/rate-limits), it runs on each
+    /// half instead, and so on down to one element, which is refused like any error. `read`
+    /// must have kept nothing of a refused call (a refusal comes before any data).
+    static func halvingOnCostRefusal<Element>(_ elements: ArraySlice<Element>,
+                                              _ read: (ArraySlice<Element>) throws(ShopifyError) -> Void) throws(ShopifyError) {
+        do {
+            try read(elements)
+        } catch where error.isCostRefusal && elements.count > 1 {
+            let middle = elements.startIndex + elements.count / 2
+            try halvingOnCostRefusal(elements[..<middle], read)
+            try halvingOnCostRefusal(elements[middle...], read)
         }
     }
 
@@ -136,9 +162,31 @@ package struct InventoryAPI {
 
     /// The order's lines by the location Shopify assigned (and deducted) them at; nil for an
     /// order the store does not know.
+    /// Every page: fulfillment orders a page at a time, and the lines of one that fill its
+    /// first page read on with `fulfillmentOrderLines`, so no line is left without a place.
     package func fulfillmentLines(orderID: String) throws(ShopifyError) -> [FulfillmentLine]? {
-        try client.execute(AdminDocuments.orderFulfillment, variables: ["id": orderID],
-                           returning: OrderFulfillmentPayload.self).order?.lines
+        var lines: [FulfillmentLine] = []
+        var cursor: String?
+        repeat {
+            guard let order = try client.execute(AdminDocuments.orderFulfillment, variables: CursorVariables(id: orderID, after: cursor),
+                                                 returning: OrderFulfillmentPayload.self).order
+            else { return nil }
+            for fulfillment in order.fulfillmentOrders.nodes {
+                guard let location = fulfillment.assignedLocation.location?.id else { continue }
+                var page = fulfillment.lineItems
+                lines += page.nodes.map { $0.line(at: location) }
+                while let after = try page.nextCursor(of: "fulfillment order \(fulfillment.id)") {
+                    guard let next = try client.execute(AdminDocuments.fulfillmentOrderLines,
+                                                        variables: CursorVariables(id: fulfillment.id, after: after),
+                                                        returning: FulfillmentOrderLinesPayload.self).fulfillmentOrder
+                    else { throw .malformedResponse("fulfillment order \(fulfillment.id) of \(orderID) vanished while its lines were read") }
+                    page = next.lineItems
+                    lines += page.nodes.map { $0.line(at: location) }
+                }
+            }
+            cursor = try order.fulfillmentOrders.nextCursor(of: "order \(orderID)")
+        } while cursor != nil
+        return lines
     }
 
     /// `fulfillmentLines(orderID:)` of many orders, `AdminDocuments.ordersPerFulfillmentQuery`
@@ -146,26 +194,17 @@ package struct InventoryAPI {
     package func fulfillmentLines(orderIDs: [String]) throws(ShopifyError) -> [String: [FulfillmentLine]] {
         var result: [String: [FulfillmentLine]] = [:]
         for start in stride(from: 0, to: orderIDs.count, by: AdminDocuments.ordersPerFulfillmentQuery) {
-            let ids = Array(orderIDs[start..<min(start + AdminDocuments.ordersPerFulfillmentQuery, orderIDs.count)])
-            try fulfillmentLines(of: ids, into: &result)
+            let ids = orderIDs[start..<min(start + AdminDocuments.ordersPerFulfillmentQuery, orderIDs.count)]
+            try Self.halvingOnCostRefusal(ids) { part throws(ShopifyError) in try fulfillmentLines(of: Array(part), into: &result) }
         }
         return result
     }
 
-    /// One call for these orders. Refused as costing more than a query may (Shopify prices
-    /// what it returns as well as what was asked, so an estimate can fall short), the orders
-    /// are asked in two halves, and so on down to one.
+    /// One call for these orders; an order it could not read whole is asked alone.
     private func fulfillmentLines(of ids: [String], into result: inout [String: [FulfillmentLine]]) throws(ShopifyError) {
         let variables = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ("o\($0.offset)", $0.element) })
-        let orders: [String: OrderFulfillmentPayload.Order?]
-        do {
-            orders = try client.execute(AdminDocuments.ordersFulfillment(count: ids.count), variables: variables,
+        let orders = try client.execute(AdminDocuments.ordersFulfillment(count: ids.count), variables: variables,
                                         returning: [String: OrderFulfillmentPayload.Order?].self)
-        } catch where error.isCostRefusal && ids.count > 1 {
-            try fulfillmentLines(of: Array(ids[..<(ids.count / 2)]), into: &result)
-            try fulfillmentLines(of: Array(ids[(ids.count / 2)...]), into: &result)
-            return
-        }
         for (index, id) in ids.enumerated() {
             guard let order = orders["o\(index)"] ?? nil else { continue }
             if order.isComplete {
@@ -429,6 +468,11 @@ private struct LocationsPayload: Decodable {
     }
 }
 
+private struct CursorVariables: Encodable {
+    let id: String
+    let after: String?
+}
+
 private struct OrderFulfillmentPayload: Decodable {
     let order: Order?
 
@@ -438,10 +482,7 @@ private struct OrderFulfillmentPayload: Decodable {
         var lines: [InventoryAPI.FulfillmentLine] {
             fulfillmentOrders.nodes.flatMap { fulfillment -> [InventoryAPI.FulfillmentLine] in
                 guard let location = fulfillment.assignedLocation.location?.id else { return [] }
-                return fulfillment.lineItems.nodes.map {
-                    InventoryAPI.FulfillmentLine(lineItemID: $0.lineItem.id, sku: StockChangedContract.erpSKU($0.lineItem.sku),
-                                                 quantity: $0.totalQuantity, location: location)
-                }
+                return fulfillment.lineItems.nodes.map { $0.line(at: location) }
             }
         }
 
@@ -451,15 +492,29 @@ private struct OrderFulfillmentPayload: Decodable {
         }
     }
 
-    /// A connection's nodes; `pageInfo` only where the document asks for it.
+    /// A connection's nodes; `pageInfo` only where the document asks for it, `endCursor`
+    /// only where it pages on.
     struct Nodes<Node: Decodable>: Decodable {
         let nodes: [Node]
         let pageInfo: PageInfo?
-        struct PageInfo: Decodable { let hasNextPage: Bool }
+        struct PageInfo: Decodable {
+            let hasNextPage: Bool
+            let endCursor: String?
+        }
         var hasMore: Bool { pageInfo?.hasNextPage ?? false }
+
+        /// Where the next page starts; nil after the last one.
+        func nextCursor(of owner: @autoclosure () -> String) throws(ShopifyError) -> String? {
+            guard hasMore else { return nil }
+            guard let cursor = pageInfo?.endCursor else {
+                throw .malformedResponse("\(owner()): hasNextPage without an endCursor")
+            }
+            return cursor
+        }
     }
 
     struct FulfillmentOrder: Decodable {
+        let id: String
         let assignedLocation: AssignedLocation
         let lineItems: Nodes<Line>
     }
@@ -467,11 +522,21 @@ private struct OrderFulfillmentPayload: Decodable {
     struct Line: Decodable {
         let totalQuantity: Int
         let lineItem: LineItem
+
+        func line(at location: String) -> InventoryAPI.FulfillmentLine {
+            InventoryAPI.FulfillmentLine(lineItemID: lineItem.id, sku: StockChangedContract.erpSKU(lineItem.sku),
+                                         quantity: totalQuantity, location: location)
+        }
     }
     struct LineItem: Decodable {
         let id: String
         let sku: String?
     }
+}
+
+private struct FulfillmentOrderLinesPayload: Decodable {
+    let fulfillmentOrder: FulfillmentOrder?
+    struct FulfillmentOrder: Decodable { let lineItems: OrderFulfillmentPayload.Nodes<OrderFulfillmentPayload.Line> }
 }
 
 private struct RunBulkPayload: Decodable {

@@ -319,3 +319,86 @@ struct SimulatorTests {
         #expect(try await available(0, at: 1) == 3)
     }
 }
+
+/// The real client against the simulator in this process: reads that page and split.
+extension SimulatorTests {
+    @Test("an order of 80 lines in 6 fulfillment orders, one of 55 lines, is read whole: every line placed, each query under 1,000 points")
+    func orderFulfillmentPages() async throws {
+        let skus = (0..<80).map { "P\($0)" }
+        try await simulator.seed(shop: Self.shop, .init(
+            token: Self.token, plan: "plus", locations: [.init(id: 1, name: "East"), .init(id: 2, name: "West")],
+            items: skus.map { .init(sku: $0, levels: ["2": 10]) }))
+        let placed = try await simulator.placeOrder(shop: Self.shop, .init(
+            lines: skus.enumerated().map { .init(sku: $0.element, quantity: 1 + $0.offset % 3) },
+            fulfillmentOrderSizes: [55, 5, 5, 5, 5, 5]))
+        let id = try #require(placed["admin_graphql_api_id"] as? String)
+
+        let alone = try await simulator.withAPI(shop: Self.shop, token: Self.token) { try $0.fulfillmentLines(orderID: id) }
+        #expect(alone?.map(\.sku) == skus, "every line, in order, once")
+        #expect(alone?.map(\.quantity) == skus.indices.map { 1 + $0 % 3 })
+        #expect(alone?.allSatisfy { $0.location == "gid://shopify/Location/2" } == true)
+        let batched = try await simulator.withAPI(shop: Self.shop, token: Self.token) { try $0.fulfillmentLines(orderIDs: [id]) }
+        #expect(batched == [id: alone ?? []], "the batched look-up, which finds more pages, asks the order alone")
+
+        // Each page as Shopify pages a connection, at the cost the client expects, under the maximum.
+        let first = try await call(AdminDocuments.orderFulfillment.document, ["id": id])
+        #expect(first.errors.isEmpty, "\(first.errors)")
+        #expect(first.cost?["requestedQueryCost"] as? Int == Int(AdminDocuments.orderFulfillment.requestedCost))
+        #expect((first.value("order", "fulfillmentOrders", "nodes") as? [Any])?.count == 5)
+        #expect(first.value("order", "fulfillmentOrders", "pageInfo", "hasNextPage") as? Bool == true)
+        #expect(first.value("order", "fulfillmentOrders", "nodes", "0", "lineItems", "pageInfo", "hasNextPage") as? Bool == true)
+        let cursor = try #require(first.value("order", "fulfillmentOrders", "pageInfo", "endCursor") as? String)
+        let second = try await call(AdminDocuments.orderFulfillment.document, ["id": id, "after": cursor])
+        #expect((second.value("order", "fulfillmentOrders", "nodes") as? [Any])?.count == 1)
+        #expect(second.value("order", "fulfillmentOrders", "pageInfo", "hasNextPage") as? Bool == false)
+        let fulfillmentOrder = try #require(first.value("order", "fulfillmentOrders", "nodes", "0", "id") as? String)
+        let lineCursor = try #require(first.value("order", "fulfillmentOrders", "nodes", "0", "lineItems", "pageInfo", "endCursor") as? String)
+        let rest = try await call(AdminDocuments.fulfillmentOrderLines.document, ["id": fulfillmentOrder, "after": lineCursor])
+        #expect(rest.errors.isEmpty, "\(rest.errors)")
+        #expect(rest.cost?["requestedQueryCost"] as? Int == Int(AdminDocuments.fulfillmentOrderLines.requestedCost))
+        #expect((rest.value("fulfillmentOrder", "lineItems", "nodes") as? [Any])?.count == 5)
+        #expect(rest.value("fulfillmentOrder", "lineItems", "pageInfo", "hasNextPage") as? Bool == false)
+        for operation in [AdminDocuments.orderFulfillment, AdminDocuments.fulfillmentOrderLines] {
+            #expect(Int(operation.requestedCost) <= ShopifySimulator.maximumQueryCost, "\(operation.name)")
+        }
+    }
+
+    @Test("a SKU-list read Shopify refuses for cost is read again in halves: every SKU's levels, once")
+    func skuListLevelsSplitOnCostRefusal() async throws {
+        let skus = (0..<30).map { "R\($0)" }
+        try await simulator.seed(shop: Self.shop, .init(
+            token: Self.token, plan: "plus", locations: [.init(id: 1, name: "East"), .init(id: 2, name: "West")],
+            items: skus.enumerated().map { .init(sku: $0.element, levels: ["1": $0.offset, "2": 100 + $0.offset]) }))
+        let operation = AdminDocuments.inventoryItemLevelsBySKU(first: AdminDocuments.itemsPerLevelsPage)
+        let variables: [String: Any] = ["first": AdminDocuments.itemsPerLevelsPage, "query": #"sku:"R0""#]
+        let priced = try await call(operation.document, variables)
+        #expect(priced.errors.isEmpty, "\(priced.errors)")
+        #expect(priced.cost?["requestedQueryCost"] as? Int == Int(operation.requestedCost), "the client prices it as Shopify's rules do")
+
+        // Shopify's own cost on a field makes the query dearer than the client's estimate.
+        var faults = ShopifySimulator.Faults()
+        faults.fieldCosts = ["InventoryLevel.quantities": 2]
+        await simulator.setFaults(faults)
+        let refused = try await call(operation.document, variables)
+        #expect(refused.codes == ["MAX_COST_EXCEEDED"])
+        #expect(refused.errors.first?["message"] as? String
+                == "Query cost is 1077, which exceeds the single query max cost limit (1000).")
+
+        let lines = try await simulator.withAPI(shop: Self.shop, token: Self.token) { api in
+            var lines: [BulkInventoryLine] = []
+            try api.inventoryLevels(skus: skus) { lines.append($0) }
+            return lines
+        }
+        var skuOfItem: [String: String] = [:]
+        var levels: [String] = []
+        for line in lines {
+            switch line {
+            case .item(let id, let sku): skuOfItem[id] = sku
+            case .level(let item, let location, let available):
+                levels.append("\(skuOfItem[item] ?? "?")@\(location.split(separator: "/").last!)=\(available)")
+            }
+        }
+        #expect(Set(skuOfItem.values) == Set(skus) && skuOfItem.count == skus.count)
+        #expect(levels.count == 60 && Set(levels) == Set(skus.indices.flatMap { ["R\($0)@1=\($0)", "R\($0)@2=\(100 + $0)"] }))
+    }
+}

@@ -179,7 +179,7 @@ struct AdminGraphQLClientTests {
 extension AdminGraphQLClientTests {
     static func placement(_ lines: [(id: Int, sku: String)], location: Int, more: Bool = false) -> String {
         let nodes = lines.map { #"{"totalQuantity":1,"lineItem":{"id":"gid://shopify/LineItem/\#($0.id)","sku":"\#($0.sku)"}}"# }
-        return #"{"fulfillmentOrders":{"pageInfo":{"hasNextPage":false},"nodes":[{"assignedLocation":{"location":{"id":"gid://shopify/Location/\#(location)"}},"lineItems":{"pageInfo":{"hasNextPage":\#(more)},"nodes":[\#(nodes.joined(separator: ","))]}}]}}"#
+        return #"{"fulfillmentOrders":{"pageInfo":{"hasNextPage":false},"nodes":[{"id":"gid://shopify/FulfillmentOrder/\#(lines.first?.id ?? 0)","assignedLocation":{"location":{"id":"gid://shopify/Location/\#(location)"}},"lineItems":{"pageInfo":{"hasNextPage":\#(more)},"nodes":[\#(nodes.joined(separator: ","))]}}]}}"#
     }
 
     @Test("a look-up refused for cost is asked again in halves until each fits")
