@@ -166,7 +166,7 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "StockSyncAMQPTests", dependencies: ["StockSyncAMQP"], swiftSettings: swiftSettings),
         .testTarget(name: "StockSyncPostgresTests", dependencies: ["StockSyncPostgres"], swiftSettings: swiftSettings),
-        .testTarget(name: "StockSyncWorkersTests", dependencies: ["StockSyncRuntime", "StockSyncWorkers"],
+        .testTarget(name: "StockSyncWorkersTests", dependencies: ["StockSyncRuntime", "StockSyncPostgres", "StockSyncWorkers"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "StockSyncShopifyTests", dependencies: ["StockSyncDomain", "StockSyncShopify", log],
                     swiftSettings: swiftSettings),

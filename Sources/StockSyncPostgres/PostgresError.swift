@@ -62,13 +62,6 @@ package struct PostgresError: Error, CustomStringConvertible, Sendable {
         }
     }
 
-    /// The server refused the data itself (class 22 data exception, 23 integrity): retrying
-    /// the same input fails the same way.
-    package var isDataError: Bool {
-        guard let prefix = sqlState?.prefix(2) else { return false }
-        return prefix == "22" || prefix == "23"
-    }
-
     package var description: String {
         switch kind {
         case .unreadableConnectionString:

@@ -66,20 +66,33 @@ struct BatchConsumer {
     }
 }
 
-/// Applies a batch in one transaction; if the database refuses the data, halves until the
-/// refused items stand alone, so one bad item never holds back its batch-mates. Returns
-/// the outcomes of what applied and the refused items by index.
-func applyIsolatingRefusals<Item, Outcome>(
+/// Applies a batch in one transaction; if that fails for a reason of the batch's own rather
+/// than the server's (anything but a retriable `PostgresError`: data refused, a constraint,
+/// a trigger's exception, a bug one message's shape reaches), halves until the failing items
+/// stand alone, so one bad item never takes its batch-mates with it. Returns the outcomes of
+/// what applied and the refused items by index. When every item of a batch of several fails
+/// alone, the fault is no one item's: the first error is thrown, and the batch is retried
+/// like any failure rather than dead-lettered whole.
+package func applyIsolatingRefusals<Item, Outcome>(
     _ items: ArraySlice<Item>, combine: (Outcome, Outcome) -> Outcome, empty: Outcome,
     apply: ([Item]) throws -> Outcome
-) throws -> (Outcome, [(Int, PostgresError)]) {
+) throws -> (Outcome, [(Int, any Error)]) {
+    let (outcome, refused) = try isolatingRefusals(items, combine: combine, empty: empty, apply: apply)
+    if items.count > 1, refused.count == items.count { throw refused[0].1 }
+    return (outcome, refused)
+}
+
+private func isolatingRefusals<Item, Outcome>(
+    _ items: ArraySlice<Item>, combine: (Outcome, Outcome) -> Outcome, empty: Outcome,
+    apply: ([Item]) throws -> Outcome
+) throws -> (Outcome, [(Int, any Error)]) {
     do {
         return (try apply(Array(items)), [])
-    } catch let error as PostgresError where error.isDataError {
+    } catch where (error as? PostgresError)?.isRetriable != true {
         if items.count == 1 { return (empty, [(items.startIndex, error)]) }
         let middle = items.startIndex + items.count / 2
-        let first = try applyIsolatingRefusals(items[..<middle], combine: combine, empty: empty, apply: apply)
-        let second = try applyIsolatingRefusals(items[middle...], combine: combine, empty: empty, apply: apply)
+        let first = try isolatingRefusals(items[..<middle], combine: combine, empty: empty, apply: apply)
+        let second = try isolatingRefusals(items[middle...], combine: combine, empty: empty, apply: apply)
         return (combine(first.0, second.0), first.1 + second.1)
     }
 }

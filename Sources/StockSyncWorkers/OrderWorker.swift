@@ -62,7 +62,7 @@ package final class OrderWorker: LoopService {
             }
         }
         for (index, error) in refused {
-            rejected.append(consumer.deadLetter(origins[index], reason: "the database refused the message: \(error)"))
+            rejected.append(consumer.deadLetter(origins[index], reason: "the message could not be applied: \(error)"))
         }
         try consumer.finish(deliveries, deadLetters: rejected, in: session)
         relay.nudge()

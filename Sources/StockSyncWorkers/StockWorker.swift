@@ -55,7 +55,7 @@ package final class StockWorker: LoopService {
             }
         }
         for (index, error) in refused {
-            rejected.append(consumer.deadLetter(origins[index], reason: "the database refused the event: \(error)"))
+            rejected.append(consumer.deadLetter(origins[index], reason: "the event could not be applied: \(error)"))
         }
         try consumer.finish(deliveries, deadLetters: rejected, in: session)
 

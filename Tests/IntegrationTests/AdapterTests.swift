@@ -193,7 +193,7 @@ extension IntegrationTests {
                 return
             }
             #expect(divisionError.sqlState == "22012")
-            #expect(divisionError.isDataError && !divisionError.isRetriable)
+            #expect(!divisionError.isRetriable)
             let secret = "n0t-the-password"
             let url = IntegrationEnvironment.databaseURL!.replacingOccurrences(of: "stocksync:stocksync@", with: "stocksync:\(secret)@")
             let connection = Result { () throws(PostgresError) in try PostgresConnection(url: url) }

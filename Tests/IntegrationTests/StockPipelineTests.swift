@@ -89,6 +89,35 @@ extension IntegrationTests {
             #expect(try broker.status(of: QueueTopology.stockChanged).messageCount == 0)
         }
 
+        @Test("an event the database refuses outside the data classes (a trigger's exception, P0001) is dead-lettered alone; its batch-mates apply")
+        func refusalOfAnyKindIsIsolated() throws {
+            let scenario = StockScenario(seed: 7, skuCount: 50, eventCount: 400)
+            let database = try IntegrationEnvironment.database()
+            // Stands for any error one message's content reaches that is not a data exception.
+            try database.execute(script: """
+                CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION 'poisoned SKU %', NEW.sku USING ERRCODE = 'P0001'; END $$;
+                CREATE TRIGGER refuse_poison BEFORE INSERT OR UPDATE ON stock_levels
+                    FOR EACH ROW WHEN (NEW.sku = 'POISON') EXECUTE FUNCTION refuse_poison();
+                """)
+            var messages = scenario.messages.map { OutgoingMessage(routingKey: QueueTopology.stockChanged, body: $0) }
+            messages.insert(OutgoingMessage(routingKey: QueueTopology.stockChanged, messageID: "poison", body: StockScenario.adjustment(
+                id: "poison", sku: "POISON", warehouse: "WH-1", delta: 1, version: nil)), at: 200)
+            let broker = try IntegrationEnvironment.broker()
+            try broker.publish(messages)
+            let worker = try WorkerProcess("stock-worker", name: "isolating-worker", environment: ["STOCK_BATCH_SIZE": "500"])
+            let deadLetters = QueueTopology.deadLetterQueue(for: QueueTopology.stockChanged)
+            let settled = try IntegrationEnvironment.eventually(timeout: .seconds(60)) {
+                try broker.status(of: deadLetters).messageCount == 1 && scenario.difference(database) == nil
+            }
+            let difference = try scenario.difference(database) ?? ""
+            #expect(settled, "\(difference) \(worker.log.suffix(2_000))")
+            let deadLetter = try #require(try broker.get(deadLetters))
+            #expect(deadLetter.messageID == "poison")
+            #expect(deadLetter.headers[QueueTopology.DeadLetterHeader.reason]?.contains("P0001") == true)
+            #expect(try broker.status(of: QueueTopology.stockChanged).messageCount == 0)
+        }
+
         @Test("SIGKILL in the middle of batches, again and again, loses nothing and doubles nothing")
         func sigkillLosesNothingAndDoublesNothing() throws {
             let scenario = StockScenario(seed: 4, skuCount: 1_000, eventCount: 10_000)
