@@ -90,6 +90,7 @@ let package = Package(
                 .embedInCode("Migrations/0008_retention.sql"),
                 .embedInCode("Migrations/0009_push_failures.sql"),
                 .embedInCode("Migrations/0010_expectation_times.sql"),
+                .embedInCode("Migrations/0011_reconcile_queue.sql"),
             ],
             swiftSettings: swiftSettings
         ),

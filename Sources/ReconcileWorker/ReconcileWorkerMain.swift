@@ -10,7 +10,9 @@ struct ReconcileWorkerMain {
             let configuration = try ReconcileWorkerConfiguration(environment: environment)
             try configuration.shopify.verifyKeys(databaseURL: configuration.databaseURL, logger: logger)
             let sweeper = RetentionSweeper(policy: configuration.retention, databaseURL: configuration.databaseURL, logger: logger)
-            return ([ReconcileWorker(configuration: configuration, logger: logger), sweeper], configuration.metrics)
+            let runner = ReconcileRunner(configuration: configuration, logger: logger)
+            return ([ReconcileWorker(configuration: configuration, runner: runner, logger: logger), runner, sweeper],
+                    configuration.metrics)
         }
     }
 }

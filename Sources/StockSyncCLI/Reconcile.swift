@@ -19,7 +19,7 @@ enum ReconcileRequests {
         let store = ReconcileStore(connection: try Connect.database())
         let deadline = Date().addingTimeInterval(TimeInterval(timeout))
         while Date() < deadline {
-            if let run = try store.run(requestID: request.requestID), run.status != "running" { return run }
+            if let run = try store.run(requestID: request.requestID), ["done", "failed"].contains(run.status) { return run }
             Thread.sleep(forTimeInterval: 0.5)
         }
         throw ValidationError("no reconcile-worker finished request \(request.requestID) within \(timeout) s (is one running?)")

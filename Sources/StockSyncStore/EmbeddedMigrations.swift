@@ -13,5 +13,6 @@ extension Migrator {
         ("0008_retention.sql", PackageResources._008_retention_sql),
         ("0009_push_failures.sql", PackageResources._009_push_failures_sql),
         ("0010_expectation_times.sql", PackageResources._010_expectation_times_sql),
+        ("0011_reconcile_queue.sql", PackageResources._011_reconcile_queue_sql),
     ].map { name, bytes in Migration(name: name, sql: String(decoding: bytes, as: UTF8.self)) })
 }

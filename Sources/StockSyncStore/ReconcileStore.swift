@@ -12,9 +12,50 @@ package struct ReconcileStore {
         self.holdBackGrace = holdBackGrace
     }
 
-    /// Waits until no other reconciliation of the shop runs, then holds it for this session.
-    package func lock(shop: String) throws(PostgresError) {
-        try connection.query("SELECT pg_advisory_lock($1, hashtext($2))", [.int(AdvisoryLock.reconcileShop.namespace), .string(shop)])
+    // MARK: Requests waiting to run
+
+    /// Records a request as a queued run; false if its request id was recorded before (a
+    /// redelivery, or a second copy of it), which runs once all the same.
+    package func accept(_ request: ReconcileRequest) throws(PostgresError) -> Bool {
+        try connection.query("""
+            INSERT INTO reconcile_runs (request_id, shop, mode, skus, status) VALUES ($1, $2, $3, $4::text[], 'queued')
+            ON CONFLICT (request_id) DO NOTHING RETURNING run_id
+            """, [.string(request.requestID), .string(request.shop), .string(request.mode.rawValue),
+                  request.skus.map(PostgresParameter.strings) ?? .null]).count == 1
+    }
+
+    /// Shops with a run not finished, the one waiting longest first. A run still `running`
+    /// may have lost its runner: its shop's lock (`tryLock`) tells.
+    package func shopsWithPendingRuns() throws(PostgresError) -> [String] {
+        try connection.query("""
+            SELECT shop FROM reconcile_runs WHERE status IN ('queued', 'running') GROUP BY shop ORDER BY min(run_id)
+            """).decodeAll(as: String.self)
+    }
+
+    /// Holds the shop for this session if no other session does: its runs are this one's to run.
+    package func tryLock(shop: String) throws(PostgresError) -> Bool {
+        try connection.query("SELECT pg_try_advisory_lock($1, hashtext($2))",
+                             [.int(AdvisoryLock.reconcileShop.namespace), .string(shop)]).decode(0, as: Bool.self)
+    }
+
+    /// The shop's oldest run not finished, to run while holding its lock: queued, or left
+    /// `running` by a runner that died (a live one would hold the lock).
+    package func nextPendingRun(shop: String) throws(PostgresError) -> (run: Int, request: ReconcileRequest)? {
+        let rows = try connection.query("""
+            SELECT run_id, request_id, mode, skus IS NOT NULL FROM reconcile_runs
+            WHERE shop = $1 AND status IN ('queued', 'running') ORDER BY run_id LIMIT 1
+            """, [.string(shop)])
+        guard rows.count == 1 else { return nil }
+        let (run, requestID, mode, hasSKUs) = try rows.decode(0, as: (Int, String, ReconcileRequest.Mode, Bool).self)
+        let skus = hasSKUs ? try connection.query("""
+            SELECT u.sku FROM reconcile_runs, unnest(skus) WITH ORDINALITY AS u(sku, n) WHERE run_id = $1 ORDER BY u.n
+            """, [.int(run)]).decodeAll(as: String.self) : nil
+        return (run, ReconcileRequest(requestID: requestID, shop: shop, mode: mode, skus: skus))
+    }
+
+    /// Puts a run that failed for a passing reason back in the queue.
+    package func requeue(run: Int) throws(PostgresError) {
+        try connection.query("UPDATE reconcile_runs SET status = 'queued' WHERE run_id = $1 AND status = 'running'", [.int(run)])
     }
 
     package func unlock(shop: String) throws(PostgresError) {
@@ -379,5 +420,11 @@ package struct ReconcileStore {
             let (shop, slot) = try rows.decode(row, as: (String, String).self)
             return (shop, slot)
         }
+    }
+}
+
+extension ReconcileRequest.Mode: PostgresDecodable {
+    package static func decode(text: UnsafePointer<CChar>, type: UInt32) -> Self? {
+        String.decode(text: text, type: type).flatMap(Self.init(rawValue:))
     }
 }

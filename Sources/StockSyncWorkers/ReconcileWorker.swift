@@ -8,34 +8,32 @@ import StockSyncRuntime
 import StockSyncShopify
 import StockSyncStore
 
-/// Consumes `reconcile-requested` one request at a time and runs each (`Reconciler`); also
-/// publishes the scheduled runs that came due. Any number of copies may run: runs of one
-/// shop wait for each other, a request id runs once, a schedule slot is published once.
+/// Consumes `reconcile-requested`: records each request as a queued run (a request id is
+/// recorded once) and acknowledges it at once, so no delivery waits on a run that takes
+/// minutes; its `ReconcileRunner` takes the queued runs. Also publishes the scheduled runs
+/// that came due. Any number of copies may run: runs of one shop wait for each other, a
+/// request id runs once, a schedule slot is published once.
 package final class ReconcileWorker: LoopService {
     private let configuration: ReconcileWorkerConfiguration
     private let logger: Logger
+    private let runner: ReconcileRunner
     package let stopSignal = StopSignal()
     private let queue = QueueTopology.reconcileRequested
 
-    private let runs = Counter(label: "stocksync_reconcile_runs_total")
     private let deadLettered = Counter(label: "stocksync_dead_lettered_total",
                                        dimensions: [("queue", QueueTopology.reconcileRequested)])
-    private let runSeconds = Timer(label: "stocksync_reconcile_run_seconds")
 
-    package init(configuration: ReconcileWorkerConfiguration, logger: Logger) {
+    package init(configuration: ReconcileWorkerConfiguration, runner: ReconcileRunner, logger: Logger) {
         self.configuration = configuration
+        self.runner = runner
         self.logger = logger
     }
 
     package func runUntilStopped() {
         logger.info("reconcile-worker started", metadata: ["worker": "\(configuration.workerName)"])
-        // Runs killed while downloading leave their result files; no live run holds them.
-        let abandoned = BulkResultFile.removeAbandoned()
-        if abandoned > 0 { logger.info("removed abandoned bulk result files", metadata: ["files": "\(abandoned)"]) }
         var nextScheduleLook = ContinuousClock.now
         SessionLoop<ConsumerSession>(what: "reconcile-worker (the request will be delivered again)",
                                      stopSignal: stopSignal, logger: logger).run {
-            // One request at a time: a run may take minutes, and others should go to idle workers.
             try ConsumerSession(amqpURL: configuration.amqpURL, databaseURL: configuration.databaseURL,
                                 workerName: configuration.workerName, queue: queue, prefetch: 1)
         } _: { session in
@@ -56,28 +54,17 @@ package final class ReconcileWorker: LoopService {
         } catch {
             return try deadLetter(delivery, reason: error.reason, in: session)
         }
-        guard let shop = try configuration.shopify.connectedShops(in: session.database).first(where: { $0.shop == request.shop })
+        guard try configuration.shopify.connectedShops(in: session.database).contains(where: { $0.shop == request.shop })
         else {
             return try deadLetter(delivery, reason: "shop \(request.shop) is unknown or not connected", in: session)
         }
-        let started = ContinuousClock.now
-        do {
-            let reconciler = Reconciler(store: ReconcileStore(connection: session.database,
-                                                              holdBackGrace: configuration.holdBackGrace),
-                                        api: try configuration.shopify.api(for: shop, logger: logger),
-                                        settleTimeout: configuration.settleTimeout, logger: logger)
-            let summary = try reconciler.run(request)
-            runs.increment()
-            runSeconds.record(duration: ContinuousClock.now - started)
-            for (kind, count) in [("drift", summary.drift), ("missing_in_shopify", summary.missingInShopify),
-                                  ("unknown_to_erp", summary.unknownToERP), ("unmapped", summary.unmapped)] {
-                Counter(label: "stocksync_reconcile_discrepancies_total", dimensions: [("class", kind)])
-                    .increment(by: count ?? 0)
-            }
-        } catch let error as ShopifyError where !error.isRetriable {
-            return try deadLetter(delivery, reason: "Shopify refused the run: \(error)", in: session)
-        }
+        // Recorded before acknowledged: a crash between the two redelivers a request already queued.
+        let queued = try ReconcileStore(connection: session.database).accept(request)
         try session.consumer.ack(delivery.deliveryTag)
+        logger.info(queued ? "reconciliation queued" : "reconciliation requested again; it runs once", metadata: [
+            "request_id": "\(request.requestID)", "shop": "\(request.shop)",
+        ])
+        runner.nudge()
     }
 
     private func deadLetter(_ delivery: Delivery, reason: String, in session: ConsumerSession) throws {

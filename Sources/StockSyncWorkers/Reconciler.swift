@@ -1,5 +1,6 @@
 import Logging
 import StockSyncDomain
+import StockSyncPostgres
 import StockSyncRuntime
 import StockSyncShopify
 import StockSyncStore
@@ -22,11 +23,12 @@ package struct Reconciler {
         self.logger = logger
     }
 
-    /// Runs the request once; a request that already ran returns its recorded run.
+    /// Runs the request once, its caller holding the shop's lock (`ReconcileStore.tryLock`);
+    /// a request that already ran returns its recorded run. A run that fails for a reason
+    /// that may pass (Shopify or the database unreachable) goes back in the queue; any other
+    /// failure is recorded with the run.
     @discardableResult
     package func run(_ request: ReconcileRequest) throws -> ReconcileStore.RunSummary {
-        try store.lock(shop: request.shop)
-        defer { try? store.unlock(shop: request.shop) }
         let run: Int
         switch try store.begin(request) {
         case .finished(let id):
@@ -59,7 +61,11 @@ package struct Reconciler {
             ])
             return try store.run(id: run)!
         } catch {
-            try? store.fail(run: run, error: "\(error)")
+            if (error as? ShopifyError)?.isRetriable == true || (error as? PostgresError)?.isRetriable == true {
+                try? store.requeue(run: run)
+            } else {
+                try? store.fail(run: run, error: "\(error)")
+            }
             throw error
         }
     }

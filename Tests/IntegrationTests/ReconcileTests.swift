@@ -217,6 +217,48 @@ extension IntegrationTests {
             })
         }
 
+        @Test("a run lasting over three heartbeat intervals, delivered three times to three workers, runs once; another shop's run goes beside it")
+        func longRunHoldsNoDelivery() throws {
+            _ = try settledScenario(seed: 28, skuCount: 60)
+            // Every Shopify call takes two seconds: the run lasts several heartbeat intervals.
+            try simulator.setFaults(.init(latencyMilliseconds: 2_000))
+            let workers = try (0..<3).map {
+                try WorkerProcess("reconcile-worker", name: "reconcile-\($0)",
+                                  environment: ["AMQP_URL": IntegrationEnvironment.quickHeartbeatURLText])
+            }
+            let broker = try IntegrationEnvironment.broker()
+            func publish(_ request: ReconcileRequest) throws {
+                try broker.publish([OutgoingMessage(routingKey: QueueTopology.reconcileRequested, messageID: request.requestID,
+                                                    body: request.body)])
+            }
+            let long = ReconcileRequest(requestID: "long-\(UUID().uuidString)", shop: StockScenario.shopA, mode: .report)
+            let other = ReconcileRequest(requestID: "other-\(UUID().uuidString)", shop: StockScenario.shopB, mode: .report)
+            let store = ReconcileStore(connection: try IntegrationEnvironment.database())
+            try publish(long)
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(30), every: .milliseconds(50)) {
+                try store.run(requestID: long.requestID)?.status == "running"
+            })
+            // Copies of the running request reach the other workers (a redelivery, a retried
+            // publish): held while the run goes, they would keep those workers from the next shop.
+            try publish(long)
+            try publish(long)
+            try publish(other)
+            var logs: String { workers.map(\.log).joined() }
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(120)) {
+                try [long, other].allSatisfy { try store.run(requestID: $0.requestID)?.status == "done" }
+            }, "\(logs.suffix(4_000))")
+            let database = try IntegrationEnvironment.database()
+            let (overlapped, longSeconds) = try database.query("""
+                SELECT o.started_at < l.finished_at, extract(epoch FROM l.finished_at - l.started_at)::float8
+                FROM reconcile_runs l, reconcile_runs o WHERE l.request_id = $1 AND o.request_id = $2
+                """, [.string(long.requestID), .string(other.requestID)]).decode(0, as: (Bool, Double).self)
+            #expect(longSeconds >= 3, "the run outlasts three one-second heartbeat intervals")
+            #expect(overlapped, "the other shop's run started while the long one went on")
+            #expect(logs.components(separatedBy: "reconciliation done").count - 1 == 2, "each request ran once\n\(logs.suffix(4_000))")
+            #expect(!logs.contains("connection lost") && !logs.contains("interrupted"), "\(logs.suffix(4_000))")
+            try simulator.setFaults(.init())
+        }
+
         @Test("a reconcile-worker killed mid-run: the request runs again elsewhere and completes once")
         func killedMidRunCompletesOnce() throws {
             let (scenario, _) = try settledScenario(seed: 25, skuCount: 100)
