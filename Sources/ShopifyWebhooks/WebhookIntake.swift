@@ -33,24 +33,58 @@ package struct WebhookIntake: Sendable {
         }
     }
 
-    /// - Parameters:
-    ///   - header: the delivery's header by (case-insensitive) name.
-    ///   - isKnownShop: whether the gateway serves this shop domain.
-    package func decide(header: (String) -> String?, body: [UInt8], isKnownShop: (String) -> Bool) -> Decision {
-        guard body.count <= maximumBodyBytes else {
-            return .reject(status: 413, reason: "body larger than \(maximumBodyBytes) bytes")
-        }
-        guard let signature = header(Contract.Header.hmac.name), isSigned(body, signature: signature) else {
-            return .reject(status: 401, reason: "missing or wrong \(Contract.Header.hmac)")
+    /// What the headers say before any of the body is read: a signature and every header
+    /// Shopify sends, present and well formed.
+    package struct DeliveryHeaders: Sendable {
+        fileprivate let signature: [UInt8]
+        fileprivate let values: [(ShopifyWebhookContract.Header, String)]
+    }
+
+    package enum HeaderReading: Sendable {
+        case read(DeliveryHeaders)
+        /// Answer with this status without reading the body: nothing in it could change the answer.
+        case refused(status: Int, reason: String)
+    }
+
+    /// The delivery's headers by (case-insensitive) name, checked on their own, so a delivery
+    /// without a well-formed signature or a header Shopify always sends is refused before its
+    /// body is read (a flood of them costs no body reads). Whether the shop is known waits
+    /// for the signature: an unsigned caller learns nothing about which shops are served.
+    package func readHeaders(_ header: (String) -> String?) -> HeaderReading {
+        guard let text = header(Contract.Header.hmac.name), let signature = Data(base64Encoded: text),
+              signature.count == SHA256.byteCount
+        else {
+            return .refused(status: 401, reason: "missing or wrong \(Contract.Header.hmac)")
         }
         var values: [(Contract.Header, String)] = []
         for required in Contract.requiredHeaders {
             guard let value = header(required.name), !value.isEmpty, value.utf8.count <= 255 else {
-                return .reject(status: 400, reason: "missing header \(required)")
+                return .refused(status: 400, reason: "missing header \(required)")
             }
             values.append((required, value))
         }
-        let topic = values[0].1, shop = values[1].1
+        return .read(DeliveryHeaders(signature: Array(signature), values: values))
+    }
+
+    /// - Parameters:
+    ///   - header: the delivery's header by (case-insensitive) name.
+    ///   - isKnownShop: whether the gateway serves this shop domain.
+    package func decide(header: (String) -> String?, body: [UInt8], isKnownShop: (String) -> Bool) -> Decision {
+        switch readHeaders(header) {
+        case .refused(let status, let reason): .reject(status: status, reason: reason)
+        case .read(let headers): decide(headers, body: body, isKnownShop: isKnownShop)
+        }
+    }
+
+    /// The decision on a delivery whose headers were read (`readHeaders`), from its body.
+    package func decide(_ headers: DeliveryHeaders, body: [UInt8], isKnownShop: (String) -> Bool) -> Decision {
+        guard body.count <= maximumBodyBytes else {
+            return .reject(status: 413, reason: "body larger than \(maximumBodyBytes) bytes")
+        }
+        guard isSigned(body, code: headers.signature) else {
+            return .reject(status: 401, reason: "missing or wrong \(Contract.Header.hmac)")
+        }
+        let topic = headers.values[0].1, shop = headers.values[1].1
         guard isKnownShop(shop) else { return .reject(status: 404, reason: "unknown shop \(shop)") }
         guard Contract.handledTopics.contains(topic) else { return .ignore(topic: topic) }
         guard (try? JSONDecoder().decode(JSONObjectShape.self, from: Data(body))) != nil else {
@@ -58,7 +92,7 @@ package struct WebhookIntake: Sendable {
         }
         // The webhook id names the delivery, so RabbitMQ and the order-worker see Shopify's
         // retries of it as the same message.
-        return .publish(messageID: values[2].1, headers: values.map { ($0.0.messageHeader, $0.1) })
+        return .publish(messageID: headers.values[2].1, headers: headers.values.map { ($0.0.messageHeader, $0.1) })
     }
 
     /// The `X-Shopify-Hmac-Sha256` Shopify sends with `body`: base64(HMAC-SHA256(secret, body)).
@@ -69,9 +103,11 @@ package struct WebhookIntake: Sendable {
     /// base64(HMAC-SHA256(secret, body)), compared in constant time, for each secret in turn.
     package func isSigned(_ body: [UInt8], signature: String) -> Bool {
         guard let code = Data(base64Encoded: signature), code.count == SHA256.byteCount else { return false }
-        return secrets.contains {
-            HMAC<SHA256>.isValidAuthenticationCode(code, authenticating: body, using: SymmetricKey(data: $0))
-        }
+        return isSigned(body, code: Array(code))
+    }
+
+    private func isSigned(_ body: [UInt8], code: [UInt8]) -> Bool {
+        secrets.contains { HMAC<SHA256>.isValidAuthenticationCode(code, authenticating: body, using: SymmetricKey(data: $0)) }
     }
 }
 

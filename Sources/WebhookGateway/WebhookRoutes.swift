@@ -33,6 +33,13 @@ struct WebhookRoutes {
         if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > intake.maximumBodyBytes {
             return refuse(413, "body too large")
         }
+        let headers: WebhookIntake.DeliveryHeaders
+        switch intake.readHeaders({ name in HTTPField.Name(name).flatMap { request.headers[$0] } }) {
+        case .read(let read): headers = read
+        // Answered before its body is read: what arrives of it is only discarded, and the
+        // client is asked to close the connection after it.
+        case .refused(let status, let reason): return refuse(status, reason, closing: true)
+        }
         guard budget.admit() else { return refuse(503, "too many deliveries in flight; Shopify will retry") }
         defer { budget.leave() }
         let buffered: ByteBuffer
@@ -45,9 +52,7 @@ struct WebhookRoutes {
         }
         defer { budget.give(bytes: buffered.readableBytes) }
         let body = Array(buffer: buffered)
-        let decision = intake.decide(
-            header: { name in HTTPField.Name(name).flatMap { request.headers[$0] } },
-            body: body, isKnownShop: shops.contains)
+        let decision = intake.decide(headers, body: body, isKnownShop: shops.contains)
         switch decision {
         case .reject(let status, let reason):
             return refuse(status, reason)
@@ -116,10 +121,12 @@ struct WebhookRoutes {
         }
     }
 
-    private func refuse(_ status: Int, _ reason: String) -> Response {
+    private func refuse(_ status: Int, _ reason: String, closing: Bool = false) -> Response {
         count("\(status)")
         logger.warning("webhook refused", metadata: ["status": "\(status)", "reason": "\(reason)"])
-        return answer(status, reason)
+        var response = answer(status, reason)
+        if closing { response.headers[.connection] = "close" }
+        return response
     }
 
     // Made once: looking a metric up in the registry costs a lock and a hash per request.
