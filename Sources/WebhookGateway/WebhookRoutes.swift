@@ -18,16 +18,16 @@ struct WebhookRoutes {
     var deadline: Duration
     var logger: Logger
 
-    func router() -> Router<BasicRequestContext> {
-        let router = Router()
-        router.post("/webhooks/shopify") { request, _ in await receive(request) }
+    func router() -> Router<GatewayRequestContext> {
+        let router = Router(context: GatewayRequestContext.self)
+        router.post("/webhooks/shopify") { request, context in await receive(request, on: context.channel) }
         router.get("/health") { _, _ in
             publisher.isConnected ? answer(200, "ok") : answer(503, "not connected to RabbitMQ")
         }
         return router
     }
 
-    private func receive(_ request: Request) async -> Response {
+    private func receive(_ request: Request, on channel: any Channel) async -> Response {
         let started = ContinuousClock.now
         defer { Self.responseTime.record(duration: ContinuousClock.now - started) }
         if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > intake.maximumBodyBytes {
@@ -36,9 +36,11 @@ struct WebhookRoutes {
         let headers: WebhookIntake.DeliveryHeaders
         switch intake.readHeaders({ name in HTTPField.Name(name).flatMap { request.headers[$0] } }) {
         case .read(let read): headers = read
-        // Answered before its body is read: what arrives of it is only discarded, and the
-        // client is asked to close the connection after it.
-        case .refused(let status, let reason): return refuse(status, reason, closing: true)
+        case .refused(let status, let reason):
+            // Answered before its body is read, and none of it will be: the connection stops
+            // reading now and closes once the answer is out, instead of draining the body.
+            channel.close(mode: .input, promise: nil)
+            return refuse(status, reason, closing: true)
         }
         guard budget.admit() else { return refuse(503, "too many deliveries in flight; Shopify will retry") }
         defer { budget.leave() }
@@ -146,5 +148,17 @@ struct WebhookRoutes {
     private func answer(_ status: Int, _ text: String) -> Response {
         Response(status: .init(code: status), headers: [.contentType: "text/plain; charset=utf-8"],
                  body: .init(byteBuffer: ByteBuffer(string: text + "\n")))
+    }
+}
+
+/// Hummingbird's basic context and the request's channel, so that a delivery refused from its
+/// headers can close its connection's input rather than have its body drained.
+struct GatewayRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let channel: any Channel
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
     }
 }

@@ -30,7 +30,7 @@ final class SilentListener {
 
 /// An HTTP client that writes what it is told when it is told: a slow sender.
 final class RawHTTPConnection {
-    private let socket: Int32
+    fileprivate let socket: Int32
 
     init(port: Int) throws {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -67,6 +67,19 @@ final class RawHTTPConnection {
         let line = String(decoding: buffer[..<count], as: UTF8.self).split(separator: "\r\n").first ?? ""
         let parts = line.split(separator: " ")
         return parts.count > 1 ? Int(parts[1]) : nil
+    }
+}
+
+extension RawHTTPConnection {
+    /// Whether the peer closes the connection within `seconds` (whatever else it sends first).
+    func isClosed(within seconds: Int) -> Bool {
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var buffer = [UInt8](repeating: 0, count: 512)
+        while true {
+            let count = recv(socket, &buffer, buffer.count, 0)
+            if count <= 0 { return count == 0 }
+        }
     }
 }
 
