@@ -43,6 +43,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/GraphQLSwift/GraphQL.git", from: "4.3.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
@@ -119,7 +120,9 @@ let package = Package(
             dependencies: [
                 "StockSyncDomain", "StockSyncRuntime", "StockSyncAMQP", "StockSyncPostgres", "StockSyncStore",
                 "StockSyncWorkers", "ShopifyWebhooks", hummingbird,
-                .product(name: "HTTPTypes", package: "swift-http-types"), log, metrics, serviceLifecycle,
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                log, metrics, serviceLifecycle,
             ],
             swiftSettings: swiftSettings
         ),

@@ -22,8 +22,11 @@ struct WebhookGatewayMain {
                 deadline: configuration.deliveryDeadline, logger: logger)
             var app = Application(
                 router: routes.router(),
-                // Connections with no request for this long are closed: idle ones cost a socket each.
-                server: .http1(configuration: .init(idleTimeout: .seconds(30))),
+                server: .http1(configuration: .init(
+                    additionalChannelHandlers: [HeadRefusal(intake: routes.intake, path: WebhookRoutes.path,
+                                                            refused: { routes.recordRefusal($0, $1) })],
+                    // Connections with no request for this long are closed: idle ones cost a socket each.
+                    idleTimeout: .seconds(30))),
                 configuration: .init(address: .hostname(configuration.host, port: configuration.port),
                                      serverName: "webhook-gateway"),
                 logger: logger)

@@ -11,6 +11,7 @@ import Synchronization
 /// ready when a publisher lane is connected to RabbitMQ (the shop list is read before the
 /// gateway listens at all).
 struct WebhookRoutes {
+    static let path = "/webhooks/shopify"
     var intake: WebhookIntake
     var publisher: ConfirmedPublisher
     var shops: KnownShops
@@ -20,7 +21,7 @@ struct WebhookRoutes {
 
     func router() -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
-        router.post("/webhooks/shopify") { request, context in await receive(request, on: context.channel) }
+        router.post(RouterPath(Self.path)) { request, context in await receive(request, on: context.channel) }
         router.get("/health") { _, _ in
             publisher.isConnected ? answer(200, "ok") : answer(503, "not connected to RabbitMQ")
         }
@@ -123,9 +124,14 @@ struct WebhookRoutes {
         }
     }
 
-    private func refuse(_ status: Int, _ reason: String, closing: Bool = false) -> Response {
+    /// Counts and logs a refused delivery (here, or at its head by `HeadRefusal`).
+    func recordRefusal(_ status: Int, _ reason: String) {
         count("\(status)")
         logger.warning("webhook refused", metadata: ["status": "\(status)", "reason": "\(reason)"])
+    }
+
+    private func refuse(_ status: Int, _ reason: String, closing: Bool = false) -> Response {
+        recordRefusal(status, reason)
         var response = answer(status, reason)
         if closing { response.headers[.connection] = "close" }
         return response
