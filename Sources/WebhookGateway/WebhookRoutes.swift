@@ -19,16 +19,16 @@ struct WebhookRoutes {
     var deadline: Duration
     var logger: Logger
 
-    func router() -> Router<GatewayRequestContext> {
-        let router = Router(context: GatewayRequestContext.self)
-        router.post(RouterPath(Self.path)) { request, context in await receive(request, on: context.channel) }
+    func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.post(RouterPath(Self.path)) { request, _ in await receive(request) }
         router.get("/health") { _, _ in
             publisher.isConnected ? answer(200, "ok") : answer(503, "not connected to RabbitMQ")
         }
         return router
     }
 
-    private func receive(_ request: Request, on channel: any Channel) async -> Response {
+    private func receive(_ request: Request) async -> Response {
         let started = ContinuousClock.now
         defer { Self.responseTime.record(duration: ContinuousClock.now - started) }
         if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > intake.maximumBodyBytes {
@@ -37,11 +37,8 @@ struct WebhookRoutes {
         let headers: WebhookIntake.DeliveryHeaders
         switch intake.readHeaders({ name in HTTPField.Name(name).flatMap { request.headers[$0] } }) {
         case .read(let read): headers = read
-        case .refused(let status, let reason):
-            // Answered before its body is read, and none of it will be: the connection stops
-            // reading now and closes once the answer is out, instead of draining the body.
-            channel.close(mode: .input, promise: nil)
-            return refuse(status, reason, closing: true)
+        // Only a connection's later requests reach here (`HeadRefusal` answers the first).
+        case .refused(let status, let reason): return refuse(status, reason)
         }
         guard budget.admit() else { return refuse(503, "too many deliveries in flight; Shopify will retry") }
         defer { budget.leave() }
@@ -130,11 +127,9 @@ struct WebhookRoutes {
         logger.warning("webhook refused", metadata: ["status": "\(status)", "reason": "\(reason)"])
     }
 
-    private func refuse(_ status: Int, _ reason: String, closing: Bool = false) -> Response {
+    private func refuse(_ status: Int, _ reason: String) -> Response {
         recordRefusal(status, reason)
-        var response = answer(status, reason)
-        if closing { response.headers[.connection] = "close" }
-        return response
+        return answer(status, reason)
     }
 
     // Made once: looking a metric up in the registry costs a lock and a hash per request.
@@ -154,17 +149,5 @@ struct WebhookRoutes {
     private func answer(_ status: Int, _ text: String) -> Response {
         Response(status: .init(code: status), headers: [.contentType: "text/plain; charset=utf-8"],
                  body: .init(byteBuffer: ByteBuffer(string: text + "\n")))
-    }
-}
-
-/// Hummingbird's basic context and the request's channel, so that a delivery refused from its
-/// headers can close its connection's input rather than have its body drained.
-struct GatewayRequestContext: RequestContext {
-    var coreContext: CoreRequestContextStorage
-    let channel: any Channel
-
-    init(source: ApplicationRequestContextSource) {
-        coreContext = .init(source: source)
-        channel = source.channel
     }
 }

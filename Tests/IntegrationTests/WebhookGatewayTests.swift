@@ -80,6 +80,22 @@ extension IntegrationTests {
             }
         }
 
+        @Test("an unsigned delivery pipelined behind a signed one on the same connection is answered after it")
+        func refusalsKeepTheirOrder() throws {
+            let port = IntegrationEnvironment.ListenPort.gateway()
+            let (gateway, _) = try start(port: port)
+            let body = #"{"id":7}"#
+            let signature = Data(HMAC<SHA256>.authenticationCode(for: Array(body.utf8), using: SymmetricKey(data: Array(Self.secret.utf8))))
+                .base64EncodedString()
+            let signed = Self.wellFormedHeaders.replacingOccurrences(of: Data(count: 32).base64EncodedString(), with: signature)
+            let sender = try RawHTTPConnection(port: port)
+            try sender.send("POST /webhooks/shopify HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(body.utf8.count)\r\n"
+                            + signed + "\r\n" + body
+                            + "POST /webhooks/shopify HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\n\r\n{}")
+            #expect(sender.statuses(2, within: 5) == [200, 401], "\(gateway.log)")
+            #expect(try queued() == 1)
+        }
+
         private func queued() throws -> Int {
             try IntegrationEnvironment.broker().status(of: QueueTopology.orderPlaced).messageCount
         }

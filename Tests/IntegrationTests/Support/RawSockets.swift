@@ -71,6 +71,26 @@ final class RawHTTPConnection {
 }
 
 extension RawHTTPConnection {
+    /// The statuses of the first `count` responses, in order (fewer if the peer closes the
+    /// connection or `seconds` pass with nothing more).
+    func statuses(_ count: Int, within seconds: Int) -> [Int] {
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        // A body ending in a bare newline runs into the next status line: split on newlines.
+        func parsed() -> [Int] {
+            String(decoding: received, as: UTF8.self).split(whereSeparator: \.isNewline)
+                .filter { $0.hasPrefix("HTTP/1.1 ") }.compactMap { Int($0.split(separator: " ")[1]) }
+        }
+        while parsed().count < count {
+            let read = recv(socket, &buffer, buffer.count, 0)
+            guard read > 0 else { break }
+            received += buffer[..<read]
+        }
+        return Array(parsed().prefix(count))
+    }
+
     /// Whether the peer closes the connection within `seconds` (whatever else it sends first).
     func isClosed(within seconds: Int) -> Bool {
         var timeout = timeval(tv_sec: seconds, tv_usec: 0)
