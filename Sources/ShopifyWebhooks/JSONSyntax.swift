@@ -94,9 +94,13 @@ enum JSONSyntax {
                          UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
                         continue
                     case UInt8(ascii: "u"):
-                        for _ in 0..<4 {
-                            guard let digit = peek, digit.isHexDigit else { return false }
-                            index += 1
+                        // A surrogate escape must be a pair, high then low, as a decoder needs
+                        // (Foundation refuses a lone one, and the order-worker would).
+                        guard let unit = hexUnit() else { return false }
+                        if (0xDC00...0xDFFF).contains(unit) { return false }
+                        if (0xD800...0xDBFF).contains(unit) {
+                            guard take(UInt8(ascii: "\\")), take(UInt8(ascii: "u")), let low = hexUnit(),
+                                  (0xDC00...0xDFFF).contains(low) else { return false }
                         }
                     default: return false
                     }
@@ -105,6 +109,17 @@ enum JSONSyntax {
                 }
             }
             return false
+        }
+
+        /// Four hex digits, as a UTF-16 code unit.
+        mutating func hexUnit() -> UInt16? {
+            var unit: UInt16 = 0
+            for _ in 0..<4 {
+                guard let digit = peek, let value = digit.hexValue else { return nil }
+                unit = unit << 4 | UInt16(value)
+                index += 1
+            }
+            return unit
         }
 
         mutating func literal(_ word: StaticString) -> Bool {
@@ -141,7 +156,12 @@ enum JSONSyntax {
 
 private extension UInt8 {
     var isDigit: Bool { self >= UInt8(ascii: "0") && self <= UInt8(ascii: "9") }
-    var isHexDigit: Bool {
-        isDigit || (self >= UInt8(ascii: "a") && self <= UInt8(ascii: "f")) || (self >= UInt8(ascii: "A") && self <= UInt8(ascii: "F"))
+    var hexValue: UInt8? {
+        switch self {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): self - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): self - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): self - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 }

@@ -62,6 +62,15 @@ package struct PostgresError: Error, CustomStringConvertible, Sendable {
         }
     }
 
+    /// The server refused what the statement was given rather than the statement: a data
+    /// exception (class 22), a constraint (23), a program limit such as an over-long index row
+    /// (54) or a function's raised exception (P0). Trying the same input again fails again; other
+    /// input may pass. Anything else (a missing column, a refused grant) is the deployment's.
+    package var isRefusalOfInput: Bool {
+        guard let state = sqlState else { return false }
+        return ["22", "23", "54", "P0"].contains(String(state.prefix(2)))
+    }
+
     package var description: String {
         switch kind {
         case .unreadableConnectionString:

@@ -24,13 +24,20 @@ package struct ReconcileStore {
                   request.skus.map(PostgresParameter.strings) ?? .null]).count == 1
     }
 
-    /// Shops with a run not finished, the one waiting longest first. A run still `running`
-    /// may have lost its runner: its shop's lock (`tryLock`) tells.
+    /// Shops with a run not finished and not waiting to be tried again, the one waiting
+    /// longest first. A run still `running` may have lost its runner: its shop's lock
+    /// (`tryLock`) tells.
     package func shopsWithPendingRuns() throws(PostgresError) -> [String] {
         try connection.query("""
-            SELECT shop FROM reconcile_runs WHERE status IN ('queued', 'running') GROUP BY shop ORDER BY min(run_id)
+            SELECT shop FROM reconcile_runs \(Self.pending) GROUP BY shop ORDER BY min(run_id)
             """).decodeAll(as: String.self)
     }
+
+    private static let pending = "WHERE status IN ('queued', 'running') AND (not_before IS NULL OR not_before <= now())"
+
+    /// Tries a run gets, failing for passing reasons, before it is recorded as failed: the
+    /// waits between them double from 30 s, so the last comes about two hours after the first.
+    package static let maximumAttempts = 8
 
     /// Holds the shop for this session if no other session does: its runs are this one's to run.
     package func tryLock(shop: String) throws(PostgresError) -> Bool {
@@ -43,7 +50,7 @@ package struct ReconcileStore {
     package func nextPendingRun(shop: String) throws(PostgresError) -> (run: Int, request: ReconcileRequest)? {
         let rows = try connection.query("""
             SELECT run_id, request_id, mode, skus IS NOT NULL FROM reconcile_runs
-            WHERE shop = $1 AND status IN ('queued', 'running') ORDER BY run_id LIMIT 1
+            \(Self.pending) AND shop = $1 ORDER BY run_id LIMIT 1
             """, [.string(shop)])
         guard rows.count == 1 else { return nil }
         let (run, requestID, mode, hasSKUs) = try rows.decode(0, as: (Int, String, ReconcileRequest.Mode, Bool).self)
@@ -53,9 +60,17 @@ package struct ReconcileStore {
         return (run, ReconcileRequest(requestID: requestID, shop: shop, mode: mode, skus: skus))
     }
 
-    /// Puts a run that failed for a passing reason back in the queue.
-    package func requeue(run: Int) throws(PostgresError) {
-        try connection.query("UPDATE reconcile_runs SET status = 'queued' WHERE run_id = $1 AND status = 'running'", [.int(run)])
+    /// Puts a run that failed for a passing reason back in the queue, to wait 30 s × 2^attempts
+    /// (at most 30 minutes) first; after `maximumAttempts` it is recorded as failed.
+    package func requeue(run: Int, error: String) throws(PostgresError) {
+        try connection.query("""
+            UPDATE reconcile_runs
+            SET attempts = attempts + 1, error = $2,
+                status = CASE WHEN attempts + 1 >= $3 THEN 'failed' ELSE 'queued' END,
+                finished_at = CASE WHEN attempts + 1 >= $3 THEN now() END,
+                not_before = now() + make_interval(secs => least(1800, 30 * 2 ^ attempts))
+            WHERE run_id = $1 AND status = 'running'
+            """, [.int(run), .string(error), .int(Self.maximumAttempts)])
     }
 
     package func unlock(shop: String) throws(PostgresError) {

@@ -66,10 +66,12 @@ struct BatchConsumer {
     }
 }
 
-/// Applies a batch in one transaction; if that fails for a reason of the batch's own rather
-/// than the server's (anything but a retriable `PostgresError`: data refused, a constraint,
-/// a trigger's exception, a bug one message's shape reaches), halves until the failing items
-/// stand alone, so one bad item never takes its batch-mates with it. Returns the outcomes of
+/// Applies a batch in one transaction; if that fails for a reason some item may be alone in
+/// (the database refusing its input, `PostgresError.isRefusalOfInput`: data refused, a
+/// constraint, a trigger's exception; or an error of the code's own that one message's shape
+/// reaches), halves until the failing items stand alone, so one bad item never takes its
+/// batch-mates with it. Any other database error (the server's, or the deployment's, such
+/// as a column missing before `migrate`) keeps the batch whole and is thrown. Returns the outcomes of
 /// what applied and the refused items by index. When every item of a batch of several fails
 /// alone, the fault is no one item's: the first error is thrown, and the batch is retried
 /// like any failure rather than dead-lettered whole.
@@ -88,7 +90,7 @@ private func isolatingRefusals<Item, Outcome>(
 ) throws -> (Outcome, [(Int, any Error)]) {
     do {
         return (try apply(Array(items)), [])
-    } catch where (error as? PostgresError)?.isRetriable != true {
+    } catch where (error as? PostgresError).map(\.isRefusalOfInput) ?? true {
         if items.count == 1 { return (empty, [(items.startIndex, error)]) }
         let middle = items.startIndex + items.count / 2
         let first = try isolatingRefusals(items[..<middle], combine: combine, empty: empty, apply: apply)

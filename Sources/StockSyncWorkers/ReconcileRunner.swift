@@ -55,11 +55,19 @@ package final class ReconcileRunner: LoopService {
                 try store.fail(run: run, error: "shop \(shop) is no longer connected")
                 continue
             }
+            let api: InventoryAPI
+            do {
+                api = try configuration.shopify.api(for: connected, logger: logger)
+            } catch {
+                // The shop's stored address is refused (`InventoryAPI`): no retry can help.
+                try store.fail(run: run, error: "\(error)")
+                failedRuns.increment()
+                continue
+            }
             let started = ContinuousClock.now
             do {
-                let reconciler = Reconciler(store: store, api: try configuration.shopify.api(for: connected, logger: logger),
-                                            settleTimeout: configuration.settleTimeout, logger: logger)
-                let summary = try reconciler.run(request)
+                let summary = try Reconciler(store: store, api: api, settleTimeout: configuration.settleTimeout,
+                                             logger: logger).run(request)
                 runs.increment()
                 runSeconds.record(duration: ContinuousClock.now - started)
                 for (kind, count) in [("drift", summary.drift), ("missing_in_shopify", summary.missingInShopify),
@@ -67,10 +75,14 @@ package final class ReconcileRunner: LoopService {
                     Counter(label: "stocksync_reconcile_discrepancies_total", dimensions: [("class", kind)])
                         .increment(by: count ?? 0)
                 }
-            } catch let error as ShopifyError where !error.isRetriable {
-                // Recorded with the run, for `stocksync reconcile status` and `--wait` to show.
+            } catch where !connection.isUsable {
+                // This runner's own session broke: reconnect (its run is picked up again).
+                throw error
+            } catch {
+                // Recorded with the run (failed, or queued to be tried later), for
+                // `stocksync reconcile status` and `--wait` to show; other shops go on.
                 failedRuns.increment()
-                logger.error("reconciliation failed", metadata: [
+                logger.error("reconciliation did not finish", metadata: [
                     "shop": "\(shop)", "request_id": "\(request.requestID)", "error": "\(error)",
                 ])
             }

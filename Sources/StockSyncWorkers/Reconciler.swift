@@ -25,8 +25,8 @@ package struct Reconciler {
 
     /// Runs the request once, its caller holding the shop's lock (`ReconcileStore.tryLock`);
     /// a request that already ran returns its recorded run. A run that fails for a reason
-    /// that may pass (Shopify or the database unreachable) goes back in the queue; any other
-    /// failure is recorded with the run.
+    /// that may pass (Shopify or the database unreachable) goes back in the queue to be tried
+    /// again later (`ReconcileStore.requeue`); any other failure is recorded with the run.
     @discardableResult
     package func run(_ request: ReconcileRequest) throws -> ReconcileStore.RunSummary {
         let run: Int
@@ -62,7 +62,7 @@ package struct Reconciler {
             return try store.run(id: run)!
         } catch {
             if (error as? ShopifyError)?.isRetriable == true || (error as? PostgresError)?.isRetriable == true {
-                try? store.requeue(run: run)
+                try? store.requeue(run: run, error: "\(error)")
             } else {
                 try? store.fail(run: run, error: "\(error)")
             }

@@ -19,16 +19,16 @@ struct WebhookRoutes {
     var deadline: Duration
     var logger: Logger
 
-    func router() -> Router<BasicRequestContext> {
-        let router = Router()
-        router.post(RouterPath(Self.path)) { request, _ in await receive(request) }
+    func router() -> Router<GatewayRequestContext> {
+        let router = Router(context: GatewayRequestContext.self)
+        router.post(RouterPath(Self.path)) { request, context in await receive(request, on: context.channel) }
         router.get("/health") { _, _ in
             publisher.isConnected ? answer(200, "ok") : answer(503, "not connected to RabbitMQ")
         }
         return router
     }
 
-    private func receive(_ request: Request) async -> Response {
+    private func receive(_ request: Request, on channel: any Channel) async -> Response {
         let started = ContinuousClock.now
         defer { Self.responseTime.record(duration: ContinuousClock.now - started) }
         if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > intake.maximumBodyBytes {
@@ -37,8 +37,12 @@ struct WebhookRoutes {
         let headers: WebhookIntake.DeliveryHeaders
         switch intake.readHeaders({ name in HTTPField.Name(name).flatMap { request.headers[$0] } }) {
         case .read(let read): headers = read
-        // Only a connection's later requests reach here (`HeadRefusal` answers the first).
-        case .refused(let status, let reason): return refuse(status, reason)
+        case .refused(let status, let reason):
+            // Only a connection's later requests reach here (`HeadRefusal` answers the first).
+            // Its body is not to be drained without bound: the connection reads no more and
+            // closes once the answer is out.
+            channel.close(mode: .input, promise: nil)
+            return refuse(status, reason)
         }
         guard budget.admit() else { return refuse(503, "too many deliveries in flight; Shopify will retry") }
         defer { budget.leave() }
@@ -121,11 +125,27 @@ struct WebhookRoutes {
         }
     }
 
-    /// Counts and logs a refused delivery (here, or at its head by `HeadRefusal`).
+    /// Counts a refused delivery (here, or at its head by `HeadRefusal`, on the event loop) and
+    /// logs it, at most once a second per status with how many went unlogged since: a flood
+    /// of refusals must not become a flood of log lines.
     func recordRefusal(_ status: Int, _ reason: String) {
         count("\(status)")
-        logger.warning("webhook refused", metadata: ["status": "\(status)", "reason": "\(reason)"])
+        let now = ContinuousClock.now
+        let unlogged: Int? = Self.refusalsLogged.withLock { logged in
+            if let last = logged[status], now - last.at < .seconds(1) {
+                logged[status]?.unlogged += 1
+                return nil
+            }
+            defer { logged[status] = (now, 0) }
+            return logged[status]?.unlogged ?? 0
+        }
+        guard let unlogged else { return }
+        logger.warning("webhook refused", metadata: [
+            "status": "\(status)", "reason": "\(reason)", "refused_unlogged": "\(unlogged)",
+        ])
     }
+
+    private static let refusalsLogged = Mutex<[Int: (at: ContinuousClock.Instant, unlogged: Int)]>([:])
 
     private func refuse(_ status: Int, _ reason: String) -> Response {
         recordRefusal(status, reason)
@@ -149,5 +169,17 @@ struct WebhookRoutes {
     private func answer(_ status: Int, _ text: String) -> Response {
         Response(status: .init(code: status), headers: [.contentType: "text/plain; charset=utf-8"],
                  body: .init(byteBuffer: ByteBuffer(string: text + "\n")))
+    }
+}
+
+/// Hummingbird's basic context and the request's channel, so that a delivery refused from its
+/// headers can stop its connection's reading rather than have its body drained.
+struct GatewayRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let channel: any Channel
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
     }
 }

@@ -358,6 +358,29 @@ extension IntegrationTests {
             #expect(throws: PostgresError.self) { try frozen.query("SELECT 1") }
         }
 
+        @Test("a reconcile run failing for a passing reason waits before its next try, longer each time, and fails after its last")
+        func requeuedRunsBackOff() throws {
+            let store = ReconcileStore(connection: try IntegrationEnvironment.database())
+            let request = ReconcileRequest(requestID: "flaky", shop: Self.shop, mode: .report)
+            #expect(try store.accept(request))
+            #expect(try !store.accept(request), "a copy adds nothing")
+            var waits: [Double] = []
+            for attempt in 1...ReconcileStore.maximumAttempts {
+                #expect(try store.shopsWithPendingRuns() == [Self.shop], "attempt \(attempt)")
+                guard case .run(let run) = try store.begin(request) else { Issue.record("already done"); return }
+                try store.requeue(run: run, error: "Shopify unreachable")
+                #expect(try store.shopsWithPendingRuns().isEmpty, "waiting after attempt \(attempt)")
+                waits.append(try store.connection.query(
+                    "SELECT extract(epoch FROM not_before - now())::float8 FROM reconcile_runs WHERE run_id = $1",
+                    [.int(run)]).decode(0, as: Double.self))
+                try store.connection.query("UPDATE reconcile_runs SET not_before = now() - interval '1 second'")
+            }
+            #expect(waits.map { ($0 / 30).rounded() * 30 } == [30, 60, 120, 240, 480, 960, 1800, 1800])
+            let summary = try #require(try store.run(requestID: "flaky"))
+            #expect(summary.status == "failed" && summary.error == "Shopify unreachable")
+            #expect(try store.shopsWithPendingRuns().isEmpty)
+        }
+
         @Test func consumingInBatchesAcknowledgesOnlyWhatWasAcked() throws {
             let publisher = try IntegrationEnvironment.broker("publisher")
             try publisher.publish((0..<30).map { OutgoingMessage(routingKey: QueueTopology.stockChanged, body: [UInt8($0)]) })

@@ -78,9 +78,11 @@ extension IntegrationTests {
                 #expect(sender.responseStatus(within: 2) == 401, "before: the body awaited, 408 at the deadline\n\(gateway.log)")
                 #expect(sender.isClosed(within: 2), "not kept open to drain a body it will never use")
             }
+            // Both counted; logged once a second at most, so a flood does not flood the log.
+            #expect(gateway.log.components(separatedBy: "webhook refused").count - 1 == 1, "\(gateway.log)")
         }
 
-        @Test("an unsigned delivery pipelined behind a signed one on the same connection is answered after it")
+        @Test("an unsigned delivery pipelined behind a signed one on the same connection is answered after it, and the connection closed")
         func refusalsKeepTheirOrder() throws {
             let port = IntegrationEnvironment.ListenPort.gateway()
             let (gateway, _) = try start(port: port)
@@ -93,6 +95,7 @@ extension IntegrationTests {
                             + signed + "\r\n" + body
                             + "POST /webhooks/shopify HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\n\r\n{}")
             #expect(sender.statuses(2, within: 5) == [200, 401], "\(gateway.log)")
+            #expect(sender.isClosed(within: 2), "a refused body is not drained on a kept-alive connection")
             #expect(try queued() == 1)
         }
 

@@ -34,11 +34,13 @@ struct BatchIsolationTests {
         #expect(throws: Poison.self) { try run(poisoned: Set(items), Poison(), calls: &calls) }
     }
 
-    @Test("a failure of the server is thrown at once, with the batch whole, to be retried")
-    func serverFailuresAreNotIsolated() {
+    @Test("a failure of the server or the deployment is thrown at once, with the batch whole, to be retried",
+          arguments: [PostgresError.queryFailed(sqlState: "25006", message: "cannot execute INSERT in a read-only transaction"),
+                      PostgresError.queryFailed(sqlState: "42703", message: "column \"x\" does not exist"),
+                      PostgresError.queryFailed(sqlState: "42501", message: "permission denied")])
+    func serverFailuresAreNotIsolated(error: PostgresError) {
         var calls = 0
-        let readOnly = PostgresError.queryFailed(sqlState: "25006", message: "cannot execute INSERT in a read-only transaction")
-        #expect(throws: PostgresError.self) { try run(poisoned: [5], readOnly, calls: &calls) }
+        #expect(throws: PostgresError.self) { try run(poisoned: [5], error, calls: &calls) }
         #expect(calls == 1)
     }
 }
