@@ -38,6 +38,10 @@ package final class AdminGraphQLClient {
     private var knownCosts: [String: Double] = [:]
     package var maximumAttempts = 8
     package var backoff = Backoff(base: .milliseconds(200), cap: .seconds(10))
+    /// Called before each wait between calls (a retry's backoff, the bucket refilling): the
+    /// caller keeps what it holds alive through a call that takes minutes in all (a pusher's
+    /// database session, whose silence would hand its shop to another worker).
+    package var beforeWaiting: (() -> Void)?
 
     private let calls: Counter
     private let throttled: Counter
@@ -105,7 +109,7 @@ package final class AdminGraphQLClient {
                     throttled.increment()
                     attempts -= 1
                     logger.warning("throttled by Shopify; waiting for the bucket", metadata: ["shop": "\(connection.shop)"])
-                    if envelope?.extensions?.cost == nil { blockingSleep(backoff.next()) }
+                    if envelope?.extensions?.cost == nil { pause(backoff.next()) }
                     continue
                 }
                 switch response.status {
@@ -137,7 +141,7 @@ package final class AdminGraphQLClient {
                 "shop": "\(connection.shop)", "operation": "\(operation.name)", "error": "\(failure)",
                 "attempt": "\(attempts)", "retry_in": "\(wait)",
             ])
-            blockingSleep(wait)
+            pause(wait)
         }
     }
 
@@ -160,15 +164,20 @@ package final class AdminGraphQLClient {
                 failure = error.description
             }
             guard attempts < maximumAttempts else { throw .exhausted(attempts: attempts, last: failure) }
-            blockingSleep(backoff.next())
+            pause(backoff.next())
         }
     }
 
     private var now: Double { (clock.now - origin).seconds }
 
+    private func pause(_ duration: Duration) {
+        beforeWaiting?()
+        blockingSleep(duration)
+    }
+
     private func waitForBudget(_ cost: Double) {
         let delay = bucket.delay(forCost: cost, at: now)
-        if delay > 0 { blockingSleep(.milliseconds(Int((delay * 1000).rounded(.up)))) }
+        if delay > 0 { pause(.milliseconds(Int((delay * 1000).rounded(.up)))) }
     }
 
     private static func snippet(_ body: [UInt8]) -> String {

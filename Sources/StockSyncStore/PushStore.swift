@@ -25,6 +25,12 @@ package struct PushStore {
         return owned ?? false
     }
 
+    /// Speaks to the server, so that a session waiting on Shopify is not taken for one that
+    /// went silent (`tryOwn`'s lease).
+    package func keepAlive() throws(PostgresError) {
+        try connection.query("SELECT 1")
+    }
+
     // MARK: The outbox
 
     package struct DueBatch: Sendable {

@@ -50,6 +50,8 @@ final class ShopPusher: @unchecked Sendable {
         self.logger = logger
         self.isStopping = isStopping
         api = try configuration.shopify.api(for: shop, logger: logger)
+        // A call retried or paced for minutes keeps the shop: the lease counts silence only.
+        api.client.beforeWaiting = { try? store.keepAlive() }
         let dimensions = [("shop", shop.shop)]
         levelsPushed = Counter(label: "stocksync_push_levels_total", dimensions: dimensions)
         batchSize = Recorder(label: "stocksync_push_batch_size", dimensions: dimensions)
@@ -245,10 +247,20 @@ final class ShopPusher: @unchecked Sendable {
         Result { () throws(ShopifyError) -> InventoryAPI.SetOutcome in
             var answer = try api.setAvailable(intent.quantities, idempotencyKey: intent.idempotencyKey)
             while answer == .inProgress {
+                try? store.keepAlive()
                 blockingSleep(.seconds(1))
                 answer = try api.setAvailable(intent.quantities, idempotencyKey: intent.idempotencyKey)
             }
             return answer
+        }
+    }
+
+    /// Sleeps, speaking to the database at least every few seconds so the shop's lease holds.
+    private func pauseKeepingTheShop(_ duration: Duration) {
+        let deadline = ContinuousClock.now + duration
+        while ContinuousClock.now < deadline {
+            try? store.keepAlive()
+            blockingSleep(min(deadline - ContinuousClock.now, .seconds(1)))
         }
     }
 
@@ -263,7 +275,7 @@ final class ShopPusher: @unchecked Sendable {
         switch action {
         case .retry(let pause):
             _ = try store.recordFailure(shop: shop.shop, idempotencyKey: intent.idempotencyKey, reason: "\(failure)")
-            blockingSleep(pause)
+            pauseKeepingTheShop(pause)
         case .split:
             let half = intent.quantities.count / 2
             try store.split(shop: shop.shop, idempotencyKey: intent.idempotencyKey, into: [

@@ -88,9 +88,13 @@ struct AdminGraphQLClientTests {
             Self.answer(503, "Service Unavailable"), .failure(TransportError(.timeout, "timed out")),
             Self.answer(502, "Bad Gateway"), Self.answer(200, Self.applied),
         ])
-        #expect(try api(transport).setAvailable(quantities, idempotencyKey: "key-1") == .applied)
+        let api = api(transport)
+        var waits = 0
+        api.client.beforeWaiting = { waits += 1 }
+        #expect(try api.setAvailable(quantities, idempotencyKey: "key-1") == .applied)
         #expect(transport.requests.count == 4)
         #expect(Set(transport.requests.map { String(decoding: $0.body, as: UTF8.self) }).count == 1)
+        #expect(waits == 3, "the caller is told before each wait, to keep its database session alive")
     }
 
     @Test("an outage that outlasts every attempt is a retriable error")
