@@ -31,9 +31,7 @@ final class HeadRefusal: ChannelInboundHandler, RemovableChannelHandler {
         guard case .head(let head) = unwrapInboundIn(data) else { return context.fireChannelRead(data) }
         defer { firstRequest = false }
         if firstRequest, head.method == .post, head.path?.split(separator: "?").first.map(String.init) == path,
-           case .refused(let status, let reason) = intake.readHeaders({ name in
-               HTTPField.Name(name).flatMap { head.headerFields[$0] }
-           }) {
+           case .refused(let status, let reason) = intake.readHeaders(head.headerFields.value(named:)) {
             closing = true
             refused(status, reason)
             let text = ByteBuffer(string: reason + "\n")

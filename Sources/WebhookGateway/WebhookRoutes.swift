@@ -35,7 +35,7 @@ struct WebhookRoutes {
             return refuse(413, "body too large")
         }
         let headers: WebhookIntake.DeliveryHeaders
-        switch intake.readHeaders({ name in HTTPField.Name(name).flatMap { request.headers[$0] } }) {
+        switch intake.readHeaders(request.headers.value(named:)) {
         case .read(let read): headers = read
         case .refused(let status, let reason):
             // Only a connection's later requests reach here (`HeadRefusal` answers the first).
@@ -181,5 +181,12 @@ struct GatewayRequestContext: RequestContext {
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         channel = source.channel
+    }
+}
+
+extension HTTPFields {
+    /// The field of this (case-insensitive) name, for `WebhookIntake`, which names headers by text.
+    func value(named name: String) -> String? {
+        HTTPField.Name(name).flatMap { self[$0] }
     }
 }

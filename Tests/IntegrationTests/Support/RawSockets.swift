@@ -30,7 +30,7 @@ final class SilentListener {
 
 /// An HTTP client that writes what it is told when it is told: a slow sender.
 final class RawHTTPConnection {
-    fileprivate let socket: Int32
+    private let socket: Int32
 
     init(port: Int) throws {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -59,23 +59,13 @@ final class RawHTTPConnection {
     /// The status of the response that arrives within `seconds`, nil if none does (or the
     /// connection closes first).
     func responseStatus(within seconds: Int) -> Int? {
-        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
-        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var buffer = [UInt8](repeating: 0, count: 512)
-        let count = recv(socket, &buffer, buffer.count, 0)
-        guard count > 0 else { return nil }
-        let line = String(decoding: buffer[..<count], as: UTF8.self).split(separator: "\r\n").first ?? ""
-        let parts = line.split(separator: " ")
-        return parts.count > 1 ? Int(parts[1]) : nil
+        statuses(1, within: seconds).first
     }
-}
 
-extension RawHTTPConnection {
     /// The statuses of the first `count` responses, in order (fewer if the peer closes the
     /// connection or `seconds` pass with nothing more).
     func statuses(_ count: Int, within seconds: Int) -> [Int] {
-        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
-        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setReceiveTimeout(seconds)
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         // A body ending in a bare newline runs into the next status line: split on newlines.
@@ -93,13 +83,17 @@ extension RawHTTPConnection {
 
     /// Whether the peer closes the connection within `seconds` (whatever else it sends first).
     func isClosed(within seconds: Int) -> Bool {
-        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
-        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setReceiveTimeout(seconds)
         var buffer = [UInt8](repeating: 0, count: 512)
         while true {
             let count = recv(socket, &buffer, buffer.count, 0)
             if count <= 0 { return count == 0 }
         }
+    }
+
+    private func setReceiveTimeout(_ seconds: Int) {
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 }
 
