@@ -10,16 +10,25 @@ import Synchronization
 /// round trip, so many concurrent callers cost few round trips; while one lane waits for
 /// RabbitMQ's confirms, the other gathers and sends the next batch, so no message waits for a
 /// round trip it is not part of. Messages from concurrent callers carry no order between them.
+/// One more thread answers the callers whose deadlines pass, every `deadlineSweep`: one timer
+/// for them all rather than one armed and disarmed for each message.
 package final class ConfirmedPublisher: Service, Sendable {
     private struct Pending {
         let message: OutgoingMessage
         let reply: Reply
     }
 
+    private struct Queue {
+        /// Not yet taken by a lane.
+        var pending: [Pending] = []
+        /// Not yet answered (pending, or in a lane's batch), for the deadline sweep.
+        var unanswered: [Reply] = []
+    }
+
     private let amqpURL: AMQPURL
     private let name: String
     private let logger: Logger
-    private let pending = Mutex<[Pending]>([])
+    private let queue = Mutex(Queue())
     private let arrived = DispatchSemaphore(value: 0)
     private let stopSignal = StopSignal()
     private let connectedLanes = Atomic<Int>(0)
@@ -28,6 +37,8 @@ package final class ConfirmedPublisher: Service, Sendable {
     /// callers' own requests stays small.
     static let maximumBatchBytes = 4 << 20
     package static let lanes = 2
+    /// A deadline is kept to within this.
+    static let deadlineSweep = Duration.milliseconds(50)
 
     package init(amqpURL: AMQPURL, name: String, logger: Logger) {
         self.amqpURL = amqpURL
@@ -43,12 +54,12 @@ package final class ConfirmedPublisher: Service, Sendable {
     /// still arrive (its lane goes on with it): consumers are idempotent.
     package func publish(_ message: OutgoingMessage, within deadline: Duration) async throws {
         try await withCheckedThrowingContinuation { continuation in
-            let reply = Reply(continuation)
-            pending.withLock { $0.append(Pending(message: message, reply: reply)) }
-            arrived.signal()
-            DispatchQueue.global().asyncAfter(deadline: .now() + deadline.seconds) {
-                reply.settle(.failure(BrokerError.notConfirmedInTime(deadline)))
+            let reply = Reply(continuation, within: deadline)
+            queue.withLock { queue in
+                queue.pending.append(Pending(message: message, reply: reply))
+                queue.unanswered.append(reply)
             }
+            arrived.signal()
         }
     }
 
@@ -57,6 +68,7 @@ package final class ConfirmedPublisher: Service, Sendable {
             for _ in 0..<Self.lanes {
                 group.addTask { try await self.stopSignal.run { [self] in publishUntilStopped() } }
             }
+            group.addTask { try await self.stopSignal.run { [self] in answerMissedDeadlines() } }
             try await group.waitForAll()
         }
     }
@@ -66,7 +78,7 @@ package final class ConfirmedPublisher: Service, Sendable {
             what: "publisher lane", stopSignal: stopSignal, logger: logger,
             backoff: Backoff(base: .milliseconds(50), cap: .seconds(2)),
             waitToReconnect: failArrivalsUntil,
-            keepRunning: { [self] in !stopSignal.isRaised || !pending.withLock { $0.isEmpty } }
+            keepRunning: { [self] in !stopSignal.isRaised || !queue.withLock { $0.pending.isEmpty } }
         ).run {
             try Lane(connection: AMQPConnection(url: amqpURL, name: name), publisher: self)
         } _: { lane in
@@ -86,18 +98,18 @@ package final class ConfirmedPublisher: Service, Sendable {
     /// Up to `maximumBatch` messages and `maximumBatchBytes` (at least one message), leaving
     /// out those whose callers were already answered.
     private func takeBatch() -> [Pending] {
-        let (batch, more) = pending.withLock { queue in
-            queue.removeAll { $0.reply.isSettled }
+        let (batch, more) = queue.withLock { queue in
+            queue.pending.removeAll { $0.reply.isSettled }
             var count = 0
             var bytes = 0
-            while count < min(queue.count, Self.maximumBatch) {
-                bytes += queue[count].message.body.count
+            while count < min(queue.pending.count, Self.maximumBatch) {
+                bytes += queue.pending[count].message.body.count
                 if count > 0 && bytes > Self.maximumBatchBytes { break }
                 count += 1
             }
-            let taken = Array(queue.prefix(count))
-            queue.removeFirst(count)
-            return (taken, !queue.isEmpty)
+            let taken = Array(queue.pending.prefix(count))
+            queue.pending.removeFirst(count)
+            return (taken, !queue.pending.isEmpty)
         }
         if more { arrived.signal() }
         return batch
@@ -107,14 +119,34 @@ package final class ConfirmedPublisher: Service, Sendable {
     private func failArrivalsUntil(_ wait: Duration) {
         let deadline = ContinuousClock.now + wait
         while true {
-            let waiting = pending.withLock { queue in
-                defer { queue.removeAll() }
-                return queue
+            let waiting = queue.withLock { queue in
+                defer { queue.pending.removeAll() }
+                return queue.pending
             }
             waiting.forEach { $0.reply.settle(.failure(BrokerError.unavailable)) }
             let left = deadline - ContinuousClock.now
             guard left > .zero, !stopSignal.isRaised else { return }
             _ = arrived.wait(timeout: .now() + min(left, .milliseconds(200)).seconds)
+        }
+    }
+
+    /// Answers every caller whose deadline has passed, until stopped with none left waiting.
+    private func answerMissedDeadlines() {
+        while true {
+            blockingSleep(Self.deadlineSweep)
+            let now = ContinuousClock.now
+            let (missed, noneLeft) = queue.withLock { queue in
+                var missed: [Reply] = []
+                queue.unanswered.removeAll { reply in
+                    if reply.isSettled { return true }
+                    guard reply.deadline <= now else { return false }
+                    missed.append(reply)
+                    return true
+                }
+                return (missed, queue.unanswered.isEmpty)
+            }
+            missed.forEach { $0.settle(.failure(BrokerError.notConfirmedInTime($0.within))) }
+            if stopSignal.isRaised && noneLeft { return }
         }
     }
 }
@@ -139,9 +171,14 @@ extension ConfirmedPublisher {
 /// whichever comes first; later answers are dropped.
 private final class Reply: Sendable {
     private let continuation: Mutex<CheckedContinuation<Void, any Error>?>
+    /// The caller's deadline: `within` of its call.
+    let within: Duration
+    let deadline: ContinuousClock.Instant
 
-    init(_ continuation: CheckedContinuation<Void, any Error>) {
+    init(_ continuation: CheckedContinuation<Void, any Error>, within: Duration) {
         self.continuation = Mutex(continuation)
+        self.within = within
+        deadline = .now + within
     }
 
     var isSettled: Bool { continuation.withLock { $0 == nil } }

@@ -17,6 +17,9 @@ package struct WebhookGatewayConfiguration: Sendable {
     /// Deliveries held at once, and the body bytes they reserve; past either, 503 at once.
     package var maximumInFlightDeliveries: Int
     package var maximumInFlightBytes: Int
+    /// New connections accepted a second (a second's worth at once); past it they wait in the
+    /// listen backlog, so a flood of new connections cannot take the CPU kept-alive ones need.
+    package var maximumNewConnectionsPerSecond: Int
     /// How often the shops served are read again from the database.
     package var shopRefresh: Duration
     package var metrics: MetricsEndpoint?
@@ -37,6 +40,8 @@ package struct WebhookGatewayConfiguration: Sendable {
         maximumInFlightDeliveries = try environment.int("GATEWAY_MAX_IN_FLIGHT", default: 1_024, in: 1...100_000)
         maximumInFlightBytes = try environment.int("GATEWAY_MAX_IN_FLIGHT_BYTES", default: 64 << 20,
                                                    in: maximumBodyBytes...(4 << 30))
+        maximumNewConnectionsPerSecond = try environment.int("GATEWAY_MAX_NEW_CONNECTIONS_PER_SECOND", default: 500,
+                                                             in: 1...1_000_000)
         shopRefresh = .seconds(try environment.int("GATEWAY_SHOP_REFRESH_SECONDS", default: 30, in: 1...3_600))
         metrics = try MetricsEndpoint.configured(in: environment)
     }

@@ -33,13 +33,16 @@ final class HeadRefusal: ChannelInboundHandler, RemovableChannelHandler {
         if firstRequest, head.method == .post, head.path?.split(separator: "?").first.map(String.init) == path,
            case .refused(let status, let reason) = intake.readHeaders(head.headerFields.value(named:)) {
             closing = true
+            // Nothing more is read: the rest of what the socket holds (of a body of up to a
+            // MiB) would be read and parsed only to be dropped.
+            context.close(mode: .input, promise: nil)
             refused(status, reason)
             let text = ByteBuffer(string: reason + "\n")
             context.write(wrapOutboundOut(.head(HTTPResponse(status: .init(code: status), headerFields: [
                 .contentType: "text/plain; charset=utf-8", .contentLength: "\(text.readableBytes)", .connection: "close",
             ]))), promise: nil)
             context.write(wrapOutboundOut(.body(text)), promise: nil)
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
             return
         }
         context.fireChannelRead(data)

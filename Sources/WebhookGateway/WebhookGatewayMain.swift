@@ -23,12 +23,24 @@ struct WebhookGatewayMain {
             var app = Application(
                 router: routes.router(),
                 server: .http1(configuration: .init(
-                    additionalChannelHandlers: [HeadRefusal(intake: routes.intake, path: WebhookRoutes.path,
-                                                            refused: { routes.recordRefusal($0, $1) })],
+                    additionalChannelHandlers: [
+                        HeadRefusal(intake: routes.intake, path: WebhookRoutes.path, refused: { routes.recordRefusal($0, $1) }),
+                        BodyDeadline(limit: configuration.deliveryDeadline),
+                    ],
                     // Connections with no request for this long are closed: idle ones cost a socket each.
                     idleTimeout: .seconds(30))),
                 configuration: .init(address: .hostname(configuration.host, port: configuration.port),
                                      serverName: "webhook-gateway"),
+                onServerRunning: { listener in
+                    do {
+                        try await listener.eventLoop.submit {
+                            try listener.pipeline.syncOperations.addHandler(
+                                AcceptPacing(perSecond: configuration.maximumNewConnectionsPerSecond), position: .first)
+                        }.get()
+                    } catch {
+                        logger.error("accepts not paced", metadata: ["error": "\(error)"])
+                    }
+                },
                 logger: logger)
             app.beforeServerStarts(perform: shops.loadFirst)
             return ([publisher, shops, app], configuration.metrics)

@@ -47,7 +47,7 @@ struct WebhookRoutes {
         guard budget.admit() else { return refuse(503, "too many deliveries in flight; Shopify will retry") }
         defer { budget.leave() }
         let buffered: ByteBuffer
-        switch await collectBody(of: request, before: started + deadline) {
+        switch await collectBody(of: request) {
         case .received(let received): buffered = received
         case .tooLarge: return refuse(413, "body too large")
         case .overBudget: return refuse(503, "too many body bytes in flight; Shopify will retry")
@@ -89,40 +89,26 @@ struct WebhookRoutes {
     }
 
     /// The whole body, its bytes taken from the budget as they arrive (and given back here
-    /// unless it is received whole), unless it is larger than allowed, the budget runs out,
-    /// or it is still arriving at `deadline`: a slow sender is held no longer than that.
-    private func collectBody(of request: Request, before deadline: ContinuousClock.Instant) async -> Collected {
-        await withTaskGroup(of: Collected.self) { [intake, budget] group in
-            group.addTask {
-                var body = ByteBuffer()
-                var refusal: Collected?
-                do {
-                    for try await chunk in request.body {
-                        if body.readableBytes + chunk.readableBytes > intake.maximumBodyBytes { refusal = .tooLarge; break }
-                        if !budget.take(bytes: chunk.readableBytes) { refusal = .overBudget; break }
-                        // Most bodies arrive in one chunk: kept as it is, not copied.
-                        if body.readableBytes == 0 { body = chunk } else { body.writeImmutableBuffer(chunk) }
-                    }
-                } catch {
-                    refusal = .interrupted
-                }
-                if Task.isCancelled { refusal = .tooSlow }
-                guard let refusal else { return .received(body) }
-                budget.give(bytes: body.readableBytes)
-                return refusal
+    /// unless it is received whole), unless it is larger than allowed, the budget runs out, or
+    /// it is still arriving when `BodyDeadline` ends it: a slow sender is held no longer.
+    private func collectBody(of request: Request) async -> Collected {
+        var body = ByteBuffer()
+        var refusal: Collected?
+        do {
+            for try await chunk in request.body {
+                if body.readableBytes + chunk.readableBytes > intake.maximumBodyBytes { refusal = .tooLarge; break }
+                if !budget.take(bytes: chunk.readableBytes) { refusal = .overBudget; break }
+                // Most bodies arrive in one chunk: kept as it is, not copied.
+                if body.readableBytes == 0 { body = chunk } else { body.writeImmutableBuffer(chunk) }
             }
-            group.addTask {
-                try? await Task.sleep(until: deadline)
-                return .tooSlow
-            }
-            let first = await group.next() ?? .tooSlow
-            group.cancelAll()
-            // A body completed just as the deadline passed is not used: its bytes go back.
-            for await late in group {
-                if case .received(let body) = late { budget.give(bytes: body.readableBytes) }
-            }
-            return first
+        } catch is BodyDeadline.Passed {
+            refusal = .tooSlow
+        } catch {
+            refusal = .interrupted
         }
+        guard let refusal else { return .received(body) }
+        budget.give(bytes: body.readableBytes)
+        return refusal
     }
 
     /// Counts a refused delivery (here, or at its head by `HeadRefusal`, on the event loop) and

@@ -99,6 +99,34 @@ extension IntegrationTests {
             #expect(try queued() == 1)
         }
 
+        @Test("new connections past the accept rate wait in the backlog, while a kept-alive connection's deliveries go on at once")
+        func newConnectionsPaced() throws {
+            let port = IntegrationEnvironment.ListenPort.gateway()
+            let (gateway, _) = try start(["GATEWAY_MAX_NEW_CONNECTIONS_PER_SECOND": "2"], port: port)
+            let body = #"{"id":7}"#
+            let signature = Data(HMAC<SHA256>.authenticationCode(for: Array(body.utf8), using: SymmetricKey(data: Array(Self.secret.utf8))))
+                .base64EncodedString()
+            let signed = "POST /webhooks/shopify HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(body.utf8.count)\r\n"
+                + Self.wellFormedHeaders.replacingOccurrences(of: Data(count: 32).base64EncodedString(), with: signature)
+                + "\r\n" + body
+            let keptAlive = try RawHTTPConnection(port: port)
+            try keptAlive.send(signed)
+            #expect(keptAlive.statuses(1, within: 5) == [200], "\(gateway.log)")
+            Thread.sleep(forTimeInterval: 1.5)  // the bucket full again: two at once
+            let flood = try (0..<10).map { _ in
+                let sender = try RawHTTPConnection(port: port)
+                try sender.send("POST /webhooks/shopify HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\n\r\n{}")
+                return sender
+            }
+            try keptAlive.send(signed)
+            #expect(keptAlive.statuses(1, within: 1) == [200], "the open connection waits for no accept\n\(gateway.log)")
+            Thread.sleep(forTimeInterval: 1)
+            let answered = flood.filter(\.hasAnswered).count
+            #expect((2...5).contains(answered), "two at once, two more a second; before: all 10 at once\n\(gateway.log)")
+            #expect(flood.map { $0.responseStatus(within: 8) } == Array(repeating: 401, count: 10),
+                    "every one accepted in its turn\n\(gateway.log)")
+        }
+
         private func queued() throws -> Int {
             try IntegrationEnvironment.broker().status(of: QueueTopology.orderPlaced).messageCount
         }

@@ -81,6 +81,12 @@ final class RawHTTPConnection {
         return Array(parsed().prefix(count))
     }
 
+    /// Whether anything has arrived (an answer, or the peer's close), without waiting.
+    var hasAnswered: Bool {
+        var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        return poll(&descriptor, 1, 0) == 1
+    }
+
     /// Whether the peer closes the connection within `seconds` (whatever else it sends first).
     func isClosed(within seconds: Int) -> Bool {
         setReceiveTimeout(seconds)
