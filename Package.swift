@@ -92,6 +92,7 @@ let package = Package(
                 .embedInCode("Migrations/0009_push_failures.sql"),
                 .embedInCode("Migrations/0010_expectation_times.sql"),
                 .embedInCode("Migrations/0011_reconcile_queue.sql"),
+                .embedInCode("Migrations/0012_app_lifecycle.sql"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -26,10 +26,10 @@ extension ShopifySimulator {
         if await inject("server error", rate: faults.serverErrorRate) {
             return Self.text(503, #"{"errors":"Service Unavailable"}"#)
         }
-        guard let token = await token(of: domain), let version = ShopifyAPIVersion(versionText) else {
+        guard let admitted = await admit(domain, accessToken: accessToken), let version = ShopifyAPIVersion(versionText) else {
             return Self.text(404, #"{"errors":"Not Found"}"#)
         }
-        guard accessToken == token else {
+        guard admitted else {
             return Self.text(401, #"{"errors":"[API] Invalid API key or access token (unrecognized login or wrong password)"}"#)
         }
         guard let request = try? JSONDecoder().decode(Request.self, from: Data(body)) else {
@@ -94,9 +94,15 @@ extension ShopifySimulator {
         return document
     }
 
-    /// The shop's Admin API token; nil for a shop the simulator does not have.
-    private func token(of domain: String) -> String? {
-        shops[domain]?.token
+    /// Whether the token is the app's token on the shop (none while the app is uninstalled);
+    /// nil for a shop the simulator does not have. Refusals are counted.
+    private func admit(_ domain: String, accessToken: String?) -> Bool? {
+        guard let shop = shops[domain] else { return nil }
+        guard let token = shop.token, accessToken == token else {
+            shops[domain]?.unauthorized += 1
+            return false
+        }
+        return true
     }
 
     /// Takes the requested cost from the bucket if it holds that much.

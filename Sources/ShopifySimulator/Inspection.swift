@@ -99,6 +99,8 @@ extension ShopifySimulator {
     package struct Stats: Codable, Sendable {
         package var calls: Int
         package var throttled: Int
+        /// Admin API requests refused 401 (a wrong or revoked token).
+        package var unauthorized: Int
         package var costCharged: Double
         package var restoreRate: Double
         package var bucketSize: Double
@@ -112,8 +114,8 @@ extension ShopifySimulator {
 
     package func stats(shop domain: String) throws -> Stats {
         let shop = try shop(domain)
-        return Stats(calls: shop.calls, throttled: shop.throttled, costCharged: shop.costCharged,
-                     restoreRate: shop.plan.restoreRate, bucketSize: shop.plan.bucketSize, faultsInjected: faultsInjected,
+        return Stats(calls: shop.calls, throttled: shop.throttled, unauthorized: shop.unauthorized,
+                     costCharged: shop.costCharged, restoreRate: shop.plan.restoreRate, bucketSize: shop.plan.bucketSize, faultsInjected: faultsInjected,
                      webhooksDelivered: shop.webhooksDelivered, webhookAttemptsFailed: shop.webhookAttemptsFailed,
                      webhooksAbandoned: shop.webhooksAbandoned)
     }

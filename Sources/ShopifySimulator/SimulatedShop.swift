@@ -107,7 +107,8 @@ package struct SimulatedShop {
     }
 
     var domain: String
-    var token: String
+    /// The app's Admin API access token; nil while the app is uninstalled.
+    var token: String?
     var plan: Plan
     var available: Double
     var availableAt: Double
@@ -128,6 +129,8 @@ package struct SimulatedShop {
     var nextID = 1
     var calls = 0
     var throttled = 0
+    /// Admin API requests refused 401.
+    var unauthorized = 0
     var costCharged = 0.0
 
     init(domain: String, token: String, plan: Plan, now: Double) {

@@ -85,6 +85,17 @@ enum SimulatorRoutes {
             try await simulator.subscribe(shop: context.parameters.require("shop"), subscription)
             return try json(.ok, ["address": subscription.address])
         }
+        router.post("/_simulator/shops/:shop/uninstall") { _, context -> Response in
+            try await simulator.uninstallApp(shop: context.parameters.require("shop"))
+            return try json(.ok, ["uninstalled": true])
+        }
+        // {"token": …}: the app installed again, with the token the OAuth grant would issue.
+        router.post("/_simulator/shops/:shop/install") { request, context -> Response in
+            struct Install: Decodable { var token: String }
+            let install = try await request.decode(as: Install.self, context: context)
+            try await simulator.installApp(shop: context.parameters.require("shop"), token: install.token)
+            return try json(.ok, ["installed": true])
+        }
         router.post("/_simulator/shops/:shop/orders") { request, context -> Response in
             let order = try await request.decode(as: ShopifySimulator.OrderRequest.self, context: context)
             do {

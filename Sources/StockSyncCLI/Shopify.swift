@@ -116,7 +116,8 @@ struct Shopify: ParsableCommand {
             if json { return try printJSON(statuses) }
             var table = TextTable(header: ["SHOP", "CONNECTED", "DUE", "OLDEST_S", "IN_FLIGHT", "UNMAPPED_SKUS", "REFUSED"])
             for status in statuses {
-                table.rows.append([status.shop, status.connected ? "yes" : "no", "\(status.dueLevels)",
+                let connected = status.connected ? "yes" : status.uninstalledAt.map { "uninstalled \($0)" } ?? "no"
+                table.rows.append([status.shop, connected, "\(status.dueLevels)",
                                    status.oldestDueSeconds.map { String(format: "%.1f", $0) } ?? "-",
                                    "\(status.pendingPushes)", "\(status.unmappedSKUs)", "\(status.refusedLevels)"])
             }

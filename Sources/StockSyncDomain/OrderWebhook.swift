@@ -117,15 +117,9 @@ package struct OrderMessage: Sendable, Equatable {
     /// Reads a delivery; headers by lower-case name, as the gateway publishes them.
     package static func decode(headers: [String: String], body: [UInt8]) throws(ContractViolation) -> OrderMessage {
         typealias Contract = ShopifyWebhookContract
-        func header(_ header: Contract.Header) throws(ContractViolation) -> String {
-            guard let value = headers[header.messageHeader], !value.isEmpty else {
-                throw ContractViolation("missing header \(header.messageHeader)")
-            }
-            return value
-        }
-        let eventID = try header(.eventID)
-        let shop = try header(.shopDomain)
-        let topic = try header(.topic)
+        let eventID = try Contract.Header.eventID.value(in: headers)
+        let shop = try Contract.Header.shopDomain.value(in: headers)
+        let topic = try Contract.Header.topic.value(in: headers)
         let content: Content
         if Contract.orderTopics.contains(topic) {
             var state = try decodeOrder(body)

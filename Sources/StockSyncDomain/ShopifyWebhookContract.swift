@@ -38,6 +38,18 @@ package enum ShopifyWebhookContract {
     package static let orderTopics: Set<String> = ["orders/create", "orders/updated", "orders/cancelled"]
     /// The topic whose body is a refund resource.
     package static let refundTopic = "refunds/create"
+    /// The shop uninstalled the app: Shopify has revoked its access token and deleted its
+    /// webhook subscriptions (https://shopify.dev/docs/apps/build/authentication-authorization/app-installation/uninstall-app-api-request).
+    /// The body is the shop resource; the headers say which shop and when.
+    package static let appUninstalledTopic = "app/uninstalled"
     /// Topics that become messages on `order-placed`; the gateway acknowledges and drops others.
-    package static let handledTopics: Set<String> = orderTopics.union([refundTopic])
+    package static let handledTopics: Set<String> = orderTopics.union([refundTopic, appUninstalledTopic])
+}
+
+extension ShopifyWebhookContract.Header {
+    /// This header's value in a delivery from `order-placed` (headers by lower-case name).
+    package func value(in headers: [String: String]) throws(ContractViolation) -> String {
+        guard let value = headers[messageHeader], !value.isEmpty else { throw ContractViolation("missing header \(messageHeader)") }
+        return value
+    }
 }

@@ -264,6 +264,19 @@ package struct PushStore {
         }
     }
 
+    /// Makes these levels due, so that each is pushed, or found current, again. A
+    /// transaction per 1,000 levels, under their SKUs' locks.
+    package func makeDue(shop: String, _ levels: [LevelKey]) throws {
+        for start in stride(from: 0, to: levels.count, by: 1_000) {
+            let chunk = Array(levels[start..<min(start + 1_000, levels.count)])
+            try connection.transaction { connection in
+                let stock = StockStore(connection: connection)
+                try stock.lock(skus: chunk.map(\.sku))
+                try stock.markDue(shop: shop, levels: chunk)
+            }
+        }
+    }
+
     /// Makes every level set aside with a problem due again (after the operator fixed the
     /// store or the mapping); returns how many.
     @discardableResult
@@ -398,6 +411,8 @@ extension PushStore {
     package struct ShopStatus: Sendable, Codable {
         package var shop: String
         package var connected: Bool
+        /// When Shopify said the app was uninstalled (RFC 3339, UTC), unless connected since.
+        package var uninstalledAt: String?
         package var dueLevels: Int
         package var oldestDueSeconds: Double?
         package var pendingPushes: Int
@@ -408,6 +423,7 @@ extension PushStore {
     package func status() throws(PostgresError) -> [ShopStatus] {
         let rows = try connection.query("""
             SELECT s.shop, s.sealed_access_token IS NOT NULL,
+                   to_char(s.uninstalled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
                    (SELECT count(*) FROM available_to_sell a WHERE a.shop = s.shop AND a.due),
                    (SELECT extract(epoch FROM now() - min(a.changed_at))::float8 FROM available_to_sell a
                      WHERE a.shop = s.shop AND a.due),
@@ -417,10 +433,11 @@ extension PushStore {
             FROM shops s ORDER BY s.shop
             """)
         return try (0..<rows.count).map { row throws(PostgresError) in
-            let (shop, connected, dueLevels, oldestDueSeconds, pendingPushes, unmappedSKUs, refusedLevels) =
-                try rows.decode(row, as: (String, Bool, Int, Double?, Int, Int, Int).self)
-            return ShopStatus(shop: shop, connected: connected, dueLevels: dueLevels, oldestDueSeconds: oldestDueSeconds,
-                              pendingPushes: pendingPushes, unmappedSKUs: unmappedSKUs, refusedLevels: refusedLevels)
+            let (shop, connected, uninstalledAt, dueLevels, oldestDueSeconds, pendingPushes, unmappedSKUs, refusedLevels) =
+                try rows.decode(row, as: (String, Bool, String?, Int, Double?, Int, Int, Int).self)
+            return ShopStatus(shop: shop, connected: connected, uninstalledAt: uninstalledAt, dueLevels: dueLevels,
+                              oldestDueSeconds: oldestDueSeconds, pendingPushes: pendingPushes, unmappedSKUs: unmappedSKUs,
+                              refusedLevels: refusedLevels)
         }
     }
 

@@ -422,10 +422,13 @@ package struct ReconcileStore {
     }
 
     /// Slots that came due: (shop, slot id). The slot moves on only from the value read, so
-    /// however many workers look, each slot is taken by one of them.
+    /// however many workers look, each slot is taken by one of them. A shop not connected
+    /// (uninstalled) keeps its slot until it is connected again, and then runs it.
     package func takeDueSlots() throws(PostgresError) -> [(shop: String, slot: String)] {
         let rows = try connection.query("""
-            WITH due AS (SELECT shop, next_at FROM reconcile_schedules WHERE next_at <= now() FOR UPDATE SKIP LOCKED)
+            WITH due AS (
+                SELECT r.shop, r.next_at FROM reconcile_schedules r JOIN shops USING (shop)
+                WHERE r.next_at <= now() AND shops.sealed_access_token IS NOT NULL FOR UPDATE OF r SKIP LOCKED)
             UPDATE reconcile_schedules s
             SET next_at = due.next_at + s.every * (floor(extract(epoch FROM now() - due.next_at) / extract(epoch FROM s.every)) + 1)
             FROM due WHERE s.shop = due.shop

@@ -1,5 +1,10 @@
 import StockSyncDomain
 import StockSyncPostgres
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// The `shops` table: which shops exist, their default safety buffer, and how to reach
 /// each one's Admin API, its access token sealed (`AccessTokenCipher`). Every process that
@@ -39,9 +44,13 @@ package struct ShopRegistry {
         }
     }
 
-    /// The connected shops' domains, without their tokens: what the webhook gateway serves.
-    package func connectedDomains() throws(PostgresError) -> Set<String> {
-        let rows = try connection.query("SELECT shop FROM shops WHERE sealed_access_token IS NOT NULL")
+    /// What the webhook gateway serves: the connected shops, and the uninstalled ones, whose
+    /// late deliveries (Shopify's retries of `app/uninstalled` and of orders placed before it)
+    /// are still theirs to read.
+    package func servedDomains() throws(PostgresError) -> Set<String> {
+        let rows = try connection.query("""
+            SELECT shop FROM shops WHERE sealed_access_token IS NOT NULL OR uninstalled_at IS NOT NULL
+            """)
         return Set(try (0..<rows.count).map { row throws(PostgresError) in try rows.decode(row, as: String.self) })
     }
 
@@ -56,13 +65,51 @@ package struct ShopRegistry {
         return shops
     }
 
+    /// Connects the shop with a token; a shop uninstalled before has its catalogue read
+    /// afresh before its next push (`catalogueDue`).
     package func connect(shop: String, apiVersion: ShopifyAPIVersion, adminURL: String?, accessToken: String,
                          sealedWith tokens: AccessTokenCipher) throws {
+        // The right-hand sides read the row as it was: `uninstalled_at` before it is cleared.
         let rows = try connection.query("""
-            UPDATE shops SET api_version = $2, admin_url = $3, sealed_access_token = $4 WHERE shop = $1 RETURNING 1
+            UPDATE shops SET api_version = $2, admin_url = $3, sealed_access_token = $4, access_token = NULL,
+                connected_at = now(), uninstalled_at = NULL, catalogue_due = catalogue_due OR uninstalled_at IS NOT NULL
+            WHERE shop = $1 RETURNING 1
             """, [.string(shop), .string(apiVersion.description), adminURL.map(PostgresParameter.string) ?? .null,
                   .string(tokens.seal(accessToken, shop: shop))])
         guard rows.count == 1 else { throw UnknownShop(shop: shop) }
+    }
+
+    /// Records Shopify's `app/uninstalled`: the token is forgotten (Shopify revoked it), so
+    /// nothing calls the shop's Admin API until it is connected again. An uninstall from
+    /// before the shop's latest connection (a late delivery, or a retry, arriving after a
+    /// reinstall) changes nothing, and neither does one already recorded. Returns whether
+    /// the shop was connected until now.
+    package func markUninstalled(shop: String, at uninstalledAt: Date) throws(PostgresError) -> Bool {
+        try connection.query("""
+            UPDATE shops SET sealed_access_token = NULL, access_token = NULL, uninstalled_at = to_timestamp($2::float8)
+            WHERE shop = $1 AND uninstalled_at IS NULL AND (connected_at IS NULL OR connected_at < to_timestamp($2::float8))
+            RETURNING 1
+            """, [.string(shop), .string(uninstalledAt.timeIntervalSince1970.description)]).count == 1
+    }
+
+    /// One connection of a shop, as `catalogueDue` found it.
+    package struct Connection: Sendable, Equatable {
+        /// `connected_at` as PostgreSQL writes it: exact to the microsecond, so it compares equal.
+        fileprivate let connectedAt: String
+    }
+
+    /// The shop's connection, if its catalogue is to be read before its next push.
+    package func catalogueDue(shop: String) throws(PostgresError) -> Connection? {
+        let rows = try connection.query("SELECT connected_at::text FROM shops WHERE shop = $1 AND catalogue_due",
+                                        [.string(shop)])
+        return rows.count == 1 ? Connection(connectedAt: try rows.decode(0, as: String.self)) : nil
+    }
+
+    /// The catalogue was read for `connection`; a newer connection keeps it due.
+    package func catalogueRead(shop: String, for connection: Connection) throws(PostgresError) {
+        try self.connection.query("""
+            UPDATE shops SET catalogue_due = false WHERE shop = $1 AND connected_at = $2::timestamptz
+            """, [.string(shop), .string(connection.connectedAt)])
     }
 
     /// Seals again under the current key every token: those kept in clear before tokens were

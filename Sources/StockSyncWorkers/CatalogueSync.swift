@@ -18,11 +18,15 @@ package struct CatalogueSync {
     /// Take Shopify's levels as they are, forgetting units held back as sold but not yet
     /// reserved (the store was reset, or every order is known to have reached the ERP).
     package var baseline: Bool
+    /// Make every level read due, so that each one Shopify shows otherwise than its ATS is
+    /// pushed: for a shop nothing was heard from for a while (connected after an uninstall).
+    package var everyLevelDue: Bool
 
-    package init(store: PushStore, api: InventoryAPI, baseline: Bool = false) {
+    package init(store: PushStore, api: InventoryAPI, baseline: Bool = false, everyLevelDue: Bool = false) {
         self.store = store
         self.api = api
         self.baseline = baseline
+        self.everyLevelDue = everyLevelDue
     }
 
     package struct Summary: Sendable, Codable {
@@ -60,6 +64,7 @@ package struct CatalogueSync {
             skuByItem[level.item].map { PushStore.Observation(sku: $0, location: level.location, available: level.available) }
         }
         try store.recordObserved(shop: shop, observations, takenAt: takenAt, baseline: baseline)
+        if everyLevelDue { try store.makeDue(shop: shop, observations.map { LevelKey(sku: $0.sku, location: $0.location) }) }
         // Whatever was set aside gets another chance against the catalogue just read.
         let retried = try store.retryProblems(shop: shop)
         let unknown = try ShopConfigurationStore(connection: store.connection).locations(shop: shop)

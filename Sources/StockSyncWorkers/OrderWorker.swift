@@ -8,10 +8,11 @@ import StockSyncRuntime
 import StockSyncShopify
 import StockSyncStore
 
-/// Consumes `order-placed` (Shopify's order webhooks, as the gateway queued them): reads
-/// each delivery, asks Shopify where lines not placed before took their stock, applies the
-/// batch (`OrderBatchApplier`), dead-letters what it cannot read, acknowledges, and nudges
-/// the outbox relay that publishes the reservation events. Any number of copies may run.
+/// Consumes `order-placed` (Shopify's order webhooks and `app/uninstalled`, as the gateway
+/// queued them): reads each delivery, records uninstalls, asks Shopify where lines not
+/// placed before took their stock, applies the batch (`OrderBatchApplier`), dead-letters
+/// what it cannot read, acknowledges, and nudges the outbox relay that publishes the
+/// reservation events. Any number of copies may run.
 package final class OrderWorker: LoopService {
     private let configuration: OrderWorkerConfiguration
     private let logger: Logger
@@ -26,6 +27,7 @@ package final class OrderWorker: LoopService {
     private let deadLettered = Counter(label: "stocksync_dead_lettered_total", dimensions: [("queue", QueueTopology.orderPlaced)])
     private let availabilityChanged = Counter(label: "stocksync_ats_changed_total")
     private let lookups = Counter(label: "stocksync_order_location_lookups_total")
+    private let uninstalledShops = Counter(label: "stocksync_shops_uninstalled_total")
     private let batchLatency = Timer(label: "stocksync_order_batch_seconds")
 
     package init(configuration: OrderWorkerConfiguration, relay: OutboxRelay, logger: Logger) {
@@ -46,15 +48,23 @@ package final class OrderWorker: LoopService {
         let started = ContinuousClock.now
         var messages: [OrderMessage] = []
         var origins: [Delivery] = []
+        var uninstalls: [AppUninstalled] = []
         var rejected: [OutgoingMessage] = []
         for delivery in deliveries {
             do {
-                messages.append(try OrderMessage.decode(headers: delivery.headers, body: delivery.body))
-                origins.append(delivery)
+                switch try ShopifyWebhookMessage.decode(headers: delivery.headers, body: delivery.body) {
+                case .order(let message):
+                    messages.append(message)
+                    origins.append(delivery)
+                case .appUninstalled(let uninstall):
+                    uninstalls.append(uninstall)
+                }
             } catch {
                 rejected.append(consumer.deadLetter(delivery, reason: error.reason))
             }
         }
+        // Before the look-ups, so that none is sent with a token Shopify has revoked.
+        try record(uninstalls, in: session, consumer: consumer, shops: shops)
         let placements = try placements(for: messages, in: session, consumer: consumer, shops: shops)
         let (outcome, refused) = try consumer.retryingDatabase(in: session) { database in
             try applyIsolatingRefusals(messages[...], combine: +, empty: OrderBatchOutcome()) { batch in
@@ -81,6 +91,26 @@ package final class OrderWorker: LoopService {
             logger.warning("order line incident", metadata: ["kind": "\(kind.rawValue)", "lines": "\(count)"])
         }
         batchLatency.record(duration: ContinuousClock.now - started)
+    }
+
+    /// Each uninstalled shop's token is forgotten (`ShopRegistry.markUninstalled`), so that
+    /// every process stops calling its Admin API: pushes, look-ups and reconciliations.
+    private func record(_ uninstalls: [AppUninstalled], in session: ConsumerSession, consumer: BatchConsumer,
+                        shops: ShopDirectory) throws {
+        for uninstall in uninstalls {
+            let recorded = try consumer.retryingDatabase(in: session) { database in
+                try ShopRegistry(connection: database).markUninstalled(shop: uninstall.shop, at: uninstall.uninstalledAt)
+            }
+            shops.forget(uninstall.shop)
+            let metadata: Logger.Metadata = ["shop": "\(uninstall.shop)", "event_id": "\(uninstall.eventID)"]
+            if recorded {
+                uninstalledShops.increment()
+                logger.notice("the shop uninstalled the app; nothing is sent to it until it is connected again",
+                              metadata: metadata)
+            } else {
+                logger.info("app/uninstalled recorded already, or from before the shop's latest connection", metadata: metadata)
+            }
+        }
     }
 
     /// Where Shopify took the stock of every line not placed before, from the orders'

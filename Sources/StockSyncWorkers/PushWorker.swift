@@ -51,9 +51,15 @@ package final class PushWorker: LoopService {
         logger.info("push-worker stopped")
     }
 
-    /// Takes at most one shop per look while under its fair share, and lets one go while over it.
+    /// Takes at most one shop per look while under its fair share, and lets one go while over
+    /// it; lets go at once of shops no longer connected.
     private func balance(_ shops: [ShopConnection], fairShare: Int) throws {
         let mine = owned.withLock { $0 }
+        // An uninstalled shop's token was revoked: its pusher stops at once, not at its next 401.
+        let disconnected = mine.subtracting(shops.map(\.shop))
+        for shop in releasing.withLock({ releasing in disconnected.filter { releasing.insert($0).inserted } }).sorted() {
+            logger.notice("the shop is no longer connected; stopped pushing it", metadata: ["shop": "\(shop)"])
+        }
         let share = min(fairShare, configuration.maximumShops)
         if mine.count > share, let surplus = mine.subtracting(releasing.withLock { $0 }).sorted().last {
             logger.info("letting a shop go to another worker", metadata: ["shop": "\(surplus)"])

@@ -65,10 +65,25 @@ final class ShopPusher: @unchecked Sendable {
     /// and takes it again later, possibly on another worker).
     func run() throws {
         logger.info("pushing shop", metadata: ["shop": "\(shop)"])
+        try readCatalogueIfDue()
         while !isStopping() {
             if try !pushDue() { blockingSleep(configuration.pollInterval) }
         }
         logger.info("stopped pushing shop", metadata: ["shop": "\(shop.shop)"])
+    }
+
+    /// A shop connected again after an uninstall was not heard from meanwhile (Shopify
+    /// deleted its webhook subscriptions with the app): its items and levels are read afresh
+    /// before anything is pushed against them, and every level Shopify shows otherwise than
+    /// its ATS is pushed; what it sold meanwhile is held back as usual.
+    private func readCatalogueIfDue() throws {
+        let registry = ShopRegistry(connection: store.connection)
+        guard let connection = try registry.catalogueDue(shop: shop.shop) else { return }
+        let summary = try CatalogueSync(store: store, api: api, everyLevelDue: true).run()
+        try registry.catalogueRead(shop: shop.shop, for: connection)
+        logger.notice("catalogue read again: the shop was connected after an uninstall", metadata: [
+            "shop": "\(shop.shop)", "items": "\(summary.items)", "levels": "\(summary.levels)",
+        ])
     }
 
     /// One round over the outbox; false when there was nothing to do.

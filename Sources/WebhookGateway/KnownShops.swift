@@ -5,10 +5,10 @@ import StockSyncRuntime
 import StockSyncStore
 import Synchronization
 
-/// The shops this gateway serves (the connected ones). `loadFirst` reads them before the
-/// gateway listens, so that no delivery is refused as from an unknown shop only because the
-/// database was not reachable yet; `run` reads them again every `refresh`, and a database
-/// outage then keeps the last list.
+/// The shops this gateway serves (`ShopRegistry.servedDomains`). `loadFirst` reads them
+/// before the gateway listens, so that no delivery is refused as from an unknown shop only
+/// because the database was not reachable yet; `run` reads them again every `refresh`, and
+/// a database outage then keeps the last list.
 final class KnownShops: Service, Sendable {
     private let databaseURL: String
     private let refresh: Duration
@@ -59,7 +59,7 @@ final class KnownShops: Service, Sendable {
     private func load() async throws {
         let url = databaseURL
         let current = try await DedicatedThread.run {
-            try ShopRegistry(connection: PostgresConnection(url: url)).connectedDomains()
+            try ShopRegistry(connection: PostgresConnection(url: url)).servedDomains()
         }
         shops.withLock { $0 = current }
     }

@@ -1,3 +1,5 @@
+import Foundation
+import StockSyncDomain
 import StockSyncPostgres
 import StockSyncStore
 import Testing
@@ -44,6 +46,40 @@ extension IntegrationTests {
                 #expect(process.log.contains("STOCKSYNC_TOKEN_KEY does not open the access tokens of \(Self.shop)"), "\(process.log)")
                 #expect(!process.log.contains(otherKey) && !process.log.contains(Self.token))
             }
+        }
+
+        @Test("app/uninstalled forgets the token once; one from before the latest connection changes nothing; reconnected, the catalogue is due")
+        func uninstallForgetsTheTokenOnce() throws {
+            let database = try IntegrationEnvironment.database()
+            let registry = ShopRegistry(connection: database)
+            try registry.upsert(shop: Self.shop, defaultSafetyBuffer: 0)
+            func connect() throws {
+                try registry.connect(shop: Self.shop, apiVersion: .default, adminURL: nil, accessToken: Self.token,
+                                     sealedWith: IntegrationEnvironment.tokens)
+            }
+            func connected() throws -> Bool {
+                try registry.connectedShops(openedWith: IntegrationEnvironment.tokens).contains { $0.shop == Self.shop }
+            }
+            try connect()
+            #expect(try registry.catalogueDue(shop: Self.shop) == nil, "a first connection is synced by hand")
+
+            #expect(try !registry.markUninstalled(shop: Self.shop, at: Date(timeIntervalSinceNow: -60)),
+                    "an uninstall from before the connection")
+            #expect(try connected())
+            let uninstalledAt = Date()
+            #expect(try registry.markUninstalled(shop: Self.shop, at: uninstalledAt))
+            #expect(try !connected())
+            #expect(try stored() == (nil, nil))
+            #expect(try registry.servedDomains() == [Self.shop], "its late deliveries are still read")
+            #expect(try !registry.markUninstalled(shop: Self.shop, at: uninstalledAt), "Shopify's retry changes nothing")
+
+            try connect()
+            #expect(try connected())
+            let due = try #require(try registry.catalogueDue(shop: Self.shop))
+            #expect(try !registry.markUninstalled(shop: Self.shop, at: uninstalledAt), "a late retry after the reinstall")
+            #expect(try connected())
+            try registry.catalogueRead(shop: Self.shop, for: due)
+            #expect(try registry.catalogueDue(shop: Self.shop) == nil)
         }
 
         @Test("a token kept in clear from before is sealed by `migrate`; `shop reseal` moves every token to a new key")

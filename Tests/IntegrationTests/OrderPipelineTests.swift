@@ -406,5 +406,53 @@ extension IntegrationTests {
             #expect(created.count == rowCount)
             #expect(try database.query("SELECT count(*) FROM reservation_outbox").decode(0, as: Int.self) == 0)
         }
+
+        @Test("app/uninstalled stops every call to the shop at once; reinstalled, its catalogue is read again and Shopify shows the ERP's stock; a late retry of the uninstall changes nothing")
+        func uninstallThenReinstall() throws {
+            let processes = try startPipeline()
+            let registry = ShopRegistry(connection: database)
+            func connected() throws -> Bool {
+                try registry.connectedShops(openedWith: IntegrationEnvironment.tokens).contains { $0.shop == Self.shop }
+            }
+            let uninstalledAt = Date()
+            try client.uninstallApp(Self.shop)
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(20)) { try !connected() },
+                    "\(processes["order"]!.log.suffix(3_000))")
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(20)) {
+                processes["push"]!.log.contains("no longer connected")
+            }, "\(processes["push"]!.log.suffix(3_000))")
+
+            // Uninstalled: the ERP receives stock and a merchant edits a level; nothing reaches Shopify.
+            let calls = try client.stats(Self.shop).calls
+            try publishStock([StockMessages.adjustment(id: "receipt-1", sku: "TEE", warehouse: "WH-B", onHandDelta: 10, version: 2)])
+            try client.edit(Self.shop, sku: "CAP", location: Self.west, available: 7)
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(20)) { try ats("TEE", Self.east) == 25 })
+            // Several push rounds and claim looks (1 s): time for a pusher still holding the shop to call it.
+            Thread.sleep(forTimeInterval: 3)
+            let stats = try client.stats(Self.shop)
+            #expect(stats.calls == calls && stats.unauthorized == 0, "\(stats)")
+
+            let token = "shpat_orders_reinstalled"
+            try client.installApp(Self.shop, token: token)
+            try registry.connect(shop: Self.shop, apiVersion: .default, adminURL: client.adminURL(Self.shop), accessToken: token,
+                                 sealedWith: IntegrationEnvironment.tokens)
+            try expectConverged(processes, "reinstalled")
+            #expect(try shopify("TEE", Self.east) == 25)
+            #expect(try shopify("CAP", Self.west) == 3, "the merchant's edit is found by the catalogue read and undone")
+            #expect(processes["push"]!.log.contains("catalogue read again"))
+            #expect(try registry.catalogueDue(shop: Self.shop) == nil)
+
+            // Shopify retries the uninstall's delivery after the reinstall: the shop stays connected.
+            let shopResource = Array(#"{"id":1,"myshopify_domain":"\#(Self.shop)"}"#.utf8)
+            let triggeredAt = uninstalledAt.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+            #expect(try deliverSignedWebhook("http://127.0.0.1:\(gatewayPort)/webhooks/shopify", body: shopResource,
+                                             topic: "app/uninstalled", shop: Self.shop, secret: Self.secret,
+                                             triggeredAt: triggeredAt) == 200)
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(20)) {
+                processes["order"]!.log.contains("from before the shop's latest connection")
+            }, "\(processes["order"]!.log.suffix(3_000))")
+            #expect(try connected())
+            #expect(try client.stats(Self.shop).unauthorized == 0)
+        }
     }
 }

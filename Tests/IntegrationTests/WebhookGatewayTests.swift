@@ -47,15 +47,7 @@ extension IntegrationTests {
 
         private func deliver(_ url: String, body: [UInt8], topic: String = "orders/create", shop: String = shop,
                              secret: String = secret, webhookID: String = UUID().uuidString, omit: String? = nil) throws -> Int {
-            let signature = Data(HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Array(secret.utf8))))
-                .base64EncodedString()
-            let headers = [
-                ("Content-Type", "application/json"), ("X-Shopify-Topic", topic), ("X-Shopify-Shop-Domain", shop),
-                ("X-Shopify-Webhook-Id", webhookID), ("X-Shopify-Event-Id", UUID().uuidString),
-                ("X-Shopify-Triggered-At", "2026-11-28T07:00:00.000Z"), ("X-Shopify-API-Version", "2026-07"),
-                ("X-Shopify-Hmac-Sha256", signature),
-            ].filter { $0.0 != omit }
-            return try CurlTransport().post(url, headers: headers, body: body).status
+            try deliverSignedWebhook(url, body: body, topic: topic, shop: shop, secret: secret, webhookID: webhookID, omit: omit)
         }
 
         /// Every header Shopify sends, and a signature of the right form (not of the body):

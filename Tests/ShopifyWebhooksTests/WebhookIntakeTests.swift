@@ -40,7 +40,7 @@ struct WebhookIntakeTests {
         #expect(Self.sign(Array(#"{"foo":"bar"}"#.utf8)) == "+R9TwYM4mbLTk3hEAOBkpA7zW2lc9vNFmVKs2u2jtyY=")
     }
 
-    @Test("a signed delivery of an order topic is published, keyed by its webhook id, with its headers")
+    @Test("a signed delivery of an order topic or app/uninstalled is published, keyed by its webhook id, with its headers")
     func signedOrderIsPublished() {
         guard case .publish(let id, let headers) = decide(Self.order, Self.headers(Self.order)) else {
             Issue.record("not published")
@@ -49,6 +49,11 @@ struct WebhookIntakeTests {
         #expect(id == "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043")
         #expect(headers.map(\.0) == ShopifyWebhookContract.requiredHeaders.map(\.messageHeader))
         #expect(headers.first { $0.0 == "x-shopify-topic" }?.1 == "orders/create")
+        let shop = Array(#"{"id":548380009,"myshopify_domain":"brand.myshopify.com"}"#.utf8)
+        guard case .publish = decide(shop, Self.headers(shop, topic: "app/uninstalled")) else {
+            Issue.record("app/uninstalled not published")
+            return
+        }
     }
 
     @Test("wrong secret, tampered body, bad or missing signature: 401", arguments: ["wrong secret", "tampered", "garbage", "missing"])

@@ -35,6 +35,27 @@ struct OrderWebhookTests {
         #expect(abs(triggered.triggeredAt!.timeIntervalSince1970 - 1_680_112_827.877) < 0.001)
     }
 
+    @Test("app/uninstalled reads as the shop and the time Shopify triggered it; without that time it is refused")
+    func appUninstalled() throws {
+        var headers = Self.headers(topic: "app/uninstalled")
+        let body = Array(#"{"id":548380009,"name":"Brand","myshopify_domain":"brand.myshopify.com"}"#.utf8)
+        #expect(throws: ContractViolation("missing header x-shopify-triggered-at")) {
+            try ShopifyWebhookMessage.decode(headers: headers, body: body)
+        }
+        headers["x-shopify-triggered-at"] = "yesterday"
+        #expect(throws: ContractViolation("header x-shopify-triggered-at is not an RFC 3339 date-time")) {
+            try ShopifyWebhookMessage.decode(headers: headers, body: body)
+        }
+        headers["x-shopify-triggered-at"] = "2026-12-04T10:00:00.250Z"
+        #expect(try ShopifyWebhookMessage.decode(headers: headers, body: body) == .appUninstalled(AppUninstalled(
+            shop: "brand.myshopify.com", eventID: "event-1", uninstalledAt: Date(timeIntervalSince1970: 1_796_378_400.25))))
+        guard case .order(let order) = try ShopifyWebhookMessage.decode(headers: Self.headers(), body: Self.example) else {
+            Issue.record("an order read as something else")
+            return
+        }
+        #expect(order.orderID == "450789469")
+    }
+
     @Test("a refunds/create body is the refund resource, with its order id and restock locations")
     func refund() throws {
         let body = Array(#"""

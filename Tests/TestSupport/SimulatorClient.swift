@@ -82,6 +82,7 @@ package final class SimulatorClient {
     package struct Stats: Codable, Sendable {
         package var calls: Int
         package var throttled: Int
+        package var unauthorized: Int
         package var costCharged: Double
         package var restoreRate: Double
         package var bucketSize: Double
@@ -125,6 +126,18 @@ package final class SimulatorClient {
         }
         try post("/_simulator/shops/\(shop)/webhooks", Subscription(address: address, secret: secret, duplicateRate: duplicateRate,
                                                                      reorderMilliseconds: reorderMilliseconds))
+    }
+
+    /// The merchant uninstalls the app: its token is revoked, its webhooks deleted, `app/uninstalled` delivered.
+    package func uninstallApp(_ shop: String) throws {
+        struct Nothing: Codable {}
+        try post("/_simulator/shops/\(shop)/uninstall", Nothing())
+    }
+
+    /// The merchant installs the app again, granting `token`.
+    package func installApp(_ shop: String, token: String) throws {
+        struct Install: Codable { var token: String }
+        try post("/_simulator/shops/\(shop)/install", Install(token: token))
     }
 
     /// A storefront order; returns its id.
