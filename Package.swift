@@ -93,6 +93,7 @@ let package = Package(
                 .embedInCode("Migrations/0010_expectation_times.sql"),
                 .embedInCode("Migrations/0011_reconcile_queue.sql"),
                 .embedInCode("Migrations/0012_app_lifecycle.sql"),
+                .embedInCode("Migrations/0013_order_backfill.sql"),
             ],
             swiftSettings: swiftSettings
         ),

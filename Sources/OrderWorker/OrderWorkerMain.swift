@@ -2,7 +2,8 @@ import StockSyncRuntime
 import StockSyncWorkers
 
 /// `order-worker`: consumes `order-placed` into ERP reservations, relays reservation events
-/// to the ERP, and places lines Shopify would not place when their order arrived.
+/// to the ERP, places lines Shopify would not place when their order arrived, and reads
+/// back the orders whose webhooks never came.
 @main
 struct OrderWorkerMain {
     static func main() async {
@@ -12,7 +13,8 @@ struct OrderWorkerMain {
             let relay = OutboxRelay(amqpURL: configuration.consumer.amqpURL, databaseURL: configuration.consumer.databaseURL,
                                     name: configuration.consumer.workerName, poll: configuration.outboxPoll, logger: logger)
             return ([OrderWorker(configuration: configuration, relay: relay, logger: logger), relay,
-                     PlacementSweeper(configuration: configuration, relay: relay, logger: logger)],
+                     PlacementSweeper(configuration: configuration, relay: relay, logger: logger),
+                     OrderBackfill(configuration: configuration, logger: logger)],
                     configuration.metrics)
         }
     }

@@ -34,6 +34,7 @@ enum AdminSchema {
           locations(first: Int, after: String, last: Int, before: String, reverse: Boolean, query: String, includeLegacy: Boolean, includeInactive: Boolean): LocationConnection!
           currentBulkOperation(type: BulkOperationType): BulkOperation
           order(id: ID!): Order
+          orders(first: Int, after: String, last: Int, before: String, reverse: Boolean, sortKey: OrderSortKeys, query: String, savedSearchId: ID): OrderConnection!
           fulfillmentOrder(id: ID!): FulfillmentOrder
         }
 
@@ -117,8 +118,81 @@ enum AdminSchema {
           fulfillmentOrders(first: Int, after: String): FulfillmentOrderConnection!
           id: ID!
           legacyResourceId: UnsignedInt64!
+          lineItems(first: Int, after: String, last: Int, before: String, reverse: Boolean): LineItemConnection!
           name: String!
+          refunds(first: Int): [Refund!]!
           updatedAt: DateTime!
+        }
+
+        type OrderConnection {
+          edges: [OrderEdge!]!
+          nodes: [Order!]!
+          pageInfo: PageInfo!
+        }
+
+        type OrderEdge {
+          cursor: String!
+          node: Order!
+        }
+
+        enum OrderSortKeys {
+          CREATED_AT
+          CUSTOMER_NAME
+          DESTINATION
+          FINANCIAL_STATUS
+          FULFILLMENT_STATUS
+          ID
+          ORDER_NUMBER
+          PO_NUMBER
+          PROCESSED_AT
+          RELEVANCE
+          TOTAL_ITEMS_QUANTITY
+          TOTAL_PRICE
+          UPDATED_AT
+        }
+
+        type LineItemConnection {
+          edges: [LineItemEdge!]!
+          nodes: [LineItem!]!
+          pageInfo: PageInfo!
+        }
+
+        type LineItemEdge {
+          cursor: String!
+          node: LineItem!
+        }
+
+        type Refund {
+          createdAt: DateTime
+          id: ID!
+          legacyResourceId: UnsignedInt64!
+          refundLineItems(first: Int, after: String, last: Int, before: String, reverse: Boolean): RefundLineItemConnection!
+        }
+
+        type RefundLineItem {
+          lineItem: LineItem!
+          location: Location
+          quantity: Int!
+          restockType: RefundLineItemRestockType!
+          restocked: Boolean!
+        }
+
+        type RefundLineItemConnection {
+          edges: [RefundLineItemEdge!]!
+          nodes: [RefundLineItem!]!
+          pageInfo: PageInfo!
+        }
+
+        type RefundLineItemEdge {
+          cursor: String!
+          node: RefundLineItem!
+        }
+
+        enum RefundLineItemRestockType {
+          RETURN
+          CANCEL
+          LEGACY_RESTOCK
+          NO_RESTOCK
         }
 
         type FulfillmentOrder {

@@ -55,6 +55,7 @@ package struct SimulatedShop {
         /// later ones may overtake it.
         var duplicateRate: Double
         var reorderMilliseconds: Int
+        var attempts: Int
     }
 
     struct LevelKey: Hashable {

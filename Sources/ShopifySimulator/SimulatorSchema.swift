@@ -49,6 +49,10 @@ enum SimulatorSchema {
             "order": { _, args, context, _ in
                 try await context.simulator.order(context.shop, id: args["id"].string ?? "")
             },
+            "orders": { _, args, context, _ in
+                try await context.simulator.orders(context.shop, first: args["first"].int, after: args["after"].string,
+                                                   query: args["query"].string, sortKey: args["sortKey"].string)
+            },
             "fulfillmentOrder": { _, args, context, _ in
                 try await context.simulator.fulfillmentOrder(context.shop, id: args["id"].string ?? "")
             },
@@ -67,7 +71,11 @@ enum SimulatorSchema {
                                                            location: args["locationId"].string ?? "")
             },
         ],
-        "Order": ["fulfillmentOrders": nestedConnection("fulfillmentOrders")],
+        "Order": [
+            "fulfillmentOrders": nestedConnection("fulfillmentOrders"), "lineItems": nestedConnection("lineItems"),
+            "refunds": { source, args, _, _ in (source["refunds"] as? [Object]).map { Array($0.prefix(args["first"].int ?? $0.count)) } },
+        ],
+        "Refund": ["refundLineItems": nestedConnection("refundLineItems")],
         "FulfillmentOrder": ["lineItems": nestedConnection("lineItems")],
         "InventoryLevel": [
             "quantities": { source, args, _, _ in

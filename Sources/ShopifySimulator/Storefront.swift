@@ -1,4 +1,5 @@
 import Foundation
+import GraphQL
 import ShopifyWebhooks
 import StockSyncDomain
 import StockSyncRuntime
@@ -14,6 +15,9 @@ extension ShopifySimulator {
         package var apiVersion: String?
         package var duplicateRate: Double?
         package var reorderMilliseconds: Int?
+        /// Attempts per delivery before it is given up (Shopify: 8); fewer make its retry
+        /// window seconds long, for tests of what a lost delivery leaves behind.
+        package var attempts: Int?
     }
 
     package func subscribe(shop domain: String, _ subscription: Subscription) throws {
@@ -21,7 +25,8 @@ extension ShopifySimulator {
             shop.webhooks = .init(address: subscription.address, secret: subscription.secret,
                                   apiVersion: subscription.apiVersion ?? ShopifyAPIVersion.default.description,
                                   duplicateRate: subscription.duplicateRate ?? 0,
-                                  reorderMilliseconds: subscription.reorderMilliseconds ?? 0)
+                                  reorderMilliseconds: subscription.reorderMilliseconds ?? 0,
+                                  attempts: max(1, subscription.attempts ?? 8))
         }
     }
 
@@ -247,15 +252,69 @@ extension ShopifySimulator {
         ]
     }
 
-    /// `QueryRoot.order`: the order with its fulfillment orders, each assigned to the
-    /// location whose stock was deducted.
+    /// `QueryRoot.order`: the order with its line items, refunds and fulfillment orders,
+    /// each assigned to the location whose stock was deducted.
     func order(_ domain: String, id: String) throws -> Object? {
         let shop = try shop(domain)
         guard let number = Gid.number(id, type: "Order"), let order = shop.orders[number] else { return nil }
+        return Self.orderObject(order, in: shop)
+    }
+
+    /// `QueryRoot.orders`, sorted by `UPDATED_AT` (then id) and filtered by `updated_at`, as
+    /// the search syntax writes it (https://shopify.dev/docs/api/usage/search-syntax):
+    /// `updated_at:>='2026-12-04T10:00:00Z'`. Shopify's `updated_at` has whole seconds.
+    func orders(_ domain: String, first: Int?, after: String?, query: String?, sortKey: String?) throws -> Object {
+        guard sortKey == "UPDATED_AT" else { throw GraphQLError(message: "The simulator sorts orders by UPDATED_AT only") }
+        let since = try query.map(Self.updatedSince)
+        let shop = try shop(domain)
+        func key(_ order: SimulatedShop.Order) -> String {
+            "\(Int(order.updatedAt.timeIntervalSince1970)):\(order.id)"
+        }
+        let sorted = shop.orders.values
+            .filter { order in since.map { Double(Int(order.updatedAt.timeIntervalSince1970)) >= $0.timeIntervalSince1970 } ?? true }
+            .sorted { (Int($0.updatedAt.timeIntervalSince1970), $0.id) < (Int($1.updatedAt.timeIntervalSince1970), $1.id) }
+        // Cursors are the sort key itself, so a page after an order still finds its place when
+        // that order has moved on meanwhile.
+        let start = after.map { cursor in sorted.firstIndex { key($0) > cursor } ?? sorted.count } ?? 0
+        guard let first, (0...250).contains(first) else {
+            throw GraphQLError(message: "The maximum number of records that can be returned is 250")
+        }
+        let page = sorted[start..<min(sorted.count, start + first)]
+        return Self.connection(page.map { Self.orderObject($0, in: shop) }, cursors: page.map(key),
+                               hasNextPage: start + page.count < sorted.count, hasPreviousPage: start > 0)
+    }
+
+    /// The time of `updated_at:>=<date>` (quoted or not); the simulator searches orders by nothing else.
+    private static func updatedSince(_ query: String) throws -> Date {
+        let prefix = "updated_at:>="
+        guard query.hasPrefix(prefix),
+              let date = Timestamp.parse(query.dropFirst(prefix.count).trimmingCharacters(in: CharacterSet(charactersIn: "'\" ")))
+        else { throw GraphQLError(message: "The simulator searches orders by updated_at:>='<date>' only") }
+        return date
+    }
+
+    static func orderObject(_ order: SimulatedShop.Order, in shop: SimulatedShop) -> Object {
         let fulfillmentOrders = Self.fulfillmentOrders(of: order, in: shop)
+        func lineItem(_ id: Int) -> Object {
+            let line = order.lines.first { $0.id == id }
+            return ["id": "gid://shopify/LineItem/\(id)", "sku": line.flatMap { shop.items[$0.item]?.sku },
+                    "quantity": line?.quantity ?? 0, "currentQuantity": line?.current ?? 0]
+        }
+        let location = shop.locations[order.location].map(Self.locationObject)
         var object: Object = [
             "id": "gid://shopify/Order/\(order.id)", "legacyResourceId": String(order.id), "name": "#\(order.number)",
             "updatedAt": order.updatedAt.formatted(.iso8601),
+            "lineItems": NestedConnection(ids: order.lines.map(\.id), nodes: order.lines.map { lineItem($0.id) }),
+            "refunds": order.refunds.map { refund -> Object in
+                let lines: [Object] = refund.lines.map { entry in
+                    ["lineItem": lineItem(entry.line), "quantity": entry.quantity,
+                     "restockType": entry.restockType.uppercased(), "restocked": entry.restockType != "no_restock",
+                     "location": entry.restockType == "no_restock" ? nil : location]
+                }
+                return ["id": "gid://shopify/Refund/\(refund.id)", "legacyResourceId": String(refund.id),
+                        "createdAt": refund.createdAt.formatted(.iso8601),
+                        "refundLineItems": NestedConnection(ids: Array(lines.indices), nodes: lines)]
+            },
             "fulfillmentOrders": NestedConnection(ids: fulfillmentOrders.map(\.id), nodes: fulfillmentOrders.map(\.object)),
         ]
         if let cancelledAt = order.cancelledAt { object["cancelledAt"] = cancelledAt.formatted(.iso8601) }
@@ -299,7 +358,8 @@ extension ShopifySimulator {
     }
 
     /// Delivers in the background, as Shopify does: signed, retried with growing pauses until
-    /// answered 2xx (up to 8 attempts), sometimes twice, sometimes held back.
+    /// answered 2xx (up to 8 attempts, unless the subscription says fewer), sometimes twice,
+    /// sometimes held back.
     nonisolated func deliver(shop: String, topic: String, body: [UInt8], to subscription: SimulatedShop.WebhookSubscription) {
         let webhookID = UUID().uuidString.lowercased()
         let headers = [
@@ -316,11 +376,11 @@ extension ShopifySimulator {
                     try? await Task.sleep(for: .milliseconds(Int.random(in: 0...subscription.reorderMilliseconds)))
                 }
                 var pause = Duration.milliseconds(200)
-                for attempt in 1...8 {
+                for attempt in 1...subscription.attempts {
                     let status = try? await DedicatedThread.run {
                         try CurlTransport(totalTimeout: .seconds(5)).post(subscription.address, headers: headers, body: body).status
                     }
-                    await self.recordDelivery(shop: shop, delivered: (200..<300).contains(status ?? 0), final: attempt == 8)
+                    await self.recordDelivery(shop: shop, delivered: (200..<300).contains(status ?? 0), final: attempt == subscription.attempts)
                     if let status, (200..<300).contains(status) { return }
                     try? await Task.sleep(for: pause)
                     pause *= 2

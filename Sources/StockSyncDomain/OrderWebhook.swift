@@ -133,7 +133,7 @@ package struct OrderMessage: Sendable, Equatable {
         return OrderMessage(eventID: eventID, shop: shop, topic: topic, content: content)
     }
 
-    static func decodeOrder(_ body: [UInt8]) throws(ContractViolation) -> OrderState {
+    package static func decodeOrder(_ body: [UInt8]) throws(ContractViolation) -> OrderState {
         let wire: WireOrder = try decodeJSON(body, what: "order")
         guard let updatedAt = Timestamp.parse(wire.updated_at) else {
             throw ContractViolation("order `updated_at` is not an RFC 3339 date-time")
@@ -181,9 +181,41 @@ package struct OrderMessage: Sendable, Equatable {
     }
 }
 
-/// Shopify's numeric ids; a string id is taken as it is.
-private struct WireID: Decodable {
+extension OrderState {
+    /// The state as the body of an `orders/updated` delivery (Shopify's REST order resource,
+    /// the fields `OrderMessage.decode` reads): how an order read from the Admin API, not
+    /// delivered, enters the same order path.
+    package var webhookBody: [UInt8] {
+        let order = WireOrder(
+            id: WireID(text: orderID), name: name, updated_at: Timestamp.format(updatedAt),
+            // The state keeps only that the order was cancelled, not when: the reader asks no more.
+            cancelled_at: cancelled ? Timestamp.format(updatedAt) : nil,
+            line_items: lines.map { WireLine(id: WireID(text: $0.id), sku: $0.sku, quantity: $0.quantity,
+                                             current_quantity: $0.currentQuantity) },
+            refunds: refunds.map { refund in
+                WireRefund(id: WireID(text: refund.id), order_id: WireID(text: refund.orderID),
+                           refund_line_items: refund.lines.map { line in
+                               WireRefundLine(line_item_id: WireID(text: line.lineID), quantity: line.quantity,
+                                              restock_type: line.restockType,
+                                              location_id: line.location.map { WireID(text: String($0.split(separator: "/").last ?? "")) },
+                                              line_item: WireRefundedItem(sku: line.sku))
+                           })
+            })
+        let encoder = JSONEncoder()
+        // The same state is the same bytes, so `backfillDelivery` names it the same each time.
+        encoder.outputFormatting = .sortedKeys
+        // Encoding plain strings, numbers and arrays of them cannot fail.
+        return Array(try! encoder.encode(order))
+    }
+}
+
+/// Shopify's numeric ids; a string id is taken as it is (and written back as it came).
+private struct WireID: Codable {
     let text: String
+
+    init(text: String) {
+        self.text = text
+    }
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -193,10 +225,15 @@ private struct WireID: Decodable {
             text = try container.decode(String.self)
         }
     }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        if let number = Int64(text), String(number) == text { try container.encode(number) } else { try container.encode(text) }
+    }
 }
 
 // Field names as Shopify's REST resources spell them.
-private struct WireOrder: Decodable {
+private struct WireOrder: Codable {
     let id: WireID
     let name: String?
     let updated_at: String
@@ -205,20 +242,20 @@ private struct WireOrder: Decodable {
     let refunds: [WireRefund]?
 }
 
-private struct WireLine: Decodable {
+private struct WireLine: Codable {
     let id: WireID
     let sku: String?
     let quantity: Int
     let current_quantity: Int?
 }
 
-private struct WireRefund: Decodable {
+private struct WireRefund: Codable {
     let id: WireID
     let order_id: WireID?
     let refund_line_items: [WireRefundLine]?
 }
 
-private struct WireRefundLine: Decodable {
+private struct WireRefundLine: Codable {
     let line_item_id: WireID
     let quantity: Int
     let restock_type: String?
@@ -226,6 +263,6 @@ private struct WireRefundLine: Decodable {
     let line_item: WireRefundedItem?
 }
 
-private struct WireRefundedItem: Decodable {
+private struct WireRefundedItem: Codable {
     let sku: String?
 }

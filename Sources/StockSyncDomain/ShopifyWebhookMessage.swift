@@ -41,3 +41,27 @@ package struct AppUninstalled: Sendable, Equatable {
         self.uninstalledAt = uninstalledAt
     }
 }
+
+extension OrderState {
+    /// The state as read from the Admin API by the order backfill, made a delivery on
+    /// `order-placed` with the headers the gateway would publish, so that it takes the same
+    /// order path as a webhook and the same ordering rules settle which state wins:
+    /// - the topic is `orders/updated`;
+    /// - the event id names the state (order, `updated_at` and content), so every read of one
+    ///   state is one event, and a duplicate of a delivered webhook is ignored by its time;
+    /// - `X-Shopify-Triggered-At` is when the read began: a webhook of an earlier change in the
+    ///   same second of `updated_at` is older than the state read, one of a later change newer.
+    package func backfillDelivery(shop: String, readAt: Date, apiVersion: String)
+        -> (messageID: String, headers: [(String, String)], body: [UInt8]) {
+        typealias Header = ShopifyWebhookContract.Header
+        let body = webhookBody
+        // FNV-1a: distinguishes two states of one second; no secret rides on it.
+        let digest = body.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 }
+        let eventID = "backfill:\(orderID):\(Int(updatedAt.timeIntervalSince1970)):\(String(digest, radix: 16))"
+        let headers = [
+            (Header.topic, "orders/updated"), (Header.shopDomain, shop), (Header.webhookID, eventID), (Header.eventID, eventID),
+            (Header.triggeredAt, Timestamp.format(readAt)), (Header.apiVersion, apiVersion),
+        ].map { ($0.0.messageHeader, $0.1) }
+        return (eventID, headers, body)
+    }
+}

@@ -14,4 +14,9 @@ package enum Timestamp {
         if let date = try? whole.parse(text) { return date }
         return try? fractional.parse(text)
     }
+
+    /// `2026-11-28T05:28:20.123Z`: what `parse` reads back to the millisecond.
+    package static func format(_ date: Date) -> String {
+        fractional.format(date)
+    }
 }

@@ -177,6 +177,66 @@ package enum AdminDocuments {
             requestedCost: Double(count * (1 + 2 + 2 * (1 + 2 + 2 + 10 * 2))))
     }
 
+    /// Orders per page of `ordersUpdatedSince`, with their first 10 lines each: 652 points.
+    static let ordersPerPage = 50
+    static let linesPerListedOrder = 10
+
+    /// The orders updated since a time, oldest change first, in brief (`OrderSummary`):
+    /// `$query` is Shopify's search syntax (`updated_at:>='…'`,
+    /// https://shopify.dev/docs/api/usage/search-syntax), the sort key `UPDATED_AT`
+    /// (https://shopify.dev/docs/api/admin-graphql/latest/queries/orders).
+    package static let ordersUpdatedSince = GraphQLOperation(
+        name: "OrdersUpdatedSince",
+        document: """
+        query OrdersUpdatedSince($query: String!, $after: String) {
+          orders(first: \(ordersPerPage), after: $after, sortKey: UPDATED_AT, query: $query) {
+            pageInfo { hasNextPage endCursor }
+            nodes {
+              legacyResourceId
+              updatedAt
+              cancelledAt
+              lineItems(first: \(linesPerListedOrder)) {
+                pageInfo { hasNextPage }
+                nodes { id currentQuantity }
+              }
+            }
+          }
+        }
+        """,
+        requestedCost: Double(2 + ordersPerPage * (1 + 2 + linesPerListedOrder)))
+
+    /// Page sizes of `orderState`: its lines 100 a page, its first 10 refunds with 50 lines each.
+    static let orderLinesPerPage = 100
+    package static let refundsPerOrder = 10
+    package static let linesPerRefund = 50
+
+    /// An order's state as reservations need it (what an `orders/updated` body carries):
+    /// its lines a page at a time (`$after`), and its refunds with their lines.
+    package static let orderState = GraphQLOperation(
+        name: "OrderState",
+        document: """
+        query OrderState($id: ID!, $after: String) {
+          order(id: $id) {
+            legacyResourceId
+            name
+            updatedAt
+            cancelledAt
+            lineItems(first: \(orderLinesPerPage), after: $after) {
+              pageInfo { hasNextPage endCursor }
+              nodes { id sku quantity currentQuantity }
+            }
+            refunds(first: \(refundsPerOrder)) {
+              legacyResourceId
+              refundLineItems(first: \(linesPerRefund)) {
+                pageInfo { hasNextPage }
+                nodes { quantity restockType lineItem { id sku } location { id } }
+              }
+            }
+          }
+        }
+        """,
+        requestedCost: Double(1 + (2 + orderLinesPerPage) + 1 + 2 + linesPerRefund * (1 + 1 + 1)))
+
     static let locationsPerPage = 250
 
     package static let locations = GraphQLOperation(
@@ -237,7 +297,7 @@ package enum AdminDocuments {
     /// Every document, for schema validation; `availableLevels` at a small size.
     package static func all(_ version: ShopifyAPIVersion) -> [GraphQLOperation] {
         [setAvailable(version), inventoryItemsBySKU, inventoryItemLevelsBySKU(first: itemsPerLevelsPage), orderFulfillment, fulfillmentOrderLines,
-         ordersFulfillment(count: 2),
+         ordersFulfillment(count: 2), ordersUpdatedSince, orderState,
          availableLevels(count: 2), locations, runBulkQuery,
          currentBulkOperation, GraphQLOperation(name: "CatalogueBulkQuery", document: catalogueBulkQuery, requestedCost: 0)]
     }

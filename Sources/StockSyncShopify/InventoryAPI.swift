@@ -468,7 +468,7 @@ private struct LocationsPayload: Decodable {
     }
 }
 
-private struct CursorVariables: Encodable {
+struct CursorVariables: Encodable {
     let id: String
     let after: String?
 }
@@ -489,27 +489,6 @@ private struct OrderFulfillmentPayload: Decodable {
         /// False when a page of fulfillment orders or of their lines left some out.
         var isComplete: Bool {
             !fulfillmentOrders.hasMore && !fulfillmentOrders.nodes.contains { $0.lineItems.hasMore }
-        }
-    }
-
-    /// A connection's nodes; `pageInfo` only where the document asks for it, `endCursor`
-    /// only where it pages on.
-    struct Nodes<Node: Decodable>: Decodable {
-        let nodes: [Node]
-        let pageInfo: PageInfo?
-        struct PageInfo: Decodable {
-            let hasNextPage: Bool
-            let endCursor: String?
-        }
-        var hasMore: Bool { pageInfo?.hasNextPage ?? false }
-
-        /// Where the next page starts; nil after the last one.
-        func nextCursor(of owner: @autoclosure () -> String) throws(ShopifyError) -> String? {
-            guard hasMore else { return nil }
-            guard let cursor = pageInfo?.endCursor else {
-                throw .malformedResponse("\(owner()): hasNextPage without an endCursor")
-            }
-            return cursor
         }
     }
 
@@ -536,7 +515,7 @@ private struct OrderFulfillmentPayload: Decodable {
 
 private struct FulfillmentOrderLinesPayload: Decodable {
     let fulfillmentOrder: FulfillmentOrder?
-    struct FulfillmentOrder: Decodable { let lineItems: OrderFulfillmentPayload.Nodes<OrderFulfillmentPayload.Line> }
+    struct FulfillmentOrder: Decodable { let lineItems: Nodes<OrderFulfillmentPayload.Line> }
 }
 
 private struct RunBulkPayload: Decodable {
@@ -552,3 +531,23 @@ private struct CurrentBulkPayload: Decodable {
     let currentBulkOperation: InventoryAPI.BulkOperation?
 }
 
+/// A connection's nodes; `pageInfo` only where the document asks for it, `endCursor`
+/// only where it pages on.
+struct Nodes<Node: Decodable>: Decodable {
+    let nodes: [Node]
+    let pageInfo: PageInfo?
+    struct PageInfo: Decodable {
+        let hasNextPage: Bool
+        let endCursor: String?
+    }
+    var hasMore: Bool { pageInfo?.hasNextPage ?? false }
+
+    /// Where the next page starts; nil after the last one.
+    func nextCursor(of owner: @autoclosure () -> String) throws(ShopifyError) -> String? {
+        guard hasMore else { return nil }
+        guard let cursor = pageInfo?.endCursor else {
+            throw .malformedResponse("\(owner()): hasNextPage without an endCursor")
+        }
+        return cursor
+    }
+}

@@ -3,10 +3,10 @@ import StockSyncPostgres
 /// Every advisory lock stocksync takes, in PostgreSQL's two-key form: the first key is the
 /// namespace (this type's raw value), the second a hash of what is locked.
 ///
-/// The lock order: session locks (`reconcileShop`, `pushShop`, `migrations`) are taken
-/// outside any transaction lock; inside a transaction, orders before SKUs, each set in key
-/// order. So no two transactions ever wait for each other in a circle. `willTake(_:on:)`
-/// enforces the transaction part at run time.
+/// The lock order: session locks (`reconcileShop`, `pushShop`, `backfillShop`, `migrations`)
+/// are taken outside any transaction lock; inside a transaction, orders before SKUs, each
+/// set in key order. So no two transactions ever wait for each other in a circle.
+/// `willTake(_:on:)` enforces the transaction part at run time.
 package enum AdvisoryLock: Int, CaseIterable, Sendable {
     /// Session lock of `stocksync migrate`: one host migrates at a time.
     case migrations = 0
@@ -19,6 +19,8 @@ package enum AdvisoryLock: Int, CaseIterable, Sendable {
     case reconcileShop = 4
     /// Transaction lock of an order: its lines, reservations and incidents.
     case order = 5
+    /// Session lock of the order backfill of a shop: one worker reads its orders back at a time.
+    case backfillShop = 6
 
     package var namespace: Int { rawValue }
 
@@ -27,7 +29,7 @@ package enum AdvisoryLock: Int, CaseIterable, Sendable {
         switch self {
         case .order: 0
         case .sku: 1
-        case .migrations, .pushShop, .reconcileShop: nil
+        case .migrations, .pushShop, .reconcileShop, .backfillShop: nil
         }
     }
 

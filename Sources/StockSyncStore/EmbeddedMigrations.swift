@@ -15,5 +15,6 @@ extension Migrator {
         ("0010_expectation_times.sql", PackageResources._010_expectation_times_sql),
         ("0011_reconcile_queue.sql", PackageResources._011_reconcile_queue_sql),
         ("0012_app_lifecycle.sql", PackageResources._012_app_lifecycle_sql),
+        ("0013_order_backfill.sql", PackageResources._013_order_backfill_sql),
     ].map { name, bytes in Migration(name: name, sql: String(decoding: bytes, as: UTF8.self)) })
 }

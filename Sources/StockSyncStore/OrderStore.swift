@@ -63,6 +63,25 @@ package struct OrderStore {
         })
     }
 
+    /// The newest state recorded of each of these orders of `shop`, in brief, by order id;
+    /// orders with none (unknown, or known only from a refund or a fulfilment) are left out.
+    package func recordedSummaries(shop: String, orderIDs: [String]) throws(PostgresError) -> [String: OrderSummary] {
+        let rows = try connection.query("""
+            SELECT o.order_id, extract(epoch FROM o.updated_at)::float8, o.cancelled, l.line_id, l.state_quantity
+            FROM shopify_orders o LEFT JOIN order_lines l ON l.shop = o.shop AND l.order_id = o.order_id
+            WHERE o.shop = $1 AND o.order_id = ANY($2::text[]) AND o.updated_at IS NOT NULL
+            """, [.string(shop), .strings(orderIDs)])
+        var recorded: [String: OrderSummary] = [:]
+        for row in 0..<rows.count {
+            let (orderID, seconds, cancelled, lineID, quantity) = try rows.decode(row, as: (String, Double, Bool, String?, Int?).self)
+            var summary = recorded[orderID] ?? OrderSummary(orderID: orderID, updatedAt: Date(timeIntervalSince1970: seconds),
+                                                            cancelled: cancelled, currentQuantities: [:])
+            if let lineID, let quantity { summary.currentQuantities?[lineID] = quantity }
+            recorded[orderID] = summary
+        }
+        return recorded
+    }
+
     /// The rows of an order table (aliased `t`) that belong to these orders.
     private func rows(of table: String, columns: String, orders shops: [String], _ ids: [String]) throws(PostgresError)
         -> PostgresRows {

@@ -121,7 +121,10 @@ package final class OrderWorker: LoopService {
                             shops: ShopDirectory) throws -> [OrderKey: [String: LinePlacement]] {
         var unplaced: [OrderKey: Set<String>] = [:]
         for message in messages {
-            guard case .order(let state) = message.content, !state.cancelled else { continue }
+            // A cancelled order too: first heard of cancelled (its earlier webhooks lost, or
+            // overtaken), its refunds tell the push side of the units Shopify put back, and
+            // its placement of the units Shopify took first.
+            guard case .order(let state) = message.content else { continue }
             unplaced[OrderKey(shop: message.shop, orderID: state.orderID), default: []].formUnion(state.lines.map(\.id))
         }
         guard !unplaced.isEmpty else { return [:] }

@@ -10,6 +10,10 @@ package struct OrderWorkerConfiguration: Sendable {
     package var shopify: ShopifyAccess
     /// How often lines recorded with no Shopify location are asked about again.
     package var placementRetry: Duration
+    /// How often each shop's orders are read back (`OrderBackfill`), and how old a change
+    /// must be before it is read back rather than waited for as a webhook.
+    package var backfillInterval: Duration
+    package var backfillSettle: Duration
 
     package init(environment: Environment) throws(ConfigurationError) {
         consumer = try ConsumerConfiguration(environment: environment, program: "order-worker", batchPrefix: "ORDER",
@@ -18,5 +22,7 @@ package struct OrderWorkerConfiguration: Sendable {
         metrics = try MetricsEndpoint.configured(in: environment)
         shopify = try ShopifyAccess(environment: environment)
         placementRetry = .seconds(try environment.int("ORDER_PLACEMENT_RETRY_SECONDS", default: 60, in: 1...86_400))
+        backfillInterval = .seconds(try environment.int("ORDER_BACKFILL_SECONDS", default: 120, in: 1...86_400))
+        backfillSettle = .seconds(try environment.int("ORDER_BACKFILL_SETTLE_SECONDS", default: 60, in: 0...86_400))
     }
 }

@@ -363,6 +363,64 @@ extension SimulatorTests {
         }
     }
 
+    @Test("orders updated since a time are listed oldest change first, 50 a page; a state read is the webhook's, its lines paged, its refunds with it")
+    func ordersReadBack() async throws {
+        let skus = (0..<120).map { "L\($0)" }
+        try await simulator.seed(shop: Self.shop, .init(
+            token: Self.token, plan: "plus", locations: [.init(id: 1, name: "East")],
+            items: skus.map { .init(sku: $0, levels: ["1": 100]) }))
+        let started = Date()
+        let big = try await simulator.placeOrder(shop: Self.shop, .init(lines: skus.map { .init(sku: $0, quantity: 2) }))
+        var small: [Int] = []
+        for index in 0..<60 {
+            let placed = try await simulator.placeOrder(shop: Self.shop, .init(lines: [.init(sku: skus[index], quantity: 3)]))
+            small.append(try #require(placed["id"] as? Int))
+        }
+        try await simulator.change(.refund, shop: Self.shop, id: small[0], [.init(sku: "L0", quantity: 1)], restock: true)
+        let bigID = try #require(big["id"] as? Int)
+
+        let first = try await simulator.withAPI(shop: Self.shop, token: Self.token) { try $0.ordersUpdated(since: started, after: nil) }
+        #expect(first.orders.count == 50 && first.nextPage != nil)
+        let cursor = try #require(first.nextPage)
+        let second = try await simulator.withAPI(shop: Self.shop, token: Self.token) { try $0.ordersUpdated(since: started, after: cursor) }
+        #expect(second.nextPage == nil)
+        let listed = first.orders + second.orders
+        #expect(listed.count == 61 && Set(listed.map(\.orderID)).count == 61, "each order once")
+        #expect(listed.map(\.updatedAt) == listed.map(\.updatedAt).sorted(), "oldest change first")
+        #expect(listed.first { $0.orderID == String(bigID) }?.currentQuantities == nil, "120 lines, 10 listed")
+        #expect(listed.first { $0.orderID == String(small[0]) }?.currentQuantities?.values.sorted() == [2], "refunded 1 of 3")
+        let later = try await simulator.withAPI(shop: Self.shop, token: Self.token) {
+            try $0.ordersUpdated(since: Date(timeIntervalSinceNow: 5), after: nil)
+        }
+        #expect(later.orders.isEmpty)
+
+        // The state read is the one the order's webhook carries, whatever its number of lines.
+        let read = try await simulator.withAPI(shop: Self.shop, token: Self.token) { try $0.orderState(orderID: String(bigID)) }
+        let headers = ["x-shopify-event-id": "e", "x-shopify-shop-domain": Self.shop, "x-shopify-topic": "orders/create"]
+        guard case .order(let delivered) = try OrderMessage.decode(
+            headers: headers, body: Array(try JSONSerialization.data(withJSONObject: big))).content
+        else { Issue.record("not an order"); return }
+        #expect(read == delivered)
+        #expect(read?.lines.count == 120)
+        let refundedID = String(small[0])
+        let refunded = try #require(try await simulator.withAPI(shop: Self.shop, token: Self.token) {
+            try $0.orderState(orderID: refundedID)
+        })
+        #expect(refunded.lines.map(\.currentQuantity) == [2])
+        #expect(refunded.refunds.map(\.lines) == [[Refund.Line(lineID: refunded.lines[0].id, sku: "L0", quantity: 1,
+                                                              restockType: "return", location: "gid://shopify/Location/1")]])
+        let unknown = try await simulator.withAPI(shop: Self.shop, token: Self.token) { try $0.orderState(orderID: "1") }
+        #expect(unknown == nil)
+
+        for (operation, variables) in [(AdminDocuments.ordersUpdatedSince, ["query": "updated_at:>='2026-01-01T00:00:00Z'"]),
+                                       (AdminDocuments.orderState, ["id": "gid://shopify/Order/\(bigID)"])] {
+            let reply = try await call(operation.document, variables)
+            #expect(reply.errors.isEmpty, "\(reply.errors)")
+            #expect(reply.cost?["requestedQueryCost"] as? Int == Int(operation.requestedCost), "\(operation.name)")
+            #expect(Int(operation.requestedCost) <= ShopifySimulator.maximumQueryCost, "\(operation.name)")
+        }
+    }
+
     @Test("a SKU-list read Shopify refuses for cost is read again in halves: every SKU's levels, once")
     func skuListLevelsSplitOnCostRefusal() async throws {
         let skus = (0..<30).map { "R\($0)" }

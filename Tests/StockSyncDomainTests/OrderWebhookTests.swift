@@ -56,6 +56,66 @@ struct OrderWebhookTests {
         #expect(order.orderID == "450789469")
     }
 
+    @Test("a state written as a webhook body reads back as itself: ids, SKUs, quantities, cancellation, refunds")
+    func webhookBodyRoundTrips() throws {
+        let states = [
+            OrderState(orderID: "450789469", name: "#1001", updatedAt: Date(timeIntervalSince1970: 1_796_378_400), cancelled: false,
+                       lines: [.init(id: "1", sku: "TEE", quantity: 3, currentQuantity: 1), .init(id: "2", sku: nil, quantity: 1, currentQuantity: 1)],
+                       refunds: [Refund(id: "9", orderID: "450789469", lines: [
+                           .init(lineID: "1", sku: "TEE", quantity: 2, restockType: "return", location: "gid://shopify/Location/7"),
+                           .init(lineID: "2", sku: nil, quantity: 0, restockType: "no_restock", location: nil),
+                       ])]),
+            OrderState(orderID: "order-α", name: "", updatedAt: Date(timeIntervalSince1970: 1_796_378_400.5), cancelled: true,
+                       lines: [], refunds: []),
+        ]
+        for state in states {
+            #expect(try OrderMessage.decodeOrder(state.webhookBody) == state)
+        }
+    }
+
+    @Test("a state read back is an orders/updated delivery: one event per state, triggered when the read began")
+    func backfillDelivery() throws {
+        let state = OrderState(orderID: "7", name: "#7", updatedAt: Date(timeIntervalSince1970: 1_796_378_400), cancelled: false,
+                               lines: [.init(id: "1", sku: "TEE", quantity: 2, currentQuantity: 2)], refunds: [])
+        let readAt = Date(timeIntervalSince1970: 1_796_378_460.25)
+        let delivery = state.backfillDelivery(shop: "brand.myshopify.com", readAt: readAt, apiVersion: "2026-07")
+        let headers = Dictionary(uniqueKeysWithValues: delivery.headers)
+        #expect(headers.keys.sorted() == ShopifyWebhookContract.requiredHeaders.map(\.messageHeader).sorted())
+        guard case .order(let message) = try ShopifyWebhookMessage.decode(headers: headers, body: delivery.body),
+              case .order(let read) = message.content
+        else { Issue.record("not an order"); return }
+        #expect(message.topic == "orders/updated" && message.shop == "brand.myshopify.com" && message.eventID == delivery.messageID)
+        #expect(read.triggeredAt == readAt)
+        var sameWithoutTime = read
+        sameWithoutTime.triggeredAt = nil
+        #expect(sameWithoutTime == state)
+        #expect(state.backfillDelivery(shop: "brand.myshopify.com", readAt: .now, apiVersion: "2026-07").messageID == delivery.messageID,
+                "read again later, the same state is the same event")
+        var cancelled = state
+        cancelled.cancelled = true
+        #expect(cancelled.backfillDelivery(shop: "brand.myshopify.com", readAt: readAt, apiVersion: "2026-07").messageID
+                != delivery.messageID, "another state of the same second is another event")
+    }
+
+    @Test("Shopify's listing is news unless the state recorded is newer, or of its second and the same in every line")
+    func listingIsNews() {
+        let second = Date(timeIntervalSince1970: 1_796_378_400)
+        let listed = OrderSummary(orderID: "7", updatedAt: second, cancelled: false, currentQuantities: ["1": 2, "2": 1])
+        func recorded(_ updatedAt: Date = second, cancelled: Bool = false, lines: [String: Int]? = ["1": 2, "2": 1]) -> OrderSummary {
+            OrderSummary(orderID: "7", updatedAt: updatedAt, cancelled: cancelled, currentQuantities: lines)
+        }
+        #expect(listed.isNews(comparedWith: nil), "never heard of")
+        #expect(listed.isNews(comparedWith: recorded(second.addingTimeInterval(-1))), "an older state")
+        #expect(!listed.isNews(comparedWith: recorded(second.addingTimeInterval(1))), "a newer state: listed late")
+        #expect(!listed.isNews(comparedWith: recorded()), "the same state")
+        #expect(listed.isNews(comparedWith: recorded(cancelled: true)), "an earlier change of the same second")
+        #expect(listed.isNews(comparedWith: recorded(lines: ["1": 2, "2": 0])))
+        #expect(listed.isNews(comparedWith: recorded(lines: ["1": 2])), "a line the recorded state lacks")
+        var partial = listed
+        partial.currentQuantities = nil
+        #expect(partial.isNews(comparedWith: recorded()), "lines not all listed: cannot tell")
+    }
+
     @Test("a refunds/create body is the refund resource, with its order id and restock locations")
     func refund() throws {
         let body = Array(#"""

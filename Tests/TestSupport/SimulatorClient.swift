@@ -120,12 +120,12 @@ package final class SimulatorClient {
 
     /// Where the store delivers its order webhooks, signed with `secret`.
     package func subscribe(_ shop: String, address: String, secret: String, duplicateRate: Double = 0,
-                          reorderMilliseconds: Int = 0) throws {
+                          reorderMilliseconds: Int = 0, attempts: Int = 8) throws {
         struct Subscription: Codable {
-            var address: String; var secret: String; var duplicateRate: Double; var reorderMilliseconds: Int
+            var address: String; var secret: String; var duplicateRate: Double; var reorderMilliseconds: Int; var attempts: Int
         }
         try post("/_simulator/shops/\(shop)/webhooks", Subscription(address: address, secret: secret, duplicateRate: duplicateRate,
-                                                                     reorderMilliseconds: reorderMilliseconds))
+                                                                     reorderMilliseconds: reorderMilliseconds, attempts: attempts))
     }
 
     /// The merchant uninstalls the app: its token is revoked, its webhooks deleted, `app/uninstalled` delivered.
