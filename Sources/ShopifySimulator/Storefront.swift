@@ -267,20 +267,25 @@ extension ShopifySimulator {
         guard sortKey == "UPDATED_AT" else { throw GraphQLError(message: "The simulator sorts orders by UPDATED_AT only") }
         let since = try query.map(Self.updatedSince)
         let shop = try shop(domain)
-        func key(_ order: SimulatedShop.Order) -> String {
-            "\(Int(order.updatedAt.timeIntervalSince1970)):\(order.id)"
+        func key(_ order: SimulatedShop.Order) -> (second: Int, id: Int) {
+            (Int(order.updatedAt.timeIntervalSince1970), order.id)
         }
         let sorted = shop.orders.values
-            .filter { order in since.map { Double(Int(order.updatedAt.timeIntervalSince1970)) >= $0.timeIntervalSince1970 } ?? true }
-            .sorted { (Int($0.updatedAt.timeIntervalSince1970), $0.id) < (Int($1.updatedAt.timeIntervalSince1970), $1.id) }
-        // Cursors are the sort key itself, so a page after an order still finds its place when
-        // that order has moved on meanwhile.
-        let start = after.map { cursor in sorted.firstIndex { key($0) > cursor } ?? sorted.count } ?? 0
+            .filter { order in since.map { Double(key(order).second) >= $0.timeIntervalSince1970 } ?? true }
+            .sorted { key($0) < key($1) }
+        // Cursors are the sort key itself ("second:id"), so a page after an order still finds
+        // its place when that order has moved on meanwhile.
+        let position = after.flatMap { cursor -> (second: Int, id: Int)? in
+            let parts = cursor.split(separator: ":").compactMap { Int($0) }
+            return parts.count == 2 ? (parts[0], parts[1]) : nil
+        }
+        if after != nil && position == nil { throw GraphQLError(message: "Invalid cursor: \(after ?? "")") }
+        let start = position.map { position in sorted.firstIndex { key($0) > position } ?? sorted.count } ?? 0
         guard let first, (0...250).contains(first) else {
             throw GraphQLError(message: "The maximum number of records that can be returned is 250")
         }
         let page = sorted[start..<min(sorted.count, start + first)]
-        return Self.connection(page.map { Self.orderObject($0, in: shop) }, cursors: page.map(key),
+        return Self.connection(page.map { Self.orderObject($0, in: shop) }, cursors: page.map { "\(key($0).second):\(key($0).id)" },
                                hasNextPage: start + page.count < sorted.count, hasPreviousPage: start > 0)
     }
 

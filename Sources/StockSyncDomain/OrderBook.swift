@@ -268,9 +268,10 @@ package struct OrderBook: Sendable {
 
     /// Where Shopify took a line that was recorded unplaced (its look-up was refused, or
     /// answered nothing, when its order arrived), learnt later: the line is placed, Shopify's
-    /// deduction told to the push side, and its units reserved.
+    /// deduction told to the push side, and its units reserved (none, if the order was
+    /// cancelled meanwhile: its restock was told already, and now the deduction it undid).
     package mutating func place(_ key: OrderLineKey, at placement: LinePlacement) {
-        guard !isArchived(key.order), orders[key.order]?.cancelled == false,
+        guard !isArchived(key.order), orders[key.order] != nil,
               var record = lines[key], record.location == nil else { return }
         record.location = placement.location
         record.sku = record.sku ?? placement.sku

@@ -228,7 +228,6 @@ package enum AdminDocuments {
             refunds(first: \(refundsPerOrder)) {
               legacyResourceId
               refundLineItems(first: \(linesPerRefund)) {
-                pageInfo { hasNextPage }
                 nodes { quantity restockType lineItem { id sku } location { id } }
               }
             }

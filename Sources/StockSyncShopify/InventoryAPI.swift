@@ -131,7 +131,7 @@ package struct InventoryAPI {
                     lines.append(.level(inventoryItemID: item.id, location: level.location.id, available: available))
                 }
             }
-            cursor = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : nil
+            cursor = try page.nextCursor(of: "inventory items")
         } while cursor != nil
     }
 
@@ -262,7 +262,7 @@ package struct InventoryAPI {
                 variables: PageVariables(first: AdminDocuments.locationsPerPage, after: cursor),
                 returning: LocationsPayload.self).locations
             all += page.nodes.map { Location(id: $0.id, name: $0.name, isActive: $0.isActive) }
-            cursor = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : nil
+            cursor = try page.nextCursor(of: "locations")
         } while cursor != nil
         return all
     }
@@ -317,6 +317,8 @@ package struct InventoryAPI {
             case "FAILED", "CANCELED", "EXPIRED":
                 throw ShopifyError.graphQL(["bulk operation \(operation.status.lowercased()): \(operation.errorCode ?? "no error code")"])
             default:
+                // A pusher reading its shop's catalogue keeps its session (and the shop) alive.
+                client.beforeWaiting?()
                 blockingSleep(interval)
             }
         }
@@ -430,7 +432,7 @@ private struct LevelsPageVariables: Encodable {
 }
 
 private struct ItemLevelsPayload: Decodable {
-    let inventoryItems: WirePage<Item>
+    let inventoryItems: Nodes<Item>
     struct Item: Decodable {
         let id: String
         let sku: String?
@@ -448,19 +450,8 @@ private struct PageVariables: Encodable {
     let after: String?
 }
 
-/// One page of a connection: `{ nodes { … } pageInfo { hasNextPage endCursor } }`.
-private struct WirePage<Node: Decodable>: Decodable {
-    let nodes: [Node]
-    let pageInfo: PageInfo
-
-    struct PageInfo: Decodable {
-        let hasNextPage: Bool
-        let endCursor: String?
-    }
-}
-
 private struct LocationsPayload: Decodable {
-    let locations: WirePage<Node>
+    let locations: Nodes<Node>
     struct Node: Decodable {
         let id: String
         let name: String

@@ -39,8 +39,7 @@ package struct OrderBackfillStore {
     package func advance(shop: String, to time: Date) throws(PostgresError) {
         try connection.query("""
             INSERT INTO order_backfill (shop, read_through) VALUES ($1, to_timestamp($2::float8))
-            ON CONFLICT (shop) DO UPDATE
-            SET read_through = greatest(order_backfill.read_through, excluded.read_through), read_at = now()
+            ON CONFLICT (shop) DO UPDATE SET read_through = greatest(order_backfill.read_through, excluded.read_through)
             """, [.string(shop), .string(time.timeIntervalSince1970.description)])
     }
 }

@@ -281,13 +281,15 @@ package struct OrderStore {
     }
 
     /// Lines recorded with no Shopify location (their look-up was refused or answered
-    /// nothing) of live orders, oldest incident first: what the placement sweep asks again.
+    /// nothing) of orders not archived, of connected shops, oldest incident first: what the
+    /// placement sweep asks again.
     package func unplacedLines(limit: Int) throws(PostgresError) -> [OrderKey: Set<String>] {
         let rows = try connection.query("""
             SELECT l.shop, l.order_id, l.line_id FROM order_incidents i
             JOIN order_lines l ON l.shop = i.shop AND l.order_id = i.order_id AND l.line_id = i.line_id
             JOIN shopify_orders o ON o.shop = l.shop AND o.order_id = l.order_id
-            WHERE i.kind = $1 AND l.location IS NULL AND NOT o.cancelled AND NOT o.archived
+            JOIN shops s ON s.shop = l.shop AND s.sealed_access_token IS NOT NULL
+            WHERE i.kind = $1 AND l.location IS NULL AND NOT o.archived
             ORDER BY i.created_at LIMIT $2
             """, [.string(OrderIncident.Kind.noFulfilmentLocation.rawValue), .int(limit)])
         var lines: [OrderKey: Set<String>] = [:]

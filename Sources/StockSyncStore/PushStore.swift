@@ -423,7 +423,8 @@ extension PushStore {
     package func status() throws(PostgresError) -> [ShopStatus] {
         let rows = try connection.query("""
             SELECT s.shop, s.sealed_access_token IS NOT NULL,
-                   to_char(s.uninstalled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                   CASE WHEN s.sealed_access_token IS NULL
+                        THEN to_char(s.uninstalled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') END,
                    (SELECT count(*) FROM available_to_sell a WHERE a.shop = s.shop AND a.due),
                    (SELECT extract(epoch FROM now() - min(a.changed_at))::float8 FROM available_to_sell a
                      WHERE a.shop = s.shop AND a.due),

@@ -65,31 +65,51 @@ package struct ShopRegistry {
         return shops
     }
 
-    /// Connects the shop with a token; a shop uninstalled before has its catalogue read
-    /// afresh before its next push (`catalogueDue`).
+    /// Connects the shop with a token; a shop connected while uninstalled has its catalogue
+    /// read afresh before its next push (`catalogueDue`).
     package func connect(shop: String, apiVersion: ShopifyAPIVersion, adminURL: String?, accessToken: String,
                          sealedWith tokens: AccessTokenCipher) throws {
-        // The right-hand sides read the row as it was: `uninstalled_at` before it is cleared.
+        // The right-hand sides read the row as it was: uninstalled means no token now.
         let rows = try connection.query("""
-            UPDATE shops SET api_version = $2, admin_url = $3, sealed_access_token = $4, access_token = NULL,
-                connected_at = now(), uninstalled_at = NULL, catalogue_due = catalogue_due OR uninstalled_at IS NOT NULL
+            UPDATE shops SET api_version = $2, admin_url = $3, sealed_access_token = $4, access_token = NULL, connected_at = now(),
+                catalogue_due = catalogue_due OR (uninstalled_at IS NOT NULL AND sealed_access_token IS NULL AND access_token IS NULL)
             WHERE shop = $1 RETURNING 1
             """, [.string(shop), .string(apiVersion.description), adminURL.map(PostgresParameter.string) ?? .null,
                   .string(tokens.seal(accessToken, shop: shop))])
         guard rows.count == 1 else { throw UnknownShop(shop: shop) }
     }
 
-    /// Records Shopify's `app/uninstalled`: the token is forgotten (Shopify revoked it), so
-    /// nothing calls the shop's Admin API until it is connected again. An uninstall from
-    /// before the shop's latest connection (a late delivery, or a retry, arriving after a
-    /// reinstall) changes nothing, and neither does one already recorded. Returns whether
-    /// the shop was connected until now.
-    package func markUninstalled(shop: String, at uninstalledAt: Date) throws(PostgresError) -> Bool {
-        try connection.query("""
-            UPDATE shops SET sealed_access_token = NULL, access_token = NULL, uninstalled_at = to_timestamp($2::float8)
-            WHERE shop = $1 AND uninstalled_at IS NULL AND (connected_at IS NULL OR connected_at < to_timestamp($2::float8))
-            RETURNING 1
-            """, [.string(shop), .string(uninstalledAt.timeIntervalSince1970.description)]).count == 1
+    /// What recording an `app/uninstalled` did.
+    package enum Uninstall: Sendable, Equatable {
+        /// The token is forgotten (Shopify revoked it): nothing calls the shop's Admin API
+        /// until it is connected again.
+        case tokenForgotten
+        /// The shop was connected again after it (the uninstall was consumed late): the token
+        /// stays, and the catalogue is read afresh, since nothing was heard from the store
+        /// between the two.
+        case connectedSince
+        /// This uninstall, or a later one, was recorded before (Shopify's retry).
+        case recordedBefore
+    }
+
+    /// Records Shopify's `app/uninstalled` of `uninstalledAt`, once: only an uninstall later
+    /// than the one recorded changes anything.
+    package func markUninstalled(shop: String, at uninstalledAt: Date) throws(PostgresError) -> Uninstall {
+        let rows = try connection.query("""
+            WITH uninstall AS (SELECT to_timestamp($2::float8) AS at),
+            marked AS (
+                UPDATE shops s SET uninstalled_at = u.at,
+                    sealed_access_token = CASE WHEN s.connected_at >= u.at THEN s.sealed_access_token END,
+                    access_token = CASE WHEN s.connected_at >= u.at THEN s.access_token END,
+                    catalogue_due = s.catalogue_due OR coalesce(s.connected_at >= u.at, false)
+                FROM uninstall u
+                WHERE s.shop = $1 AND (s.uninstalled_at IS NULL OR s.uninstalled_at < u.at)
+                RETURNING coalesce(s.connected_at >= u.at, false) AS connected_since
+            )
+            SELECT connected_since FROM marked
+            """, [.string(shop), .string(uninstalledAt.timeIntervalSince1970.description)])
+        guard rows.count == 1 else { return .recordedBefore }
+        return try rows.decode(0, as: Bool.self) ? .connectedSince : .tokenForgotten
     }
 
     /// One connection of a shop, as `catalogueDue` found it.

@@ -74,24 +74,39 @@ package struct OrderBackfill: LoopService {
                 let recorded = try OrderStore(connection: database).recordedSummaries(shop: shop.shop,
                                                                                       orderIDs: changes.map(\.orderID))
                 var messages: [OutgoingMessage] = []
-                for change in changes where change.isNews(comparedWith: recorded[change.orderID]) {
-                    let readAt = Date()
-                    readOrders.increment()
-                    guard let state = try api.orderState(orderID: change.orderID) else { continue }
-                    let delivery = state.backfillDelivery(shop: shop.shop, readAt: readAt, apiVersion: shop.apiVersion.description)
-                    messages.append(OutgoingMessage(routingKey: QueueTopology.orderPlaced, messageID: delivery.messageID,
-                                                    headers: delivery.headers, body: delivery.body))
+                var readThrough: Date?
+                do {
+                    for change in changes {
+                        if change.isNews(comparedWith: recorded[change.orderID]) {
+                            let readAt = Date()
+                            readOrders.increment()
+                            if let state = try api.orderState(orderID: change.orderID) {
+                                let delivery = state.backfillDelivery(shop: shop.shop, readAt: readAt,
+                                                                      apiVersion: shop.apiVersion.description)
+                                messages.append(OutgoingMessage(routingKey: QueueTopology.orderPlaced, messageID: delivery.messageID,
+                                                                headers: delivery.headers, body: delivery.body))
+                            }
+                        }
+                        readThrough = change.updatedAt
+                    }
+                } catch {
+                    // What was read before the failing order is kept; the watermark stops short of it.
+                    try publish(messages, readThrough: readThrough, shop: shop.shop, broker: broker, store: store)
+                    sent += messages.count
+                    throw error
                 }
-                try broker.publish(messages)
+                try publish(messages, readThrough: readThrough, shop: shop.shop, broker: broker, store: store)
                 sent += messages.count
-                published.increment(by: messages.count)
-                if let last = changes.last { try store.advance(shop: shop.shop, to: last.updatedAt) }
                 // Changes within the settle time wait for the next run, and so do all after them.
                 cursor = changes.count == page.orders.count ? page.nextPage : nil
             } while cursor != nil && !stopSignal.isRaised
+            // Every change up to the settle time was listed: a quiet shop's watermark moves too.
+            if !stopSignal.isRaised { try store.advance(shop: shop.shop, to: settled) }
         } catch let error as ShopifyError {
-            // The next run reads from the same watermark.
-            logger.warning("cannot read the shop's orders back now", metadata: ["shop": "\(shop.shop)", "error": "\(error)"])
+            // The next run reads on from the watermark.
+            logger.warning("cannot read the shop's orders back now", metadata: [
+                "shop": "\(shop.shop)", "orders": "\(sent)", "error": "\(error)",
+            ])
             return
         }
         if sent > 0 {
@@ -99,6 +114,16 @@ package struct OrderBackfill: LoopService {
                 "shop": "\(shop.shop)", "orders": "\(sent)",
                 "seconds": "\((Date().timeIntervalSince(started) * 10).rounded() / 10)",
             ])
+        } else {
+            logger.debug("the shop's orders listed; none to read back", metadata: ["shop": "\(shop.shop)"])
         }
+    }
+
+    /// Publishes (confirmed) the states read, then moves the watermark past them.
+    private func publish(_ messages: [OutgoingMessage], readThrough: Date?, shop: String, broker: AMQPConnection,
+                         store: OrderBackfillStore) throws {
+        try broker.publish(messages)
+        published.increment(by: messages.count)
+        if let readThrough { try store.advance(shop: shop, to: readThrough) }
     }
 }

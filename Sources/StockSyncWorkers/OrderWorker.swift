@@ -98,17 +98,21 @@ package final class OrderWorker: LoopService {
     private func record(_ uninstalls: [AppUninstalled], in session: ConsumerSession, consumer: BatchConsumer,
                         shops: ShopDirectory) throws {
         for uninstall in uninstalls {
-            let recorded = try consumer.retryingDatabase(in: session) { database in
+            let outcome = try consumer.retryingDatabase(in: session) { database in
                 try ShopRegistry(connection: database).markUninstalled(shop: uninstall.shop, at: uninstall.uninstalledAt)
             }
             shops.forget(uninstall.shop)
             let metadata: Logger.Metadata = ["shop": "\(uninstall.shop)", "event_id": "\(uninstall.eventID)"]
-            if recorded {
+            switch outcome {
+            case .tokenForgotten:
                 uninstalledShops.increment()
                 logger.notice("the shop uninstalled the app; nothing is sent to it until it is connected again",
                               metadata: metadata)
-            } else {
-                logger.info("app/uninstalled recorded already, or from before the shop's latest connection", metadata: metadata)
+            case .connectedSince:
+                logger.notice("app/uninstalled from before the shop's latest connection; its catalogue is read again",
+                              metadata: metadata)
+            case .recordedBefore:
+                logger.info("app/uninstalled recorded before", metadata: metadata)
             }
         }
     }
@@ -193,7 +197,8 @@ private final class ShopDirectory: @unchecked Sendable {
     private let access: ShopifyAccess
     private let logger: Logger
     private var connections: [String: ShopConnection] = [:]
-    private var apis: [String: InventoryAPI] = [:]
+    /// With the token each was opened with.
+    private var apis: [String: (token: String, api: InventoryAPI)] = [:]
     private var loadedAt: ContinuousClock.Instant?
 
     init(access: ShopifyAccess, logger: Logger) {
@@ -208,19 +213,21 @@ private final class ShopDirectory: @unchecked Sendable {
 
     /// nil for a shop without an Admin API connection (`stocksync shop connect`).
     func api(for shop: String, database: PostgresConnection) throws -> InventoryAPI? {
-        if let api = apis[shop] { return api }
-        // Unknown shops are looked up again at most every ten seconds.
+        // The connections are read again at most every ten seconds: a shop uninstalled, or
+        // given a new token, through another worker is seen within that, and its API dropped.
         if loadedAt.map({ ContinuousClock.now - $0 > .seconds(10) }) ?? true {
             connections = Dictionary(try access.connectedShops(in: database).map { ($0.shop, $0) },
                                      uniquingKeysWith: { first, _ in first })
             loadedAt = .now
+            apis = apis.filter { shop, opened in connections[shop]?.accessToken == opened.token }
         }
+        if let opened = apis[shop] { return opened.api }
         guard let connection = connections[shop] else {
             logger.warning("no Admin API connection for the shop; lines stay unplaced", metadata: ["shop": "\(shop)"])
             return nil
         }
         let api = try access.api(for: connection, logger: logger)
-        apis[shop] = api
+        apis[shop] = (connection.accessToken, api)
         return api
     }
 }

@@ -61,7 +61,9 @@ package final class PushWorker: LoopService {
             logger.notice("the shop is no longer connected; stopped pushing it", metadata: ["shop": "\(shop)"])
         }
         let share = min(fairShare, configuration.maximumShops)
-        if mine.count > share, let surplus = mine.subtracting(releasing.withLock { $0 }).sorted().last {
+        // Shops already being let go no longer count against the share.
+        let kept = mine.subtracting(releasing.withLock { $0 })
+        if kept.count > share, let surplus = kept.sorted().last {
             logger.info("letting a shop go to another worker", metadata: ["shop": "\(surplus)"])
             releasing.withLock { _ = $0.insert(surplus) }
             return

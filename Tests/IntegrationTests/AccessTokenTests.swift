@@ -48,7 +48,7 @@ extension IntegrationTests {
             }
         }
 
-        @Test("app/uninstalled forgets the token once; one from before the latest connection changes nothing; reconnected, the catalogue is due")
+        @Test("app/uninstalled forgets the token once; a retry changes nothing; one consumed after a reconnection keeps the token and makes the catalogue due")
         func uninstallForgetsTheTokenOnce() throws {
             let database = try IntegrationEnvironment.database()
             let registry = ShopRegistry(connection: database)
@@ -63,23 +63,27 @@ extension IntegrationTests {
             try connect()
             #expect(try registry.catalogueDue(shop: Self.shop) == nil, "a first connection is synced by hand")
 
-            #expect(try !registry.markUninstalled(shop: Self.shop, at: Date(timeIntervalSinceNow: -60)),
-                    "an uninstall from before the connection")
-            #expect(try connected())
             let uninstalledAt = Date()
-            #expect(try registry.markUninstalled(shop: Self.shop, at: uninstalledAt))
+            #expect(try registry.markUninstalled(shop: Self.shop, at: uninstalledAt) == .tokenForgotten)
             #expect(try !connected())
             #expect(try stored() == (nil, nil))
             #expect(try registry.servedDomains() == [Self.shop], "its late deliveries are still read")
-            #expect(try !registry.markUninstalled(shop: Self.shop, at: uninstalledAt), "Shopify's retry changes nothing")
+            #expect(try registry.markUninstalled(shop: Self.shop, at: uninstalledAt) == .recordedBefore, "Shopify's retry")
+            #expect(try registry.markUninstalled(shop: Self.shop, at: uninstalledAt.addingTimeInterval(-60)) == .recordedBefore)
 
+            let beforeReconnecting = Date()
             try connect()
             #expect(try connected())
-            let due = try #require(try registry.catalogueDue(shop: Self.shop))
-            #expect(try !registry.markUninstalled(shop: Self.shop, at: uninstalledAt), "a late retry after the reinstall")
+            let due = try #require(try registry.catalogueDue(shop: Self.shop), "connected while uninstalled")
+            #expect(try registry.markUninstalled(shop: Self.shop, at: uninstalledAt) == .recordedBefore, "a retry after the reinstall")
             #expect(try connected())
             try registry.catalogueRead(shop: Self.shop, for: due)
             #expect(try registry.catalogueDue(shop: Self.shop) == nil)
+
+            // Uninstalled again and reinstalled before the order-worker consumed the uninstall.
+            #expect(try registry.markUninstalled(shop: Self.shop, at: beforeReconnecting) == .connectedSince)
+            #expect(try connected(), "the token of the reinstall stays")
+            #expect(try registry.catalogueDue(shop: Self.shop) != nil, "nothing was heard from the store in between")
         }
 
         @Test("a token kept in clear from before is sealed by `migrate`; `shop reseal` moves every token to a new key")

@@ -59,6 +59,10 @@ extension IntegrationTests {
         }
 
         /// The gateway, the workers, and the store's webhooks pointed at the gateway.
+        /// The order-worker reads orders back every second, those changed 5 s ago and before,
+        /// and logs each look.
+        static let eagerBackfill = ["ORDER_BACKFILL_SECONDS": "1", "ORDER_BACKFILL_SETTLE_SECONDS": "5", "LOG_LEVEL": "debug"]
+
         private func startPipeline(orderWorker: Bool = true, duplicateRate: Double = 0, reorderMilliseconds: Int = 0,
                                    deliveryAttempts: Int = 8) throws -> [String: WorkerProcess]
         {
@@ -67,7 +71,7 @@ extension IntegrationTests {
                 "push": try WorkerProcess("push-worker", name: "push-worker", environment: ["PUSH_LINGER_MS": "20"]),
                 "stock": try WorkerProcess("stock-worker", name: "stock-worker"),
             ]
-            if orderWorker { processes["order"] = try startOrderWorker() }
+            if orderWorker { processes["order"] = try startOrderWorker(environment: Self.eagerBackfill) }
             try client.subscribe(Self.shop, address: "http://127.0.0.1:\(gatewayPort)/webhooks/shopify", secret: Self.secret,
                                  duplicateRate: duplicateRate, reorderMilliseconds: reorderMilliseconds,
                                  attempts: deliveryAttempts)
@@ -207,6 +211,10 @@ extension IntegrationTests {
             #expect(summary == ["created \(first) WH-A 3", "created \(second) WH-A 2", "created \(second) WH-B 2",
                                 "released \(second) WH-A 0", "released \(second) WH-B 0"])
             #expect(events.count == 5)
+            // Every webhook arrived: the backfill, looking every second, found nothing to read back.
+            Thread.sleep(forTimeInterval: 6)
+            #expect(processes["order"]!.log.contains("the shop's orders listed; none to read back"))
+            #expect(!processes["order"]!.log.contains("orders read back from Shopify"), "\(processes["order"]!.log.suffix(3_000))")
         }
 
         @Test("an edit, a refund with restock, and partial then full fulfilment from the ERP each move the reservation once")
@@ -453,7 +461,7 @@ extension IntegrationTests {
                                              topic: "app/uninstalled", shop: Self.shop, secret: Self.secret,
                                              triggeredAt: triggeredAt) == 200)
             #expect(try IntegrationEnvironment.eventually(timeout: .seconds(20)) {
-                processes["order"]!.log.contains("from before the shop's latest connection")
+                processes["order"]!.log.contains("app/uninstalled recorded before")
             }, "\(processes["order"]!.log.suffix(3_000))")
             #expect(try connected())
             #expect(try client.stats(Self.shop).unauthorized == 0)

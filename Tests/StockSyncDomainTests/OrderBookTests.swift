@@ -57,6 +57,23 @@ struct OrderBookTests {
         #expect(held(later) == ["WH-A": 3] && shopify(later) == (3, 0), "placed already")
     }
 
+    @Test("an order first heard of cancelled and restocked tells Shopify's deduction with its restock, placed at once or later; nothing is reserved")
+    func cancelledOrderFirstHeardOfTellsItsDeduction() {
+        let cancelled = Self.state(at: 1, quantity: 3, current: 0, cancelled: true, refunds: [Self.refund("R1", 3, restock: "cancel")])
+        var placedAtOnce = Self.book()
+        placedAtOnce.apply(cancelled, shop: Self.shop, placements: Self.placed)
+        #expect(shopify(placedAtOnce) == (3, 3) && held(placedAtOnce).isEmpty)
+
+        var book = Self.book()
+        book.apply(cancelled, shop: Self.shop, placements: [:])
+        #expect(shopify(book) == (0, 3), "the restock is known from the refund, the deduction not yet")
+        var later = OrderBook(orders: book.orders, lines: book.lines,
+                              routes: [ShopLocation(shop: Self.shop, location: Self.east): ["WH-A", "WH-B"]],
+                              promisable: [StockKey(sku: "TEE", warehouse: "WH-A"): 10, StockKey(sku: "TEE", warehouse: "WH-B"): 10])
+        later.place(Self.line, at: LinePlacement(location: Self.east, sku: "TEE"))
+        #expect(shopify(later) == (3, 0) && held(later).isEmpty, "placed by the sweep: the deduction the restock undid")
+    }
+
     @Test("an archived order takes no state, refund or fulfilment: nothing is reserved, deducted or sent again")
     func archivedOrderIgnoresEverything() {
         var book = OrderBook(orders: [OrderKey(shop: Self.shop, orderID: "100"): OrderRecord(archived: true)],
