@@ -108,18 +108,23 @@ struct Shopify: ParsableCommand {
     }
 
     struct Status: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Per shop: levels due for push, how old, and problems.")
+        static let configuration = CommandConfiguration(
+            abstract: "Per shop: levels due for push, how old, problems, and how its orders arrive.")
         @Flag var json = false
 
         func run() throws {
             let statuses = try PushStore(connection: Connect.database()).status()
             if json { return try printJSON(statuses) }
-            var table = TextTable(header: ["SHOP", "CONNECTED", "DUE", "OLDEST_S", "IN_FLIGHT", "UNMAPPED_SKUS", "REFUSED"])
+            var table = TextTable(header: ["SHOP", "CONNECTED", "DUE", "OLDEST_S", "IN_FLIGHT", "UNMAPPED_SKUS", "REFUSED",
+                                           "LAST_WEBHOOK", "READ_BACK"])
             for status in statuses {
                 let connected = status.connected ? "yes" : status.uninstalledAt.map { "uninstalled \($0)" } ?? "no"
+                let readBack = status.ordersReadBack == 0 ? "0"
+                    : "\(status.ordersReadBack), last \(status.lastReadBackAt ?? "-")\(status.webhooksMissing ? " (webhooks missing)" : "")"
                 table.rows.append([status.shop, connected, "\(status.dueLevels)",
                                    status.oldestDueSeconds.map { String(format: "%.1f", $0) } ?? "-",
-                                   "\(status.pendingPushes)", "\(status.unmappedSKUs)", "\(status.refusedLevels)"])
+                                   "\(status.pendingPushes)", "\(status.unmappedSKUs)", "\(status.refusedLevels)",
+                                   status.lastWebhookAt ?? "-", readBack])
             }
             print(table.render())
         }

@@ -43,6 +43,9 @@ package struct AppUninstalled: Sendable, Equatable {
 }
 
 extension OrderState {
+    /// How the event id of a state read back begins; a webhook's never does (Shopify's are UUIDs).
+    package static let backfillEventPrefix = "backfill:"
+
     /// The state as read from the Admin API by the order backfill, made a delivery on
     /// `order-placed` with the headers the gateway would publish, so that it takes the same
     /// order path as a webhook and the same ordering rules settle which state wins:
@@ -57,7 +60,7 @@ extension OrderState {
         let body = webhookBody
         // FNV-1a: distinguishes two states of one second; no secret rides on it.
         let digest = body.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 }
-        let eventID = "backfill:\(orderID):\(Int(updatedAt.timeIntervalSince1970)):\(String(digest, radix: 16))"
+        let eventID = "\(Self.backfillEventPrefix)\(orderID):\(Int(updatedAt.timeIntervalSince1970)):\(String(digest, radix: 16))"
         let headers = [
             (Header.topic, "orders/updated"), (Header.shopDomain, shop), (Header.webhookID, eventID), (Header.eventID, eventID),
             (Header.triggeredAt, Timestamp.format(readAt)), (Header.apiVersion, apiVersion),

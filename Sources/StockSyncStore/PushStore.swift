@@ -418,6 +418,13 @@ extension PushStore {
         package var pendingPushes: Int
         package var unmappedSKUs: Int
         package var refusedLevels: Int
+        /// When the shop's last order webhook was applied, and how many orders were read
+        /// back instead (`OrderBackfill`), the last when.
+        package var lastWebhookAt: String?
+        package var ordersReadBack: Int
+        package var lastReadBackAt: String?
+        /// Orders were read back since the last webhook arrived: its webhooks are being lost.
+        package var webhooksMissing: Bool
     }
 
     package func status() throws(PostgresError) -> [ShopStatus] {
@@ -430,15 +437,23 @@ extension PushStore {
                      WHERE a.shop = s.shop AND a.due),
                    (SELECT count(*) FROM shopify_push_intents i WHERE i.shop = s.shop),
                    (SELECT count(*) FROM shopify_items i WHERE i.shop = s.shop AND i.inventory_item_id IS NULL),
-                   (SELECT count(*) FROM shopify_levels l WHERE l.shop = s.shop AND l.problem IS NOT NULL)
-            FROM shops s ORDER BY s.shop
+                   (SELECT count(*) FROM shopify_levels l WHERE l.shop = s.shop AND l.problem IS NOT NULL),
+                   to_char(w.last_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                   coalesce(b.read_back_orders, 0),
+                   to_char(b.read_back_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                   coalesce(b.read_back_at > coalesce(w.last_at, '-infinity'), false)
+            FROM shops s LEFT JOIN order_backfill b USING (shop)
+            LEFT JOIN LATERAL (SELECT max(d.last_at) AS last_at FROM webhook_deliveries d WHERE d.shop = s.shop) w ON true
+            ORDER BY s.shop
             """)
         return try (0..<rows.count).map { row throws(PostgresError) in
-            let (shop, connected, uninstalledAt, dueLevels, oldestDueSeconds, pendingPushes, unmappedSKUs, refusedLevels) =
-                try rows.decode(row, as: (String, Bool, String?, Int, Double?, Int, Int, Int).self)
+            let (shop, connected, uninstalledAt, dueLevels, oldestDueSeconds, pendingPushes, unmappedSKUs, refusedLevels,
+                 lastWebhookAt, ordersReadBack, lastReadBackAt, webhooksMissing) =
+                try rows.decode(row, as: (String, Bool, String?, Int, Double?, Int, Int, Int, String?, Int, String?, Bool).self)
             return ShopStatus(shop: shop, connected: connected, uninstalledAt: uninstalledAt, dueLevels: dueLevels,
                               oldestDueSeconds: oldestDueSeconds, pendingPushes: pendingPushes, unmappedSKUs: unmappedSKUs,
-                              refusedLevels: refusedLevels)
+                              refusedLevels: refusedLevels, lastWebhookAt: lastWebhookAt, ordersReadBack: ordersReadBack,
+                              lastReadBackAt: lastReadBackAt, webhooksMissing: webhooksMissing)
         }
     }
 

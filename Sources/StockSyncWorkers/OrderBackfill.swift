@@ -33,7 +33,6 @@ package struct OrderBackfill: LoopService {
     package let stopSignal = StopSignal()
     private let configuration: OrderWorkerConfiguration
     private let logger: Logger
-    private let published = Counter(label: "stocksync_order_backfill_published_total")
     private let readOrders = Counter(label: "stocksync_order_backfill_reads_total")
 
     package init(configuration: OrderWorkerConfiguration, logger: Logger) {
@@ -123,7 +122,10 @@ package struct OrderBackfill: LoopService {
     private func publish(_ messages: [OutgoingMessage], readThrough: Date?, shop: String, broker: AMQPConnection,
                          store: OrderBackfillStore) throws {
         try broker.publish(messages)
-        published.increment(by: messages.count)
         if let readThrough { try store.advance(shop: shop, to: readThrough) }
+        guard !messages.isEmpty else { return }
+        try store.recordReadBack(shop: shop, orders: messages.count)
+        // By shop: one whose orders keep coming this way has lost its webhooks.
+        Counter(label: "stocksync_order_backfill_published_total", dimensions: [("shop", shop)]).increment(by: messages.count)
     }
 }

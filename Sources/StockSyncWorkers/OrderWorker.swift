@@ -74,6 +74,10 @@ package final class OrderWorker: LoopService {
         for (index, error) in refused {
             rejected.append(consumer.deadLetter(origins[index], reason: "the message could not be applied: \(error)"))
         }
+        // When each shop's webhooks last arrived (states read back are not webhooks).
+        let delivered = Set(messages.filter { !$0.eventID.hasPrefix(OrderState.backfillEventPrefix) }
+            .map { WebhookTopicKey(shop: $0.shop, topic: $0.topic) })
+        try consumer.retryingDatabase(in: session) { try OrderBackfillStore(connection: $0).recordDeliveries(delivered) }
         try consumer.finish(deliveries, deadLetters: rejected, in: session)
         relay.nudge()
 

@@ -503,12 +503,6 @@ extension IntegrationTests {
             _ = processes["push"]!.waitForExit(timeout: .seconds(10))
             processes["gateway"]!.signal(SIGKILL)
             _ = processes["gateway"]!.waitForExit(timeout: .seconds(5))
-            try shop(100, from: 0)
-            processes["gateway"] = try startGateway()
-            // Back up: these arrive as webhooks, and may be read back too.
-            try shop(100, from: 100)
-            let lastChange = ContinuousClock.now
-
             func reserved() throws -> [Int: Int] {
                 let rows = try database.query("SELECT order_id, sum(reserved) FROM order_reservations GROUP BY order_id")
                 return Dictionary(uniqueKeysWithValues: try (0..<rows.count).map { row in
@@ -517,15 +511,36 @@ extension IntegrationTests {
                 })
             }
             var wrong: [Int: Int] = [:]
-            let settled = try IntegrationEnvironment.eventually(timeout: .seconds(60), every: .milliseconds(100)) {
-                let now = try reserved()
-                wrong = expected.filter { now[$0.key, default: 0] != $0.value }
-                return wrong.isEmpty
+            func expectReserved(_ comment: String) throws {
+                let settled = try IntegrationEnvironment.eventually(timeout: .seconds(60), every: .milliseconds(100)) {
+                    let now = try reserved()
+                    wrong = expected.filter { now[$0.key, default: 0] != $0.value }
+                    return wrong.isEmpty
+                }
+                #expect(settled, "\(comment): \(wrong.count) orders not reserved as they stand\n\(processes["order"]!.log.suffix(3_000))")
             }
-            #expect(settled, "\(wrong.count) orders not reserved as they stand\n\(processes["order"]!.log.suffix(3_000))")
+            /// `stocksync shopify status --json` of the shop.
+            func status() throws -> [String: Any] {
+                let command = try WorkerProcess("stocksync", name: "stocksync-status", arguments: ["shopify", "status", "--json"])
+                _ = command.waitForExit(timeout: .seconds(30))
+                let json = try JSONSerialization.jsonObject(with: Data(command.log.drop { $0 != "[" }.utf8)) as? [[String: Any]]
+                return try #require(json?.first { $0["shop"] as? String == Self.shop })
+            }
+
+            try shop(100, from: 0)
+            try expectReserved("the gateway down")
+            let lost = try status()
+            #expect((lost["webhooks_missing"] as? NSNumber)?.boolValue == true, "\(lost)")
+            #expect((lost["orders_read_back"] as? Int ?? 0) >= 100 && lost["last_webhook_at"] == nil, "\(lost)")
+            processes["gateway"] = try startGateway()
+            // Back up: these arrive as webhooks, and may be read back too.
+            try shop(100, from: 100)
+            let lastChange = ContinuousClock.now
+            try expectReserved("the gateway back")
+            #expect(try status()["last_webhook_at"] is String)
             let stats = try client.stats(Self.shop)
             #expect(stats.webhooksAbandoned >= 100, "\(stats)")
-            print("missed orders: \(stats.webhooksAbandoned) deliveries abandoned; every order reserved as its final state says \(ContinuousClock.now - lastChange) after the last change")
+            print("missed orders: \(stats.webhooksAbandoned) deliveries abandoned; every order reserved as its final state says \(ContinuousClock.now - lastChange) after the last change (the gateway back)")
             processes["push"] = try WorkerProcess("push-worker", name: "push-worker-after", environment: ["PUSH_LINGER_MS": "20"])
             try expectConverged(processes)
             try expectLevelsCarryReservations()
