@@ -66,6 +66,9 @@ package struct OrderBackfill: LoopService {
         var sent = 0
         do {
             let api = try configuration.shopify.api(for: shop, logger: logger)
+            // Few retries: a shop Shopify does not answer now is read at the next run, and a
+            // worker told to stop is not kept waiting through minutes of backoff.
+            api.client.maximumAttempts = 3
             var cursor: String?
             repeat {
                 let page = try api.ordersUpdated(since: since, after: cursor)
