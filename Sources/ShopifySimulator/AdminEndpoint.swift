@@ -12,6 +12,8 @@ extension ShopifySimulator {
     package struct Answer: Sendable {
         package var status: Int
         package var body: [UInt8]
+        /// `X-Shopify-API-Version`: the version the call was served with.
+        package var apiVersion: String?
     }
 
     package static let maximumQueryCost = 1_000
@@ -20,6 +22,17 @@ extension ShopifySimulator {
     /// every core; only what touches a store (the bucket, the resolvers) runs on it.
     package nonisolated func graphQL(shop domain: String, version versionText: String, accessToken: String?,
                                     body: [UInt8], baseURL: String) async -> Answer {
+        // A version no longer supported is served by the oldest one that is, and the answer says which.
+        let oldest = await faults.oldestSupportedVersion.flatMap(ShopifyAPIVersion.init)
+        let served = ShopifyAPIVersion(versionText).map { asked in oldest.map { max(asked, $0) } ?? asked }
+        var answer = await respond(shop: domain, version: served?.description ?? versionText, accessToken: accessToken,
+                                   body: body, baseURL: baseURL)
+        if answer.status != 404 { answer.apiVersion = served?.description }
+        return answer
+    }
+
+    private nonisolated func respond(shop domain: String, version versionText: String, accessToken: String?,
+                                     body: [UInt8], baseURL: String) async -> Answer {
         let faults = await self.faults
         if faults.latencyMilliseconds > 0 { try? await Task.sleep(for: .milliseconds(faults.latencyMilliseconds)) }
         if await inject("stall", rate: faults.stallRate) { try? await Task.sleep(for: .milliseconds(faults.stallMilliseconds)) }

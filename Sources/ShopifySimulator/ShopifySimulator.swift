@@ -43,6 +43,9 @@ package actor ShopifySimulator {
         /// every field has a cost; the defaults are only defaults). A query the client
         /// prices by the defaults then costs more, as on Shopify, which can refuse it.
         package var fieldCosts: [String: Int] = [:]
+        /// Versions older than this are no longer supported: their calls are served by this one
+        /// (https://shopify.dev/docs/api/usage/versioning). nil: every version is served as asked.
+        package var oldestSupportedVersion: String?
 
         package init() {}
 
@@ -57,6 +60,7 @@ package actor ShopifySimulator {
             bulkDownloadStallRate = try container.decodeIfPresent(Double.self, forKey: .bulkDownloadStallRate) ?? 0
             failingSKUs = try container.decodeIfPresent([String].self, forKey: .failingSKUs) ?? []
             fieldCosts = try container.decodeIfPresent([String: Int].self, forKey: .fieldCosts) ?? [:]
+            oldestSupportedVersion = try container.decodeIfPresent(String.self, forKey: .oldestSupportedVersion)
         }
     }
 

@@ -160,7 +160,9 @@ enum SimulatorRoutes {
         let answer = await simulator.graphQL(
             shop: shop, version: version, accessToken: request.headers[.init("X-Shopify-Access-Token")!],
             body: Array(buffer: body), baseURL: "http://\(host)")
-        return bytes(.init(code: answer.status), answer.body, contentType: "application/json; charset=utf-8")
+        var response = bytes(.init(code: answer.status), answer.body, contentType: "application/json; charset=utf-8")
+        if let served = answer.apiVersion { response.headers[.init("X-Shopify-API-Version")!] = served }
+        return response
     }
 
     private static func bytes(_ status: HTTPResponse.Status, _ body: [UInt8], contentType: String) -> Response {

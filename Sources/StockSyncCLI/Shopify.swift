@@ -115,13 +115,16 @@ struct Shopify: ParsableCommand {
         func run() throws {
             let statuses = try PushStore(connection: Connect.database()).status()
             if json { return try printJSON(statuses) }
-            var table = TextTable(header: ["SHOP", "CONNECTED", "DUE", "OLDEST_S", "IN_FLIGHT", "UNMAPPED_SKUS", "REFUSED",
-                                           "LAST_WEBHOOK", "READ_BACK"])
+            var table = TextTable(header: ["SHOP", "CONNECTED", "API", "DUE", "OLDEST_S", "IN_FLIGHT", "UNMAPPED_SKUS",
+                                           "REFUSED", "LAST_WEBHOOK", "READ_BACK"])
             for status in statuses {
+                var api = status.apiVersion
+                if let served = status.servedAPIVersion, served != status.apiVersion { api += " (served \(served))" }
+                if status.apiSupportEndingSoon { api += " (support ends \(status.apiSupportEnds.prefix(10)): upgrade)" }
                 let connected = status.connected ? "yes" : status.uninstalledAt.map { "uninstalled \($0)" } ?? "no"
                 let readBack = status.ordersReadBack == 0 ? "0"
                     : "\(status.ordersReadBack), last \(status.lastReadBackAt ?? "-")\(status.webhooksMissing ? " (webhooks missing)" : "")"
-                table.rows.append([status.shop, connected, "\(status.dueLevels)",
+                table.rows.append([status.shop, connected, api, "\(status.dueLevels)",
                                    status.oldestDueSeconds.map { String(format: "%.1f", $0) } ?? "-",
                                    "\(status.pendingPushes)", "\(status.unmappedSKUs)", "\(status.refusedLevels)",
                                    status.lastWebhookAt ?? "-", readBack])

@@ -64,6 +64,13 @@ package final class AdminGraphQLClient {
     /// The last throttle status Shopify reported.
     package private(set) var lastThrottleStatus: ThrottleStatus?
 
+    /// The response header naming the API version Shopify served the call with: the one
+    /// asked for, or, once that is no longer supported, the oldest supported stable version
+    /// (https://shopify.dev/docs/api/usage/versioning).
+    package static let servedVersionHeader = "X-Shopify-API-Version"
+    /// The version Shopify last said it served.
+    package private(set) var servedVersion: ShopifyAPIVersion?
+
     package func execute<Variables: Encodable, Payload: Decodable>(
         _ operation: GraphQLOperation, variables: Variables, returning _: Payload.Type = Payload.self
     ) throws(ShopifyError) -> Payload {
@@ -111,6 +118,15 @@ package final class AdminGraphQLClient {
                     logger.warning("throttled by Shopify; waiting for the bucket", metadata: ["shop": "\(connection.shop)"])
                     if envelope?.extensions?.cost == nil { pause(backoff.next()) }
                     continue
+                }
+                if let served = response.headers[Self.servedVersionHeader.lowercased()].flatMap(ShopifyAPIVersion.init),
+                   served != servedVersion {
+                    servedVersion = served
+                    if served != connection.apiVersion {
+                        logger.warning("Shopify serves another API version than the one configured", metadata: [
+                            "shop": "\(connection.shop)", "configured": "\(connection.apiVersion)", "served": "\(served)",
+                        ])
+                    }
                 }
                 switch response.status {
                 case 200..<300:

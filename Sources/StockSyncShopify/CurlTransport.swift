@@ -14,6 +14,8 @@ package final class CurlTransport: HTTPTransport {
     private let totalTimeout: Duration
     private let downloadStall: Duration
     private let downloadTimeout: Duration
+    /// Response headers kept in each `HTTPResponse`.
+    private let keptHeaders: [String]
 
     /// Takes a response body through libcurl's write callback: into memory, or into a file.
     private final class Sink {
@@ -28,13 +30,14 @@ package final class CurlTransport: HTTPTransport {
     /// `downloadTimeout`, but is abandoned once no byte has arrived for `downloadStall`.
     package init(connectTimeout: Duration = .seconds(5), totalTimeout: Duration = .seconds(30),
                 downloadStall: Duration = .seconds(30), downloadTimeout: Duration = .seconds(3_600),
-                verifyTLS: Bool = true) throws(TransportError) {
+                verifyTLS: Bool = true, keptHeaders: [String] = []) throws(TransportError) {
         _ = Self.globalInit
         guard let handle = curl_easy_init() else { throw TransportError(.other, "libcurl could not create a handle") }
         self.handle = handle
         self.totalTimeout = totalTimeout
         self.downloadStall = downloadStall
         self.downloadTimeout = downloadTimeout
+        self.keptHeaders = keptHeaders
         ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(connectTimeout.wholeMilliseconds))
         ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(totalTimeout.wholeMilliseconds))
         ccurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
@@ -118,7 +121,11 @@ package final class CurlTransport: HTTPTransport {
         }
         var status = 0
         ccurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        return HTTPResponse(status: status, body: sink.bytes)
+        var kept: [String: String] = [:]
+        for name in keptHeaders {
+            if let value = ccurl_response_header(handle, name) { kept[name.lowercased()] = String(cString: value) }
+        }
+        return HTTPResponse(status: status, body: sink.bytes, headers: kept)
     }
 
 }

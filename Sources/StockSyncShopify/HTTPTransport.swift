@@ -2,10 +2,13 @@
 package struct HTTPResponse: Sendable {
     package var status: Int
     package var body: [UInt8]
+    /// The response headers the transport was asked to keep, by lower-case name.
+    package var headers: [String: String]
 
-    package init(status: Int, body: [UInt8]) {
+    package init(status: Int, body: [UInt8], headers: [String: String] = [:]) {
         self.status = status
         self.body = body
+        self.headers = headers
     }
 }
 

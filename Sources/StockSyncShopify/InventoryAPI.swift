@@ -26,7 +26,8 @@ package struct InventoryAPI {
         if let problem = ShopConnection.adminURLProblem(connection.adminBaseURL, plainHTTPHosts: plainHTTPHosts) {
             throw TransportError(.other, "shop \(connection.shop): the Admin API address \(problem)")
         }
-        let transport = try CurlTransport(downloadStall: downloadStall, verifyTLS: !connection.isLoopback)
+        let transport = try CurlTransport(downloadStall: downloadStall, verifyTLS: !connection.isLoopback,
+                                          keptHeaders: [AdminGraphQLClient.servedVersionHeader])
         self.init(client: AdminGraphQLClient(connection: connection, transport: transport, logger: logger))
     }
 

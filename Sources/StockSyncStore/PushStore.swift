@@ -411,6 +411,12 @@ extension PushStore {
     package struct ShopStatus: Sendable, Codable {
         package var shop: String
         package var connected: Bool
+        /// The API version configured, the one Shopify last served, when the configured one's
+        /// support may end, and whether that is within `ShopifyAPIVersion.supportWarningDays`.
+        package var apiVersion: String
+        package var servedAPIVersion: String?
+        package var apiSupportEnds: String
+        package var apiSupportEndingSoon: Bool
         /// When Shopify said the app was uninstalled (RFC 3339, UTC), unless connected since.
         package var uninstalledAt: String?
         package var dueLevels: Int
@@ -429,7 +435,7 @@ extension PushStore {
 
     package func status() throws(PostgresError) -> [ShopStatus] {
         let rows = try connection.query("""
-            SELECT s.shop, s.sealed_access_token IS NOT NULL,
+            SELECT s.shop, s.sealed_access_token IS NOT NULL, s.api_version, s.served_api_version,
                    CASE WHEN s.sealed_access_token IS NULL
                         THEN to_char(s.uninstalled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') END,
                    (SELECT count(*) FROM available_to_sell a WHERE a.shop = s.shop AND a.due),
@@ -447,10 +453,15 @@ extension PushStore {
             ORDER BY s.shop
             """)
         return try (0..<rows.count).map { row throws(PostgresError) in
-            let (shop, connected, uninstalledAt, dueLevels, oldestDueSeconds, pendingPushes, unmappedSKUs, refusedLevels,
-                 lastWebhookAt, ordersReadBack, lastReadBackAt, webhooksMissing) =
-                try rows.decode(row, as: (String, Bool, String?, Int, Double?, Int, Int, Int, String?, Int, String?, Bool).self)
-            return ShopStatus(shop: shop, connected: connected, uninstalledAt: uninstalledAt, dueLevels: dueLevels,
+            let (shop, connected, configured, served, uninstalledAt, dueLevels, oldestDueSeconds, pendingPushes, unmappedSKUs,
+                 refusedLevels, lastWebhookAt, ordersReadBack, lastReadBackAt, webhooksMissing) =
+                try rows.decode(row, as: (String, Bool, String, String?, String?, Int, Double?, Int, Int, Int, String?, Int,
+                                          String?, Bool).self)
+            let version = ShopifyAPIVersion(configured) ?? .default
+            return ShopStatus(shop: shop, connected: connected, apiVersion: version.description, servedAPIVersion: served,
+                              apiSupportEnds: Timestamp.format(version.supportEnds),
+                              apiSupportEndingSoon: version.isNearEndOfSupport(at: Date()),
+                              uninstalledAt: uninstalledAt, dueLevels: dueLevels,
                               oldestDueSeconds: oldestDueSeconds, pendingPushes: pendingPushes, unmappedSKUs: unmappedSKUs,
                               refusedLevels: refusedLevels, lastWebhookAt: lastWebhookAt, ordersReadBack: ordersReadBack,
                               lastReadBackAt: lastReadBackAt, webhooksMissing: webhooksMissing)

@@ -112,6 +112,12 @@ package struct ShopRegistry {
         return try rows.decode(0, as: Bool.self) ? .connectedSince : .tokenForgotten
     }
 
+    /// Shopify served the shop's calls with this API version.
+    package func recordServedVersion(shop: String, _ version: ShopifyAPIVersion) throws(PostgresError) {
+        try connection.query("UPDATE shops SET served_api_version = $2 WHERE shop = $1 AND served_api_version IS DISTINCT FROM $2",
+                             [.string(shop), .string(version.description)])
+    }
+
     /// One connection of a shop, as `catalogueDue` found it.
     package struct Connection: Sendable, Equatable {
         /// `connected_at` as PostgreSQL writes it: exact to the microsecond, so it compares equal.

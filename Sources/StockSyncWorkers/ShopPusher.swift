@@ -66,8 +66,13 @@ final class ShopPusher: @unchecked Sendable {
     func run() throws {
         logger.info("pushing shop", metadata: ["shop": "\(shop)"])
         try readCatalogueIfDue()
+        var recordedVersion: ShopifyAPIVersion?
         while !isStopping() {
             if try !pushDue() { blockingSleep(configuration.pollInterval) }
+            if let served = api.client.servedVersion, served != recordedVersion {
+                try ShopRegistry(connection: store.connection).recordServedVersion(shop: shop.shop, served)
+                recordedVersion = served
+            }
         }
         logger.info("stopped pushing shop", metadata: ["shop": "\(shop.shop)"])
     }

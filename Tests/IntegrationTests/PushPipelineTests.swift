@@ -66,6 +66,29 @@ extension IntegrationTests {
             #expect(try database.query("SELECT count(*) FROM shopify_push_intents").decode(0, as: Int.self) == 0)
         }
 
+        @Test("a shop configured with an API version Shopify no longer supports is served by the oldest one that is: pushes go on, the served version is recorded and shown")
+        func unsupportedVersionServedByTheOldest() throws {
+            let scenario = StockScenario(seed: 18, skuCount: 50, eventCount: 200)
+            try fixture.prepareShops(scenario, missingSKUs: [])
+            let registry = ShopRegistry(connection: try IntegrationEnvironment.database())
+            try registry.connect(shop: StockScenario.shopA, apiVersion: ShopifyAPIVersion("2025-10")!,
+                                 adminURL: simulator.adminURL(StockScenario.shopA), accessToken: ShopFixture.token,
+                                 sealedWith: IntegrationEnvironment.tokens)
+            try simulator.setFaults(.init(oldestSupportedVersion: "2026-01"))
+            let workers = try startWorkers(push: 1)
+            try scenario.publish(to: IntegrationEnvironment.broker())
+            try expectConverges(scenario, workers: workers)
+            let store = PushStore(connection: try IntegrationEnvironment.database())
+            var status: PushStore.ShopStatus?
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(10)) {
+                status = try store.status().first { $0.shop == StockScenario.shopA }
+                return status?.servedAPIVersion == "2026-01"
+            }, "\(String(describing: status))")
+            #expect(status?.apiVersion == "2025-10" && status?.apiSupportEnds == "2026-10-01T17:00:00.000Z")
+            #expect(workers.map(\.log).joined().contains("Shopify serves another API version than the one configured"))
+            #expect(try store.status().first { $0.shop == StockScenario.shopB }?.servedAPIVersion == ShopifyAPIVersion.default.description)
+        }
+
         private func expectConverges(_ scenario: StockScenario, workers: [WorkerProcess], timeout: Duration = .seconds(180)) throws {
             var last: [String] = []
             let converged = try IntegrationEnvironment.eventually(timeout: timeout, every: .milliseconds(500)) {

@@ -37,7 +37,8 @@ final class InProcessTransport: HTTPTransport {
             done.signal()
         }
         done.wait()
-        return HTTPResponse(status: answer.value!.status, body: answer.value!.body)
+        return HTTPResponse(status: answer.value!.status, body: answer.value!.body,
+                            headers: answer.value!.apiVersion.map { ["x-shopify-api-version": $0] } ?? [:])
     }
 
     func get(_ url: String, headers: [(String, String)]) throws(TransportError) -> HTTPResponse {

@@ -421,6 +421,26 @@ extension SimulatorTests {
         }
     }
 
+    @Test("each answer names the version it was served with; a version no longer supported is served by the oldest that is")
+    func servedVersion() async throws {
+        let query = "{ locations(first: 1) { nodes { id } } }"
+        #expect(await simulator.graphQL(shop: Self.shop, version: "2025-10", accessToken: Self.token, body: Array(
+            try JSONSerialization.data(withJSONObject: ["query": query])), baseURL: "http://127.0.0.1:1").apiVersion == "2025-10")
+        var faults = ShopifySimulator.Faults()
+        faults.oldestSupportedVersion = "2026-01"
+        await simulator.setFaults(faults)
+        for (asked, served) in [("2025-10", "2026-01"), ("2026-01", "2026-01"), ("2026-07", "2026-07")] {
+            let answer = await simulator.graphQL(shop: Self.shop, version: asked, accessToken: Self.token, body: Array(
+                try JSONSerialization.data(withJSONObject: ["query": query])), baseURL: "http://127.0.0.1:1")
+            #expect(answer.status == 200 && answer.apiVersion == served, "\(asked)")
+        }
+        let client = try await simulator.withAPI(shop: Self.shop, token: Self.token) { api in
+            _ = try api.currentBulkOperation()
+            return api.client.servedVersion
+        }
+        #expect(client == .default, "the client reads the version served")
+    }
+
     @Test("a SKU-list read Shopify refuses for cost is read again in halves: every SKU's levels, once")
     func skuListLevelsSplitOnCostRefusal() async throws {
         let skus = (0..<30).map { "R\($0)" }

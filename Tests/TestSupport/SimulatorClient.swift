@@ -101,8 +101,11 @@ package final class SimulatorClient {
         /// Bulk result downloads that send half the file, then nothing for `stallMilliseconds`.
         package var bulkDownloadStallRate: Double
         package var stallMilliseconds: Int
+        package var oldestSupportedVersion: String?
         package init(serverErrorRate: Double = 0, lostResponseRate: Double = 0, latencyMilliseconds: Int = 0,
-                     failingSKUs: [String] = [], bulkDownloadStallRate: Double = 0, stallMilliseconds: Int = 0) {
+                     failingSKUs: [String] = [], bulkDownloadStallRate: Double = 0, stallMilliseconds: Int = 0,
+                     oldestSupportedVersion: String? = nil) {
+            self.oldestSupportedVersion = oldestSupportedVersion
             self.serverErrorRate = serverErrorRate
             self.lostResponseRate = lostResponseRate
             self.latencyMilliseconds = latencyMilliseconds

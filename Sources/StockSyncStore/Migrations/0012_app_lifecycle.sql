@@ -8,3 +8,6 @@ ALTER TABLE shops ADD COLUMN connected_at timestamptz, ADD COLUMN uninstalled_at
 -- connected again: its catalogue and levels are read afresh before anything is pushed, since
 -- nothing was heard from the store in between.
 ALTER TABLE shops ADD COLUMN catalogue_due boolean NOT NULL DEFAULT false;
+-- The API version Shopify last said it served the shop's calls with (X-Shopify-API-Version):
+-- another than `api_version` once that is no longer supported.
+ALTER TABLE shops ADD COLUMN served_api_version text;
