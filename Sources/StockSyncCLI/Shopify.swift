@@ -120,7 +120,10 @@ struct Shopify: ParsableCommand {
             for status in statuses {
                 var api = status.apiVersion
                 if let served = status.servedAPIVersion, served != status.apiVersion { api += " (served \(served))" }
-                if status.apiSupportEndingSoon { api += " (support ends \(status.apiSupportEnds.prefix(10)): upgrade)" }
+                if status.apiSupportEndingSoon {
+                    let ended = status.apiSupportEnds < Timestamp.format(Date())
+                    api += " (support \(ended ? "ended" : "ends") \(status.apiSupportEnds.prefix(10)): upgrade)"
+                }
                 let connected = status.connected ? "yes" : status.uninstalledAt.map { "uninstalled \($0)" } ?? "no"
                 let readBack = status.ordersReadBack == 0 ? "0"
                     : "\(status.ordersReadBack), last \(status.lastReadBackAt ?? "-")\(status.webhooksMissing ? " (webhooks missing)" : "")"

@@ -72,6 +72,7 @@ package struct ShopRegistry {
         // The right-hand sides read the row as it was: uninstalled means no token now.
         let rows = try connection.query("""
             UPDATE shops SET api_version = $2, admin_url = $3, sealed_access_token = $4, access_token = NULL, connected_at = now(),
+                served_api_version = CASE WHEN api_version = $2 THEN served_api_version END,
                 catalogue_due = catalogue_due OR (uninstalled_at IS NOT NULL AND sealed_access_token IS NULL AND access_token IS NULL)
             WHERE shop = $1 RETURNING 1
             """, [.string(shop), .string(apiVersion.description), adminURL.map(PostgresParameter.string) ?? .null,

@@ -78,13 +78,14 @@ package struct OrderBackfill: LoopService {
                 var messages: [OutgoingMessage] = []
                 var readThrough: Date?
                 do {
-                    for change in changes {
+                    for change in changes where !stopSignal.isRaised {
                         if change.isNews(comparedWith: recorded[change.orderID]) {
                             let readAt = Date()
                             readOrders.increment()
                             if let state = try api.orderState(orderID: change.orderID) {
+                                let served = api.client.servedVersion ?? shop.apiVersion
                                 let delivery = state.backfillDelivery(shop: shop.shop, readAt: readAt,
-                                                                      apiVersion: shop.apiVersion.description)
+                                                                      apiVersion: served.description)
                                 messages.append(OutgoingMessage(routingKey: QueueTopology.orderPlaced, messageID: delivery.messageID,
                                                                 headers: delivery.headers, body: delivery.body))
                             }

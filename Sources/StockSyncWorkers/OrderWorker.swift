@@ -40,11 +40,14 @@ package final class OrderWorker: LoopService {
         let consumer = BatchConsumer(configuration: configuration.consumer, queue: queue, logger: logger,
                                      stopSignal: stopSignal)
         let shops = ShopDirectory(access: configuration.shopify, logger: logger)
-        consumer.run { deliveries, session in try handle(deliveries, in: session, consumer: consumer, shops: shops) }
+        let arrivals = DeliveryArrivals()
+        consumer.run { batch, session in
+            try handle(batch, in: session, consumer: consumer, shops: shops, arrivals: arrivals)
+        }
     }
 
     private func handle(_ deliveries: [Delivery], in session: ConsumerSession, consumer: BatchConsumer,
-                        shops: ShopDirectory) throws {
+                        shops: ShopDirectory, arrivals: DeliveryArrivals) throws {
         let started = ContinuousClock.now
         var messages: [OrderMessage] = []
         var origins: [Delivery] = []
@@ -74,10 +77,15 @@ package final class OrderWorker: LoopService {
         for (index, error) in refused {
             rejected.append(consumer.deadLetter(origins[index], reason: "the message could not be applied: \(error)"))
         }
-        // When each shop's webhooks last arrived (states read back are not webhooks).
-        let delivered = Set(messages.filter { !$0.eventID.hasPrefix(OrderState.backfillEventPrefix) }
-            .map { WebhookTopicKey(shop: $0.shop, topic: $0.topic) })
-        try consumer.retryingDatabase(in: session) { try OrderBackfillStore(connection: $0).recordDeliveries(delivered) }
+        // When each shop's webhooks last arrived (states read back are not webhooks, refused
+        // ones not arrivals), written at most every ten seconds a topic.
+        let refusedIndices = Set(refused.map(\.0))
+        let delivered = arrivals.due(Set(messages.enumerated().filter { index, message in
+            !refusedIndices.contains(index) && !message.eventID.hasPrefix(OrderState.backfillEventPrefix)
+        }.map { WebhookTopicKey(shop: $0.element.shop, topic: $0.element.topic) }))
+        if !delivered.isEmpty {
+            try consumer.retryingDatabase(in: session) { try OrderBackfillStore(connection: $0).recordDeliveries(delivered) }
+        }
         try consumer.finish(deliveries, deadLetters: rejected, in: session)
         relay.nudge()
 
@@ -233,5 +241,19 @@ private final class ShopDirectory: @unchecked Sendable {
         let api = try access.api(for: connection, logger: logger)
         apis[shop] = (connection.accessToken, api)
         return api
+    }
+}
+
+/// When each (shop, topic) was last written as arrived, so that busy topics are written
+/// every ten seconds rather than every batch. Used by the consuming thread alone.
+private final class DeliveryArrivals: @unchecked Sendable {
+    private var writtenAt: [WebhookTopicKey: ContinuousClock.Instant] = [:]
+
+    /// Those of `arrived` to write now.
+    func due(_ arrived: Set<WebhookTopicKey>) -> Set<WebhookTopicKey> {
+        let now = ContinuousClock.now
+        let due = arrived.filter { writtenAt[$0].map { now - $0 >= .seconds(10) } ?? true }
+        for key in due { writtenAt[key] = now }
+        return due
     }
 }

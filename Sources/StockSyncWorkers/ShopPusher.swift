@@ -67,8 +67,15 @@ final class ShopPusher: @unchecked Sendable {
         logger.info("pushing shop", metadata: ["shop": "\(shop)"])
         try readCatalogueIfDue()
         var recordedVersion: ShopifyAPIVersion?
+        var catalogueCheckedAt = ContinuousClock.now
         while !isStopping() {
             if try !pushDue() { blockingSleep(configuration.pollInterval) }
+            // An uninstall consumed after the shop was connected again makes the catalogue due
+            // while this pusher runs.
+            if ContinuousClock.now - catalogueCheckedAt > .seconds(5) {
+                try readCatalogueIfDue()
+                catalogueCheckedAt = .now
+            }
             if let served = api.client.servedVersion, served != recordedVersion {
                 try ShopRegistry(connection: store.connection).recordServedVersion(shop: shop.shop, served)
                 recordedVersion = served

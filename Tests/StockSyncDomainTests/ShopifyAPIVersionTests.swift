@@ -19,7 +19,10 @@ struct ShopifyAPIVersionTests {
         #expect(version("2025-10").isNearEndOfSupport(at: now), "ended in October")
         #expect(version("2026-01").isNearEndOfSupport(at: now), "ends within the month")
         #expect(version("2026-04").isNearEndOfSupport(at: now) == false, "ends in April: 118 days")
-        #expect(version("2026-04").isNearEndOfSupport(at: now.addingTimeInterval(30 * 86_400)), "89 days on")
+        #expect(version("2026-04").isNearEndOfSupport(at: now.addingTimeInterval(30 * 86_400)), "88 days before")
+        let ends = version("2026-04").supportEnds
+        #expect(!version("2026-04").isNearEndOfSupport(at: ends.addingTimeInterval(-90 * 86_400)), "exactly 90 days before")
+        #expect(version("2026-04").isNearEndOfSupport(at: ends.addingTimeInterval(-90 * 86_400 + 1)))
         #expect(version("2026-07").isNearEndOfSupport(at: now) == false)
     }
 }

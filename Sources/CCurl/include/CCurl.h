@@ -36,11 +36,18 @@ static inline CURLcode ccurl_getinfo_long(CURL *handle, CURLINFO info, long *val
     return curl_easy_getinfo(handle, info, value);
 }
 
-// The value of a header of the last response (libcurl 7.83 and later), or NULL.
+// The value of a header of the last response, or NULL: always NULL before libcurl 7.84,
+// where the header API became standard. The value lives until the next call on the handle.
 static inline const char *ccurl_response_header(CURL *handle, const char *name) {
+#if LIBCURL_VERSION_NUM >= 0x075400
     struct curl_header *header = NULL;
     if (curl_easy_header(handle, name, 0, CURLH_HEADER, -1, &header) != CURLHE_OK || header == NULL) return NULL;
     return header->value;
+#else
+    (void)handle;
+    (void)name;
+    return NULL;
+#endif
 }
 
 #endif
