@@ -112,6 +112,10 @@ package final class AdminGraphQLClient {
                     bucket.abandon(cost, at: now)
                 }
                 if envelope?.isThrottled == true || response.status == 429 {
+                    // A call that costs more than the shop's whole bucket would wait in vain.
+                    if let maximum = lastThrottleStatus?.maximumAvailable, cost > maximum {
+                        throw .graphQL(["\(operation.name) costs \(Int(cost)) points, more than the shop's whole bucket of \(Int(maximum)) (THROTTLED)"])
+                    }
                     // Not an attempt that failed: Shopify asked us to wait for the bucket.
                     throttled.increment()
                     attempts -= 1

@@ -421,6 +421,16 @@ extension SimulatorTests {
         }
     }
 
+    @Test("a call that costs more than the shop's whole bucket is refused, not waited for forever")
+    func callBeyondTheWholeBucket() async throws {
+        // The locations query asks 252 points; this shop's bucket holds 200.
+        let error = await #expect(throws: ShopifyError.self) {
+            try await simulator.withAPI(shop: Self.shop, token: Self.token) { try $0.locations() }
+        }
+        #expect(error?.isRetriable == false)
+        #expect("\(error.map { "\($0)" } ?? "")".contains("more than the shop's whole bucket of 200"))
+    }
+
     @Test("each answer names the version it was served with; a version no longer supported is served by the oldest that is")
     func servedVersion() async throws {
         let query = "{ locations(first: 1) { nodes { id } } }"
