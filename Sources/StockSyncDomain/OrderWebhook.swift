@@ -197,7 +197,7 @@ extension OrderState {
                            refund_line_items: refund.lines.map { line in
                                WireRefundLine(line_item_id: WireID(text: line.lineID), quantity: line.quantity,
                                               restock_type: line.restockType,
-                                              location_id: line.location.map { WireID(text: String($0.split(separator: "/").last ?? "")) },
+                                              location_id: line.location.map { WireID(text: ShopifyGID.number(of: $0)) },
                                               line_item: WireRefundedItem(sku: line.sku))
                            })
             })

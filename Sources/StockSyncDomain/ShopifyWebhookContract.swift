@@ -53,3 +53,12 @@ extension ShopifyWebhookContract.Header {
         return value
     }
 }
+
+/// Shopify's global ids (`gid://shopify/Order/450789469`) and the numbers the REST
+/// resources and webhooks name the same objects by.
+package enum ShopifyGID {
+    /// The number at the end of a GID (a text that is not one is given back as it is).
+    package static func number(of gid: some StringProtocol) -> String {
+        String(gid.split(separator: "/").last ?? "")
+    }
+}

@@ -27,7 +27,7 @@ extension InventoryAPI {
                     throw .malformedResponse("order \(node.legacyResourceId) has an updatedAt that is not a date-time")
                 }
                 let lines = node.lineItems.hasMore ? nil : Dictionary(
-                    node.lineItems.nodes.map { (Self.number(of: $0.id), $0.currentQuantity) }, uniquingKeysWith: { $1 })
+                    node.lineItems.nodes.map { (ShopifyGID.number(of: $0.id), $0.currentQuantity) }, uniquingKeysWith: { $1 })
                 return OrderSummary(orderID: node.legacyResourceId, updatedAt: updatedAt, cancelled: node.cancelledAt != nil,
                                     currentQuantities: lines)
             },
@@ -51,7 +51,7 @@ extension InventoryAPI {
             else { return nil }
             first = first ?? order
             lines += order.lineItems.nodes.map {
-                OrderState.Line(id: Self.number(of: $0.id), sku: StockChangedContract.erpSKU($0.sku), quantity: $0.quantity,
+                OrderState.Line(id: ShopifyGID.number(of: $0.id), sku: StockChangedContract.erpSKU($0.sku), quantity: $0.quantity,
                                 currentQuantity: $0.currentQuantity)
             }
             cursor = try order.lineItems.nextCursor(of: "order \(id)")
@@ -64,15 +64,10 @@ extension InventoryAPI {
             orderID: orderID, name: order.name, updatedAt: updatedAt, cancelled: order.cancelledAt != nil, lines: lines,
             refunds: order.refunds.map { refund in
                 Refund(id: refund.legacyResourceId, orderID: orderID, lines: refund.refundLineItems.nodes.map { line in
-                    Refund.Line(lineID: Self.number(of: line.lineItem.id), sku: StockChangedContract.erpSKU(line.lineItem.sku),
+                    Refund.Line(lineID: ShopifyGID.number(of: line.lineItem.id), sku: StockChangedContract.erpSKU(line.lineItem.sku),
                                 quantity: line.quantity, restockType: line.restockType.lowercased(), location: line.location?.id)
                 })
             })
-    }
-
-    /// The number at the end of a GID, as the REST resources (and webhooks) write ids.
-    private static func number(of gid: String) -> String {
-        String(gid.split(separator: "/").last ?? "")
     }
 }
 

@@ -52,6 +52,17 @@ package enum AdvisoryLock: Int, CaseIterable, Sendable {
     }
 
     private static let lastRank = allCases.compactMap(\.rank).max() ?? 0
+
+    /// Takes this session lock of `key` (by its `hashtext`) for the connection's session, if
+    /// no other session holds it.
+    package func trySessionLock(_ key: String, on connection: PostgresConnection) throws(PostgresError) -> Bool {
+        try connection.query("SELECT pg_try_advisory_lock($1, hashtext($2))", [.int(namespace), .string(key)])
+            .decode(0, as: Bool.self)
+    }
+
+    package func releaseSessionLock(_ key: String, on connection: PostgresConnection) throws(PostgresError) {
+        try connection.query("SELECT pg_advisory_unlock($1, hashtext($2))", [.int(namespace), .string(key)])
+    }
 }
 
 /// A transaction asked for a lock before one it already holds in the lock order

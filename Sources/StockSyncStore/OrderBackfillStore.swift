@@ -18,12 +18,11 @@ package struct OrderBackfillStore {
 
     /// The shop's backfill session lock, if no other worker holds it.
     package func tryLock(shop: String) throws(PostgresError) -> Bool {
-        try connection.query("SELECT pg_try_advisory_lock($1, hashtext($2))",
-                             [.int(AdvisoryLock.backfillShop.namespace), .string(shop)]).decode(0, as: Bool.self)
+        try AdvisoryLock.backfillShop.trySessionLock(shop, on: connection)
     }
 
     package func unlock(shop: String) throws(PostgresError) {
-        try connection.query("SELECT pg_advisory_unlock($1, hashtext($2))", [.int(AdvisoryLock.backfillShop.namespace), .string(shop)])
+        try AdvisoryLock.backfillShop.releaseSessionLock(shop, on: connection)
     }
 
     /// Every order updated up to this time is known; a shop never read back starts from when

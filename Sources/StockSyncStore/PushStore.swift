@@ -20,9 +20,7 @@ package struct PushStore {
     /// connection when its process dies, or after `lease` of silence when it is frozen.
     package func tryOwn(shop: String, lease: Duration) throws(PostgresError) -> Bool {
         try connection.endWhenIdle(for: lease)
-        let owned: Bool? = try connection.query("SELECT pg_try_advisory_lock($1, hashtext($2))",
-                                                [.int(AdvisoryLock.pushShop.namespace), .string(shop)]).decode(0, as: Bool?.self)
-        return owned ?? false
+        return try AdvisoryLock.pushShop.trySessionLock(shop, on: connection)
     }
 
     /// Speaks to the server, so that a session waiting on Shopify is not taken for one that

@@ -41,8 +41,7 @@ package struct ReconcileStore {
 
     /// Holds the shop for this session if no other session does: its runs are this one's to run.
     package func tryLock(shop: String) throws(PostgresError) -> Bool {
-        try connection.query("SELECT pg_try_advisory_lock($1, hashtext($2))",
-                             [.int(AdvisoryLock.reconcileShop.namespace), .string(shop)]).decode(0, as: Bool.self)
+        try AdvisoryLock.reconcileShop.trySessionLock(shop, on: connection)
     }
 
     /// The shop's oldest run not finished, to run while holding its lock: queued, or left
@@ -74,7 +73,7 @@ package struct ReconcileStore {
     }
 
     package func unlock(shop: String) throws(PostgresError) {
-        try connection.query("SELECT pg_advisory_unlock($1, hashtext($2))", [.int(AdvisoryLock.reconcileShop.namespace), .string(shop)])
+        try AdvisoryLock.reconcileShop.releaseSessionLock(shop, on: connection)
     }
 
     package enum Start: Sendable, Equatable {

@@ -196,7 +196,7 @@ package final class OrderWorker: LoopService {
     package static func placements(_ lines: [InventoryAPI.FulfillmentLine]) -> [String: LinePlacement] {
         var best: [String: InventoryAPI.FulfillmentLine] = [:]
         for line in lines {
-            let id = String(line.lineItemID.split(separator: "/").last ?? "")
+            let id = ShopifyGID.number(of: line.lineItemID)
             if let current = best[id], current.quantity >= line.quantity { continue }
             best[id] = line
         }
