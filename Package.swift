@@ -94,6 +94,7 @@ let package = Package(
                 .embedInCode("Migrations/0011_reconcile_queue.sql"),
                 .embedInCode("Migrations/0012_app_lifecycle.sql"),
                 .embedInCode("Migrations/0013_order_backfill.sql"),
+                .embedInCode("Migrations/0014_expiring_tokens.sql"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -120,7 +121,7 @@ let package = Package(
         .executableTarget(
             name: "WebhookGateway",
             dependencies: [
-                "StockSyncDomain", "StockSyncRuntime", "StockSyncAMQP", "StockSyncPostgres", "StockSyncStore",
+                "StockSyncDomain", "StockSyncRuntime", "StockSyncAMQP", "StockSyncPostgres", "StockSyncShopify", "StockSyncStore",
                 "StockSyncWorkers", "ShopifyWebhooks", hummingbird,
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
@@ -176,11 +177,11 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "StockSyncShopifyTests", dependencies: ["StockSyncDomain", "StockSyncShopify", log],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "ShopifyWebhooksTests", dependencies: ["ShopifyWebhooks", "StockSyncDomain", "TestSupport", crypto],
+        .testTarget(name: "ShopifyWebhooksTests", dependencies: ["ShopifyWebhooks", "StockSyncDomain", "StockSyncShopify", "TestSupport", crypto],
                     swiftSettings: swiftSettings),
         .testTarget(
             name: "ShopifySimulatorTests",
-            dependencies: ["ShopifySimulator", "StockSyncDomain", "StockSyncRuntime", "StockSyncShopify", "TestSupport",
+            dependencies: ["ShopifySimulator", "ShopifyWebhooks", "StockSyncDomain", "StockSyncRuntime", "StockSyncShopify", "TestSupport",
                            graphQL, orderedCollections, log],
             swiftSettings: swiftSettings
         ),

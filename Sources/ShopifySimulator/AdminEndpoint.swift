@@ -115,6 +115,11 @@ extension ShopifySimulator {
             shops[domain]?.unauthorized += 1
             return false
         }
+        if let expiresAt = shop.tokenExpiresAt, now >= expiresAt {
+            shops[domain]?.unauthorized += 1
+            shops[domain]?.expiredTokenRefusals += 1
+            return false
+        }
         return true
     }
 

@@ -9,6 +9,7 @@ extension ShopifySimulator {
     package func uninstallApp(shop domain: String) throws {
         let (subscription, body) = try withShop(domain) { shop -> (SimulatedShop.WebhookSubscription?, [UInt8]) in
             shop.token = nil
+            shop.revokeGrant()
             defer { shop.webhooks = nil }
             return (shop.webhooks, Array(try JSONSerialization.data(withJSONObject: Self.shopResource(shop))))
         }
@@ -17,7 +18,10 @@ extension ShopifySimulator {
 
     /// Installs the app again, granting `token` (what the OAuth grant would issue).
     package func installApp(shop domain: String, token: String) throws {
-        try withShop(domain) { shop in shop.token = token }
+        try withShop(domain) { shop in
+            shop.revokeGrant()
+            shop.token = token
+        }
     }
 
     /// The shop as the REST `Shop` resource has it, reduced to what identifies it.

@@ -110,6 +110,12 @@ extension ShopifySimulator {
         package var webhooksDelivered: Int
         package var webhookAttemptsFailed: Int
         package var webhooksAbandoned: Int
+        /// OAuth: tokens granted for a code, refreshes, refreshes asked again with a refresh
+        /// token already used, and calls refused for an expired token.
+        package var tokenGrants: Int
+        package var tokenRefreshes: Int
+        package var refreshesOfUsedTokens: Int
+        package var expiredTokenRefusals: Int
     }
 
     package func stats(shop domain: String) throws -> Stats {
@@ -117,7 +123,9 @@ extension ShopifySimulator {
         return Stats(calls: shop.calls, throttled: shop.throttled, unauthorized: shop.unauthorized,
                      costCharged: shop.costCharged, restoreRate: shop.plan.restoreRate, bucketSize: shop.plan.bucketSize, faultsInjected: faultsInjected,
                      webhooksDelivered: shop.webhooksDelivered, webhookAttemptsFailed: shop.webhookAttemptsFailed,
-                     webhooksAbandoned: shop.webhooksAbandoned)
+                     webhooksAbandoned: shop.webhooksAbandoned, tokenGrants: shop.tokenGrants,
+                     tokenRefreshes: shop.tokenRefreshes, refreshesOfUsedTokens: shop.refreshesOfUsedTokens,
+                     expiredTokenRefusals: shop.expiredTokenRefusals)
     }
 
     package struct Sale: Codable, Sendable {

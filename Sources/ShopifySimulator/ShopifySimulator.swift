@@ -11,6 +11,8 @@ import Synchronization
 package actor ShopifySimulator {
     var shops: [String: SimulatedShop] = [:]
     package private(set) var faults = Faults()
+    /// The app whose tokens the stores grant (`OAuthGrants`).
+    package internal(set) var app = App()
     /// Built once per API version; read by requests outside the actor.
     private nonisolated let schemas = Mutex<[ShopifyAPIVersion: GraphQLSchema]>([:])
     /// Documents already parsed and validated, by API version and text: clients send the
@@ -46,6 +48,8 @@ package actor ShopifySimulator {
         /// Versions older than this are no longer supported: their calls are served by this one
         /// (https://shopify.dev/docs/api/usage/versioning). nil: every version is served as asked.
         package var oldestSupportedVersion: String?
+        /// The OAuth token endpoint answers 503, granting and refreshing nothing.
+        package var tokenEndpointUnavailable = false
 
         package init() {}
 
@@ -61,6 +65,7 @@ package actor ShopifySimulator {
             failingSKUs = try container.decodeIfPresent([String].self, forKey: .failingSKUs) ?? []
             fieldCosts = try container.decodeIfPresent([String: Int].self, forKey: .fieldCosts) ?? [:]
             oldestSupportedVersion = try container.decodeIfPresent(String.self, forKey: .oldestSupportedVersion)
+            tokenEndpointUnavailable = try container.decodeIfPresent(Bool.self, forKey: .tokenEndpointUnavailable) ?? false
         }
     }
 

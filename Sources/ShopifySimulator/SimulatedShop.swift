@@ -110,6 +110,22 @@ package struct SimulatedShop {
     var domain: String
     /// The app's Admin API access token; nil while the app is uninstalled.
     var token: String?
+    /// An expiring token's end (on the simulator's clock) and the refresh token that replaces
+    /// it; the refresh token it replaced stays usable until this one is used (`OAuthGrants`).
+    var tokenExpiresAt: Double?
+    var refreshToken: String?
+    var refreshTokenExpiresAt: Double?
+    var previousRefreshToken: String?
+    /// Authorization codes handed out by the authorize page and not yet exchanged, with when.
+    var authorizationCodes: [String: Double] = [:]
+    /// The scopes the merchant approved on the authorize page.
+    var grantedScope = ""
+    var tokenGrants = 0
+    var tokenRefreshes = 0
+    /// Refreshes asked with a refresh token already used once: a second refresh of one expiry.
+    var refreshesOfUsedTokens = 0
+    /// Admin API requests refused because their token had expired (counted in `unauthorized` too).
+    var expiredTokenRefusals = 0
     var plan: Plan
     var available: Double
     var availableAt: Double

@@ -18,6 +18,35 @@ enum SimulatorRoutes {
         router.post("/store/:shop/admin/api/:version/graphql.json") { request, context in
             try await graphQL(simulator, shop: context.parameters.require("shop"), request: request, context: context)
         }
+        // OAuth (`OAuthGrants`): the authorize page and the token endpoint, by host or by path.
+        for prefix in ["", "/store/:shop"] {
+            @Sendable func shop(_ request: Request, _ context: BasicRequestContext) -> String {
+                context.parameters.get("shop") ?? request.head.authority.map { String($0.prefix { $0 != ":" }) } ?? ""
+            }
+            router.get("\(prefix)/admin/oauth/authorize") { request, context -> Response in
+                let query = FormEncoding.decode(request.uri.query ?? "")
+                switch await simulator.authorize(shop: shop(request, context), query: query) {
+                case .redirect(let location):
+                    return Response(status: .found, headers: [.location: location])
+                case .refused(let status, let reason):
+                    return bytes(.init(code: status), Array("\(reason)\n".utf8), contentType: "text/plain; charset=utf-8")
+                }
+            }
+            router.post("\(prefix)/admin/oauth/access_token") { request, context -> Response in
+                let body = String(buffer: try await request.body.collect(upTo: 64 * 1024))
+                // Form-encoded as OAuth has it, or JSON as some clients send it.
+                let form: [(String, String)]
+                if request.headers[.contentType]?.hasPrefix("application/json") == true {
+                    let object = (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
+                    form = object.map { ($0.key, "\($0.value)") }
+                } else {
+                    form = FormEncoding.decode(body)
+                }
+                let answer = await simulator.grantToken(shop: shop(request, context), form: form)
+                return bytes(.init(code: answer.status), Array(try JSONSerialization.data(withJSONObject: answer.body)),
+                             contentType: "application/json")
+            }
+        }
         router.get("/_simulator/bulk/:shop/:file") { _, context -> Response in
             let file = try context.parameters.require("file")
             guard file.hasSuffix(".jsonl"), let id = Int(file.dropLast(6)),
@@ -46,6 +75,11 @@ enum SimulatorRoutes {
                 } catch let error as ShopifySimulator.SeedError {
                     return try json(.badRequest, ["error": error.description])
                 }
+            }
+            router.on("/_simulator/app", method: method) { request, context -> Response in
+                let app = try await request.decode(as: ShopifySimulator.App.self, context: context)
+                await simulator.setApp(app)
+                return try json(.ok, ["clientId": app.clientId])
             }
             router.on("/_simulator/faults", method: method) { request, context -> Response in
                 let faults = try await request.decode(as: ShopifySimulator.Faults.self, context: context)

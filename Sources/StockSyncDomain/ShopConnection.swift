@@ -5,14 +5,35 @@ package struct ShopConnection: Sendable, CustomStringConvertible {
     package var apiVersion: ShopifyAPIVersion
     /// `https://<shop>` for a real store; the simulator's address in development.
     package var adminBaseURL: String
+    /// The token as it was when the connection was read; an expiring one is replaced through
+    /// the client's `AccessTokenSource`.
     package var accessToken: String
+    /// Which connection of the shop this is: a new `shop connect` or install changes it, a
+    /// token's refresh does not.
+    package var connectedAt: String?
 
     package init(shop: String, apiVersion: ShopifyAPIVersion = .default, adminBaseURL: String? = nil,
-                accessToken: String) {
+                accessToken: String, connectedAt: String? = nil) {
         self.shop = shop
         self.apiVersion = apiVersion
         self.adminBaseURL = (adminBaseURL ?? "https://\(shop)").trimmingSuffix("/")
         self.accessToken = accessToken
+        self.connectedAt = connectedAt
+    }
+
+    /// Shopify's rule for a shop's domain
+    /// (https://shopify.dev/docs/apps/build/security/app-security-checks/weak-shop-validation:
+    /// `^[a-zA-Z0-9][a-zA-Z0-9-]*\.myshopify\.com$`), which a callback's `shop` must meet
+    /// before anything is sent to it.
+    package static func isShopDomain(_ text: String) -> Bool {
+        guard text.hasSuffix(".myshopify.com") else { return false }
+        let name = text.utf8.dropLast(".myshopify.com".utf8.count)
+        func isAlphanumeric(_ byte: UInt8) -> Bool {
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+        }
+        guard let first = name.first, isAlphanumeric(first) else { return false }
+        return name.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: "-") }
     }
 
     package var graphQLURL: String { "\(adminBaseURL)/admin/api/\(apiVersion)/graphql.json" }

@@ -42,6 +42,8 @@ package final class AdminGraphQLClient {
     /// caller keeps what it holds alive through a call that takes minutes in all (a pusher's
     /// database session, whose silence would hand its shop to another worker).
     package var beforeWaiting: (() -> Void)?
+    /// The access token each call sends.
+    package var tokens: any AccessTokenSource
 
     private let calls: Counter
     private let throttled: Counter
@@ -54,6 +56,7 @@ package final class AdminGraphQLClient {
         self.logger = logger
         origin = clock.now
         bucket = CostBucket(at: 0)
+        tokens = FixedAccessToken(connection.accessToken)
         let shop = [("shop", connection.shop)]
         calls = Counter(label: "stocksync_shopify_calls_total", dimensions: shop)
         throttled = Counter(label: "stocksync_shopify_throttled_total", dimensions: shop)
@@ -80,15 +83,18 @@ package final class AdminGraphQLClient {
         } catch {
             throw .malformedResponse("cannot encode the request: \(error)")
         }
-        let headers = [
-            ("Content-Type", "application/json"),
-            ("Accept", "application/json"),
-            ("X-Shopify-Access-Token", connection.accessToken),
-        ]
+        var token = try tokens.token()
+        /// A refused token is replaced once a call: a second refusal is the shop's answer.
+        var replacedRefusedToken = false
         var attempts = 0
         var backoff = self.backoff
         while true {
             attempts += 1
+            let headers = [
+                ("Content-Type", "application/json"),
+                ("Accept", "application/json"),
+                ("X-Shopify-Access-Token", token),
+            ]
             let cost = knownCosts[operation.name] ?? operation.requestedCost
             waitForBudget(cost)
             bucket.spend(cost)
@@ -150,6 +156,15 @@ package final class AdminGraphQLClient {
                     return data
                 case 500..<600:
                     failure = "HTTP \(response.status)"
+                case 401 where !replacedRefusedToken:
+                    guard let replacement = try tokens.token(replacingRefused: token), replacement != token else {
+                        throw .http(status: 401, detail: Self.snippet(response.body))
+                    }
+                    // Not an attempt that failed: the token had expired or been replaced meanwhile.
+                    token = replacement
+                    replacedRefusedToken = true
+                    attempts -= 1
+                    continue
                 default:
                     throw .http(status: response.status, detail: Self.snippet(response.body))
                 }

@@ -7,6 +7,7 @@ package struct ShopifyError: Error, Sendable, CustomStringConvertible {
         case graphQL([String])
         case malformedResponse(String)
         case exhausted(attempts: Int, last: String)
+        case accessToken(detail: String, retriable: Bool)
     }
 
     private let kind: Kind
@@ -18,6 +19,11 @@ package struct ShopifyError: Error, Sendable, CustomStringConvertible {
     static func exhausted(attempts: Int, last: String) -> Self {
         Self(kind: .exhausted(attempts: attempts, last: last))
     }
+    /// No token to send: the shop's could not be refreshed (`retriable` when Shopify or the
+    /// database may answer later).
+    package static func accessToken(_ detail: String, retriable: Bool) -> Self {
+        Self(kind: .accessToken(detail: detail, retriable: retriable))
+    }
 
     /// Whether the same request may succeed later: outages yes, a refused token or a
     /// document Shopify rejects no.
@@ -26,6 +32,7 @@ package struct ShopifyError: Error, Sendable, CustomStringConvertible {
         case .transport, .exhausted: true
         case .http(let status, _): status >= 500 || status == 429
         case .graphQL, .malformedResponse: false
+        case .accessToken(_, let retriable): retriable
         }
     }
 
@@ -55,6 +62,7 @@ package struct ShopifyError: Error, Sendable, CustomStringConvertible {
         case .graphQL(let messages): "Shopify refused the request: \(messages.joined(separator: "; "))"
         case .malformedResponse(let detail): "unexpected answer from Shopify: \(detail)"
         case .exhausted(let attempts, let last): "gave up after \(attempts) attempts: \(last)"
+        case .accessToken(let detail, _): "no access token: \(detail)"
         }
     }
 }

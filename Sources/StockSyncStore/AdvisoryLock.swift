@@ -21,15 +21,19 @@ package enum AdvisoryLock: Int, CaseIterable, Sendable {
     case order = 5
     /// Session lock of the order backfill of a shop: one worker reads its orders back at a time.
     case backfillShop = 6
+    /// Transaction lock of a shop's access token while it is refreshed: one refresh per
+    /// expiry across every process and host. Taken alone, in a transaction of its own.
+    case tokenRefresh = 7
 
     package var namespace: Int { rawValue }
 
-    /// Where a transaction lock stands in the lock order; nil for session locks.
+    /// Where a transaction lock stands in the lock order; nil for session locks and for
+    /// `tokenRefresh`, which no transaction takes with another.
     package var rank: Int? {
         switch self {
         case .order: 0
         case .sku: 1
-        case .migrations, .pushShop, .reconcileShop, .backfillShop: nil
+        case .migrations, .pushShop, .reconcileShop, .backfillShop, .tokenRefresh: nil
         }
     }
 

@@ -16,5 +16,6 @@ extension Migrator {
         ("0011_reconcile_queue.sql", PackageResources._011_reconcile_queue_sql),
         ("0012_app_lifecycle.sql", PackageResources._012_app_lifecycle_sql),
         ("0013_order_backfill.sql", PackageResources._013_order_backfill_sql),
+        ("0014_expiring_tokens.sql", PackageResources._014_expiring_tokens_sql),
     ].map { name, bytes in Migration(name: name, sql: String(decoding: bytes, as: UTF8.self)) })
 }

@@ -24,6 +24,12 @@ package struct ShopRegistry {
             """, [.string(shop), .int(defaultSafetyBuffer)])
     }
 
+    /// Adds a shop (installed through OAuth) with no safety buffer, unless it was added before.
+    package func addIfAbsent(shop: String) throws(PostgresError) {
+        try connection.query("INSERT INTO shops (shop, default_safety_buffer) VALUES ($1, 0) ON CONFLICT (shop) DO NOTHING",
+                             [.string(shop)])
+    }
+
     /// Throws `UnknownShop` unless the shop was added.
     package func require(shop: String) throws {
         guard try connection.query("SELECT 1 FROM shops WHERE shop = $1", [.string(shop)]).count == 1 else {
@@ -34,14 +40,75 @@ package struct ShopRegistry {
     /// Shops with an access token, that is, the ones to push to, their tokens opened.
     package func connectedShops(openedWith tokens: AccessTokenCipher) throws -> [ShopConnection] {
         let rows = try connection.query("""
-            SELECT shop, api_version, admin_url, sealed_access_token FROM shops
+            SELECT shop, api_version, admin_url, sealed_access_token, connected_at::text FROM shops
             WHERE sealed_access_token IS NOT NULL ORDER BY shop
             """)
         return try (0..<rows.count).map { row in
-            let (shop, apiVersion, adminURL, sealed) = try rows.decode(row, as: (String, String, String?, String).self)
+            let (shop, apiVersion, adminURL, sealed, connectedAt) = try rows.decode(row, as: (String, String, String?, String, String?).self)
             return ShopConnection(shop: shop, apiVersion: ShopifyAPIVersion(apiVersion) ?? .default,
-                                  adminBaseURL: adminURL, accessToken: try tokens.open(sealed, shop: shop))
+                                  adminBaseURL: adminURL, accessToken: try tokens.open(sealed, shop: shop),
+                                  connectedAt: connectedAt)
         }
+    }
+
+    /// The shop's access token with its expiry and refresh token, opened; nil while it has none.
+    package func accessToken(shop: String, openedWith tokens: AccessTokenCipher) throws -> ShopAccessToken? {
+        let rows = try connection.query("""
+            SELECT sealed_access_token, sealed_refresh_token, extract(epoch FROM access_token_issued_at)::float8,
+                extract(epoch FROM access_token_expires_at)::float8, extract(epoch FROM refresh_token_expires_at)::float8
+            FROM shops WHERE shop = $1 AND sealed_access_token IS NOT NULL
+            """, [.string(shop)])
+        guard rows.count == 1 else { return nil }
+        let (sealed, sealedRefresh, issuedAt, expiresAt, refreshExpiresAt) =
+            try rows.decode(0, as: (String, String?, Double?, Double?, Double?).self)
+        var token = ShopAccessToken(accessToken: try tokens.open(sealed, shop: shop))
+        if let sealedRefresh, let issuedAt, let expiresAt {
+            token.expiry = .init(issuedAt: Date(timeIntervalSince1970: issuedAt), expiresAt: Date(timeIntervalSince1970: expiresAt),
+                                 refreshToken: try tokens.open(sealedRefresh, shop: Self.refreshTokenContext(shop)),
+                                 refreshTokenExpiresAt: refreshExpiresAt.map(Date.init(timeIntervalSince1970:)))
+        }
+        return token
+    }
+
+    /// Replaces the shop's token, one process and host at a time (a transaction lock of the
+    /// shop), and stores the replacement in the same transaction: `refresh` is given the token
+    /// as it is now, once any other refresh of the shop has committed, and returns its
+    /// replacement, or nil to keep it (another process replaced the one the caller holds).
+    /// Returns the token the shop has afterwards; nil when it has none (uninstalled).
+    package func replaceToken(shop: String, sealedWith tokens: AccessTokenCipher,
+                              _ refresh: (ShopAccessToken) throws -> ShopAccessToken?) throws -> ShopAccessToken? {
+        try connection.transaction { connection in
+            try connection.query("SELECT pg_advisory_xact_lock($1, hashtext($2))",
+                                 [.int(AdvisoryLock.tokenRefresh.namespace), .string(shop)])
+            let registry = ShopRegistry(connection: connection)
+            guard let current = try registry.accessToken(shop: shop, openedWith: tokens) else { return nil }
+            guard let replacement = try refresh(current) else { return current }
+            let updated = try connection.query("""
+                UPDATE shops SET sealed_access_token = $2, sealed_refresh_token = $3, access_token_issued_at = to_timestamp($4::float8),
+                    access_token_expires_at = to_timestamp($5::float8), refresh_token_expires_at = to_timestamp($6::float8),
+                    token_refreshes = token_refreshes + 1, token_refreshed_at = now()
+                WHERE shop = $1 AND sealed_access_token IS NOT NULL RETURNING 1
+                """, [.string(shop)] + Self.tokenColumns(replacement, shop: shop, sealedWith: tokens))
+            return updated.count == 1 ? replacement : nil
+        }
+    }
+
+    /// Sealed access token, sealed refresh token, issued, expires, refresh token expires.
+    private static func tokenColumns(_ token: ShopAccessToken, shop: String, sealedWith tokens: AccessTokenCipher) -> [PostgresParameter] {
+        let expiry = token.expiry
+        func epoch(_ date: Date?) -> PostgresParameter { date.map { .string($0.timeIntervalSince1970.description) } ?? .null }
+        return [.string(tokens.seal(token.accessToken, shop: shop)),
+                expiry.map { .string(tokens.seal($0.refreshToken, shop: refreshTokenContext(shop))) } ?? .null,
+                epoch(expiry?.issuedAt), epoch(expiry?.expiresAt), epoch(expiry?.refreshTokenExpiresAt)]
+    }
+
+    /// What a refresh token is sealed for: its shop, and that it is not the access token, so
+    /// that one sealed value cannot be passed off as the other.
+    private static func refreshTokenContext(_ shop: String) -> String { "\(shop)#refresh" }
+
+    /// How many times the shop's token was refreshed.
+    package func tokenRefreshes(shop: String) throws(PostgresError) -> Int {
+        try connection.query("SELECT token_refreshes FROM shops WHERE shop = $1", [.string(shop)]).decode(0, as: Int.self)
     }
 
     /// What the webhook gateway serves: the connected shops, and the uninstalled ones, whose
@@ -65,18 +132,34 @@ package struct ShopRegistry {
         return shops
     }
 
+    /// Connected shops whose tokens expire (installed through OAuth).
+    package func shopsWithExpiringTokens() throws(PostgresError) -> [String] {
+        try connection.query("SELECT shop FROM shops WHERE sealed_refresh_token IS NOT NULL ORDER BY shop").decodeAll(as: String.self)
+    }
+
     /// Connects the shop with a token; a shop connected while uninstalled has its catalogue
     /// read afresh before its next push (`catalogueDue`).
     package func connect(shop: String, apiVersion: ShopifyAPIVersion, adminURL: String?, accessToken: String,
                          sealedWith tokens: AccessTokenCipher) throws {
+        try connect(shop: shop, apiVersion: apiVersion, adminURL: adminURL, token: ShopAccessToken(accessToken: accessToken),
+                    grantedScopes: nil, sealedWith: tokens)
+    }
+
+    /// Connects the shop with a token: one given by hand (a custom app's, which does not
+    /// expire), or one an OAuth install was granted, with the scopes the merchant granted.
+    package func connect(shop: String, apiVersion: ShopifyAPIVersion, adminURL: String?, token: ShopAccessToken,
+                         grantedScopes: String?, sealedWith tokens: AccessTokenCipher) throws {
         // The right-hand sides read the row as it was: uninstalled means no token now.
         let rows = try connection.query("""
-            UPDATE shops SET api_version = $2, admin_url = $3, sealed_access_token = $4, access_token = NULL, connected_at = now(),
+            UPDATE shops SET api_version = $2, admin_url = $3, sealed_access_token = $4, sealed_refresh_token = $5,
+                access_token_issued_at = to_timestamp($6::float8), access_token_expires_at = to_timestamp($7::float8),
+                refresh_token_expires_at = to_timestamp($8::float8), granted_scopes = $9,
+                access_token = NULL, connected_at = now(),
                 served_api_version = CASE WHEN api_version = $2 THEN served_api_version END,
                 catalogue_due = catalogue_due OR (uninstalled_at IS NOT NULL AND sealed_access_token IS NULL AND access_token IS NULL)
             WHERE shop = $1 RETURNING 1
-            """, [.string(shop), .string(apiVersion.description), adminURL.map(PostgresParameter.string) ?? .null,
-                  .string(tokens.seal(accessToken, shop: shop))])
+            """, [.string(shop), .string(apiVersion.description), adminURL.map(PostgresParameter.string) ?? .null]
+                + Self.tokenColumns(token, shop: shop, sealedWith: tokens) + [grantedScopes.map(PostgresParameter.string) ?? .null])
         guard rows.count == 1 else { throw UnknownShop(shop: shop) }
     }
 
@@ -101,6 +184,7 @@ package struct ShopRegistry {
             marked AS (
                 UPDATE shops s SET uninstalled_at = u.at,
                     sealed_access_token = CASE WHEN s.connected_at >= u.at THEN s.sealed_access_token END,
+                    sealed_refresh_token = CASE WHEN s.connected_at >= u.at THEN s.sealed_refresh_token END,
                     access_token = CASE WHEN s.connected_at >= u.at THEN s.access_token END,
                     catalogue_due = s.catalogue_due OR coalesce(s.connected_at >= u.at, false)
                 FROM uninstall u
@@ -144,17 +228,20 @@ package struct ShopRegistry {
     package func reseal(with tokens: AccessTokenCipher) throws -> Int {
         try connection.transaction { connection in
             let rows = try connection.query("""
-                SELECT shop, access_token, sealed_access_token FROM shops
+                SELECT shop, access_token, sealed_access_token, sealed_refresh_token FROM shops
                 WHERE access_token IS NOT NULL OR sealed_access_token IS NOT NULL ORDER BY shop FOR UPDATE
                 """)
             var resealed = 0
             for row in 0..<rows.count {
-                let (shop, clear, sealed) = try rows.decode(row, as: (String, String?, String?).self)
-                if let sealed, clear == nil, AccessTokenCipher.keyID(of: sealed) == tokens.keyID { continue }
+                let (shop, clear, sealed, sealedRefresh) = try rows.decode(row, as: (String, String?, String?, String?).self)
+                let current = [sealed, sealedRefresh].compactMap { $0 }.allSatisfy { AccessTokenCipher.keyID(of: $0) == tokens.keyID }
+                if sealed != nil, clear == nil, current { continue }
                 let token = try clear ?? tokens.open(sealed!, shop: shop)
+                let refreshToken = try sealedRefresh.map { try tokens.open($0, shop: Self.refreshTokenContext(shop)) }
                 try connection.query("""
-                    UPDATE shops SET sealed_access_token = $2, access_token = NULL WHERE shop = $1
-                    """, [.string(shop), .string(tokens.seal(token, shop: shop))])
+                    UPDATE shops SET sealed_access_token = $2, sealed_refresh_token = $3, access_token = NULL WHERE shop = $1
+                    """, [.string(shop), .string(tokens.seal(token, shop: shop)),
+                          refreshToken.map { .string(tokens.seal($0, shop: Self.refreshTokenContext(shop))) } ?? .null])
                 resealed += 1
             }
             return resealed

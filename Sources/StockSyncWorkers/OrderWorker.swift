@@ -209,8 +209,8 @@ private final class ShopDirectory: @unchecked Sendable {
     private let access: ShopifyAccess
     private let logger: Logger
     private var connections: [String: ShopConnection] = [:]
-    /// With the token each was opened with.
-    private var apis: [String: (token: String, api: InventoryAPI)] = [:]
+    /// With the connection each was opened for.
+    private var apis: [String: (connectedAt: String?, api: InventoryAPI)] = [:]
     private var loadedAt: ContinuousClock.Instant?
 
     init(access: ShopifyAccess, logger: Logger) {
@@ -226,12 +226,13 @@ private final class ShopDirectory: @unchecked Sendable {
     /// nil for a shop without an Admin API connection (`stocksync shop connect`).
     func api(for shop: String, database: PostgresConnection) throws -> InventoryAPI? {
         // The connections are read again at most every ten seconds: a shop uninstalled, or
-        // given a new token, through another worker is seen within that, and its API dropped.
+        // connected again, through another worker is seen within that, and its API dropped.
+        // (A token refreshed is taken by the API itself, from `ShopAccessTokens`.)
         if loadedAt.map({ ContinuousClock.now - $0 > .seconds(10) }) ?? true {
             connections = Dictionary(try access.connectedShops(in: database).map { ($0.shop, $0) },
                                      uniquingKeysWith: { first, _ in first })
             loadedAt = .now
-            apis = apis.filter { shop, opened in connections[shop]?.accessToken == opened.token }
+            apis = apis.filter { shop, opened in connections[shop].map { $0.connectedAt == opened.connectedAt } ?? false }
         }
         if let opened = apis[shop] { return opened.api }
         guard let connection = connections[shop] else {
@@ -239,7 +240,7 @@ private final class ShopDirectory: @unchecked Sendable {
             return nil
         }
         let api = try access.api(for: connection, logger: logger)
-        apis[shop] = (connection.accessToken, api)
+        apis[shop] = (connection.connectedAt, api)
         return api
     }
 }

@@ -20,8 +20,8 @@ package final class PushWorker: LoopService {
     private let logger: Logger
     package let stopSignal = StopSignal()
     private let owned = Mutex<Set<String>>([])
-    /// The token each owned shop's pusher calls with.
-    private let ownedTokens = Mutex<[String: String]>([:])
+    /// The connection (`ShopConnection.connectedAt`) each owned shop's pusher was started for.
+    private let ownedConnections = Mutex<[String: String?]>([:])
     /// Shops this process is letting go of, for another worker to take.
     private let releasing = Mutex<Set<String>>([])
     private let ownedShops = Gauge(label: "stocksync_push_owned_shops")
@@ -58,13 +58,14 @@ package final class PushWorker: LoopService {
     private func balance(_ shops: [ShopConnection], fairShare: Int) throws {
         let mine = owned.withLock { $0 }
         // An uninstalled shop's token was revoked: its pusher stops at once, not at its next 401.
-        // A shop connected again with a new token is taken again with it.
-        let tokens = ownedTokens.withLock { $0 }
+        // A shop connected again (a new token, by hand or by an install) is taken again with it;
+        // a token refreshed is not a new connection.
+        let connections = ownedConnections.withLock { $0 }
         let disconnected = mine.subtracting(shops.map(\.shop))
-        let reconnected = Set(shops.filter { shop in tokens[shop.shop].map { $0 != shop.accessToken } ?? false }.map(\.shop))
+        let reconnected = Set(shops.filter { shop in connections[shop.shop].map { $0 != shop.connectedAt } ?? false }.map(\.shop))
         for shop in releasing.withLock({ releasing in disconnected.union(reconnected).filter { releasing.insert($0).inserted } })
             .sorted() {
-            logger.notice(reconnected.contains(shop) ? "the shop was connected again with a new token; taking it again"
+            logger.notice(reconnected.contains(shop) ? "the shop was connected again; taking it again"
                                                      : "the shop is no longer connected; stopped pushing it",
                           metadata: ["shop": "\(shop)"])
         }
@@ -83,7 +84,7 @@ package final class PushWorker: LoopService {
                                               isStopping: { [self] in isStopping || releasing.withLock { $0.contains(name) } })
             else { continue }
             owned.withLock { _ = $0.insert(name) }
-            ownedTokens.withLock { $0[name] = shop.accessToken }
+            ownedConnections.withLock { $0[name] = .some(shop.connectedAt) }
             ownedShops.record(mine.count + 1)
             try DedicatedThread.detach { [self] in
                 do {
@@ -98,7 +99,7 @@ package final class PushWorker: LoopService {
                     stopSignal.pause(wait)
                 }
                 // The pusher's connection closes with it, releasing the shop's lock.
-                ownedTokens.withLock { $0[name] = nil }
+                ownedConnections.withLock { $0[name] = nil }
                 owned.withLock { _ = $0.remove(name) }
                 releasing.withLock { _ = $0.remove(name) }
             }

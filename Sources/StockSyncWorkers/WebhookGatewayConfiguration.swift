@@ -23,6 +23,8 @@ package struct WebhookGatewayConfiguration: Sendable {
     /// How often the shops served are read again from the database.
     package var shopRefresh: Duration
     package var metrics: MetricsEndpoint?
+    /// The OAuth install flow, when the app is a public one (`SHOPIFY_CLIENT_ID` set).
+    package var install: AppInstallConfiguration?
 
     package init(environment: Environment) throws(ConfigurationError) {
         amqpURL = try environment.amqpURL("AMQP_URL", default: DevelopmentDefaults.amqpURL)
@@ -44,5 +46,6 @@ package struct WebhookGatewayConfiguration: Sendable {
                                                              in: 1...1_000_000)
         shopRefresh = .seconds(try environment.int("GATEWAY_SHOP_REFRESH_SECONDS", default: 30, in: 1...3_600))
         metrics = try MetricsEndpoint.configured(in: environment)
+        install = try AppInstallConfiguration.configured(in: environment)
     }
 }

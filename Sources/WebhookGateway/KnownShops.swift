@@ -25,6 +25,11 @@ final class KnownShops: Service, Sendable {
         shops.withLock { $0.contains(shop) }
     }
 
+    /// A shop installed through this gateway, served before the next read.
+    func insert(_ shop: String) {
+        _ = shops.withLock { $0.insert(shop) }
+    }
+
     /// Returns once the list was read, trying again with a backoff meanwhile; throws only
     /// when the gateway is asked to stop first.
     func loadFirst() async throws {

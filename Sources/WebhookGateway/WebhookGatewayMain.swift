@@ -3,6 +3,7 @@ import Logging
 import ShopifyWebhooks
 import StockSyncAMQP
 import StockSyncRuntime
+import StockSyncShopify
 import StockSyncWorkers
 
 /// `webhook-gateway`: verifies Shopify's order webhooks and hands them to `order-placed`,
@@ -19,7 +20,13 @@ struct WebhookGatewayMain {
                 publisher: publisher, shops: shops,
                 budget: InFlightBudget(maximumDeliveries: configuration.maximumInFlightDeliveries,
                                        maximumBytes: configuration.maximumInFlightBytes),
-                deadline: configuration.deliveryDeadline, logger: logger)
+                deadline: configuration.deliveryDeadline,
+                install: configuration.install.map { install in
+                    InstallRoutes(installer: AppInstaller(configuration: install, databaseURL: configuration.databaseURL),
+                                  secrets: [install.credentials.clientSecret] + configuration.secrets.dropFirst(),
+                                  shops: shops, logger: logger)
+                },
+                logger: logger)
             var app = Application(
                 router: routes.router(),
                 server: .http1(configuration: .init(

@@ -17,10 +17,12 @@ struct WebhookRoutes {
     var shops: KnownShops
     var budget: InFlightBudget
     var deadline: Duration
+    var install: InstallRoutes?
     var logger: Logger
 
     func router() -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
+        install?.add(to: router)
         router.post(RouterPath(Self.path)) { request, context in await receive(request, on: context.channel) }
         router.get("/health") { _, _ in
             publisher.isConnected ? answer(200, "ok") : answer(503, "not connected to RabbitMQ")

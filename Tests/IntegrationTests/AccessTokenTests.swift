@@ -1,7 +1,13 @@
 import Foundation
+import Synchronization
+import Logging
 import StockSyncDomain
 import StockSyncPostgres
+import StockSyncRuntime
+import StockSyncShopify
 import StockSyncStore
+import StockSyncWorkers
+import TestSupport
 import Testing
 
 /// Shops' access tokens at rest, against a real PostgreSQL and the real executables.
@@ -84,6 +90,86 @@ extension IntegrationTests {
             #expect(try registry.markUninstalled(shop: Self.shop, at: beforeReconnecting) == .connectedSince)
             #expect(try connected(), "the token of the reinstall stays")
             #expect(try registry.catalogueDue(shop: Self.shop) != nil, "nothing was heard from the store in between")
+        }
+
+        @Test("an install's code is exchanged once, with its state; its expiring token is refreshed once however many processes find it due; a refused one takes the stored replacement; a refresh Shopify cannot answer leaves the pair usable; a revoked grant gives no token")
+        func expiringTokenRefreshedOnce() throws {
+            let simulator = try SimulatorProcess()
+            let client = simulator.client
+            try client.seed(Self.shop, .init(token: "shpat_by_hand", plan: "plus", locations: [.init(id: 1, name: "East")], items: []))
+            try client.setApp(clientID: "tests-app", clientSecret: "tests-secret", accessTokenSeconds: 4)
+            let databaseURL = try #require(IntegrationEnvironment.databaseURL)
+            let environment = Environment(ProcessInfo.processInfo.environment.merging([
+                "DATABASE_URL": databaseURL, "STOCKSYNC_TOKEN_KEY": IntegrationEnvironment.tokenKey,
+                "SHOPIFY_CLIENT_ID": "tests-app", "SHOPIFY_CLIENT_SECRET": "tests-secret",
+                "SHOPIFY_APP_URL": "https://gateway.example", "SHOPIFY_ADMIN_URL_TEMPLATE": client.baseURL + "/store/{shop}",
+            ]) { $1 })
+            let installer = AppInstaller(configuration: try #require(try AppInstallConfiguration.configured(in: environment)),
+                                         databaseURL: databaseURL)
+
+            // The merchant approves on Shopify's authorize page, which sends them back with a code.
+            let authorize = try installer.begin(shop: Self.shop, state: "state-1")
+            let redirect = try CurlTransport(keptHeaders: ["Location"]).get(authorize, headers: [])
+            let callback = try #require(redirect.headers["location"])
+            #expect(redirect.status == 302 && callback.hasPrefix("https://gateway.example/auth/callback?"))
+            let code = try #require(FormEncoding.decode(String(callback.split(separator: "?")[1])).first { $0.0 == "code" }?.1)
+            #expect { try installer.complete(shop: Self.shop, code: code, state: "state-2") } throws: { ($0 as? InstallError)?.status == 403 }
+            #expect(try installer.complete(shop: Self.shop, code: code, state: "state-1") == AppInstallConfiguration.defaultScopes)
+            #expect { try installer.complete(shop: Self.shop, code: code, state: "state-1") } throws: { ($0 as? InstallError)?.status == 403 }
+            let database = try IntegrationEnvironment.database()
+            let registry = ShopRegistry(connection: database)
+            let sealedRefresh = try database.query("SELECT sealed_refresh_token FROM shops WHERE shop = $1", [.string(Self.shop)])
+                .decode(0, as: String?.self)
+            #expect(sealedRefresh.map { !$0.contains("shprt_") } == true, "the refresh token is sealed")
+            let connection = try #require(try registry.connectedShops(openedWith: IntegrationEnvironment.tokens).first)
+
+            // Eight processes find the token due at once (half its four seconds): one refreshes, seven take its token.
+            let processes = try (0..<8).map { _ in try ShopifyAccess(environment: environment).shopTokens.source(for: connection) }
+            let installed = try processes[0].token()
+            #expect(try processes.allSatisfy { try $0.token() == installed })
+            Thread.sleep(forTimeInterval: 2.2)
+            let tokens = Mutex<[String]>([])
+            // Each source is used by its own thread alone, as a client's is; all start at once.
+            nonisolated(unsafe) let sources = processes
+            let start = DispatchSemaphore(value: 0), done = DispatchGroup()
+            for index in sources.indices {
+                done.enter()
+                Thread.detachNewThread {
+                    start.wait()
+                    let token = (try? sources[index].token()) ?? "none"
+                    tokens.withLock { $0.append(token) }
+                    done.leave()
+                }
+            }
+            for _ in sources { start.signal() }
+            done.wait()
+            let refreshed = try #require(tokens.withLock { $0 }.first)
+            #expect(refreshed != installed && tokens.withLock { Set($0) } == [refreshed])
+            #expect(try client.stats(Self.shop).tokenRefreshes == 1 && registry.tokenRefreshes(shop: Self.shop) == 1)
+
+            // The token a process holds was replaced by another's refresh: Shopify's 401 takes the stored one, no refresh.
+            Thread.sleep(forTimeInterval: 2.2)
+            let next = try processes[0].token()
+            #expect(next != refreshed)
+            #expect(try processes[1].token(replacingRefused: refreshed) == next)
+            #expect(try client.stats(Self.shop).tokenRefreshes == 2)
+
+            // Shopify's token endpoint is down when the token is due: the one in hand is sent, and the pair kept.
+            try client.setFaults(.init(tokenEndpointUnavailable: true))
+            Thread.sleep(forTimeInterval: 2.2)
+            #expect(try processes[2].token() == next)
+            #expect(try registry.accessToken(shop: Self.shop, openedWith: IntegrationEnvironment.tokens)?.accessToken == next)
+            #expect { try processes[3].token(replacingRefused: next) } throws: { ($0 as? ShopifyError)?.isRetriable == true }
+            try client.setFaults(.init())
+            let afterOutage = try processes[2].token()
+            #expect(afterOutage != next)
+            let stats = try client.stats(Self.shop)
+            #expect(stats.tokenRefreshes == 3 && stats.refreshesOfUsedTokens == 0 && stats.expiredTokenRefusals == 0)
+
+            // Uninstalled: the grant is revoked, the refresh refused; no token replaces the refused one.
+            try client.uninstallApp(Self.shop)
+            #expect(try processes[4].token(replacingRefused: afterOutage) == nil)
+            #expect(try registry.tokenRefreshes(shop: Self.shop) == 3)
         }
 
         @Test("a token kept in clear from before is sealed by `migrate`; `shop reseal` moves every token to a new key")

@@ -78,10 +78,10 @@ extension IntegrationTests {
             return processes
         }
 
-        private func startGateway(amqpURL: String? = nil) throws -> WorkerProcess {
+        private func startGateway(amqpURL: String? = nil, environment: [String: String] = [:]) throws -> WorkerProcess {
             try WorkerProcess("webhook-gateway", name: "webhook-gateway", environment: [
                 "WEBHOOK_SECRET": Self.secret, "GATEWAY_PORT": "\(gatewayPort)",
-            ].merging(amqpURL.map { ["AMQP_URL": $0] } ?? [:]) { $1 })
+            ].merging(amqpURL.map { ["AMQP_URL": $0] } ?? [:]) { $1 }.merging(environment) { $1 })
         }
 
         private func startOrderWorker(name: String = "order-worker", batchSize: Int = 50,
@@ -471,6 +471,69 @@ extension IntegrationTests {
             }, "\(processes["order"]!.log.suffix(3_000))")
             #expect(try connected())
             #expect(try client.stats(Self.shop).unauthorized == 0)
+        }
+
+        @Test("installed through OAuth with tokens that expire every 30 s: for two minutes two of each worker push and place orders; no push fails, no line is left unplaced, one refresh per expiry")
+        func expiringTokensRefreshedOncePerExpiry() throws {
+            let clientID = "stocksync-tests"
+            try client.setApp(clientID: clientID, clientSecret: Self.secret, accessTokenSeconds: 30)
+            let app = ["SHOPIFY_CLIENT_ID": clientID, "SHOPIFY_CLIENT_SECRET": Self.secret, "SHOPIFY_TOKEN_REFRESH_AHEAD_SECONDS": "10"]
+            let installing: [String: String] = [
+                "SHOPIFY_APP_URL": "http://127.0.0.1:\(gatewayPort)", "SHOPIFY_ADMIN_URL_TEMPLATE": client.baseURL + "/store/{shop}",
+            ]
+            var processes: [String: WorkerProcess] = ["gateway": try startGateway(environment: app.merging(installing) { $1 })]
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(20)) {
+                (try? CurlTransport().get("http://127.0.0.1:\(gatewayPort)/health", headers: []).status) == 200
+            })
+            let install = try installThroughOAuth(gateway: "http://127.0.0.1:\(gatewayPort)", shop: Self.shop)
+            #expect(install.status == 200 && install.visited.count == 3, "\(install) \(processes["gateway"]!.log.suffix(2_000))")
+            #expect(install.visited[1].hasPrefix(client.adminURL(Self.shop) + "/admin/oauth/authorize?client_id=\(clientID)&scope="))
+            let registry = ShopRegistry(connection: database)
+            #expect(try registry.shopsWithExpiringTokens() == [Self.shop])
+            #expect(try client.stats(Self.shop).tokenGrants == 1)
+
+            for index in 1...2 {
+                processes["push-\(index)"] = try WorkerProcess("push-worker", name: "push-worker-\(index)",
+                                                               environment: app.merging(["PUSH_LINGER_MS": "20"]) { $1 })
+                processes["order-\(index)"] = try startOrderWorker(name: "order-worker-\(index)", environment: app.merging(Self.eagerBackfill) { $1 })
+            }
+            processes["stock"] = try WorkerProcess("stock-worker", name: "stock-worker")
+            try client.subscribe(Self.shop, address: "http://127.0.0.1:\(gatewayPort)/webhooks/shopify", secret: Self.secret)
+            try expectConverged(processes, "installed")
+
+            // Two minutes: a storefront order and an ERP receipt every second, four expiries.
+            let started = ContinuousClock.now
+            var rounds = 0
+            var placed = 0
+            var received = 0
+            while ContinuousClock.now - started < .seconds(120) {
+                if rounds < 12 || rounds % 2 == 0 {
+                    _ = try client.placeOrder(Self.shop, lines: [("TEE", 1)])
+                    placed += 1
+                } else {
+                    received += 1
+                    try publishStock([StockMessages.adjustment(id: "receipt-\(received)", sku: "TEE", warehouse: "WH-B",
+                                                               onHandDelta: 1, version: 1 + received)])
+                }
+                rounds += 1
+                Thread.sleep(forTimeInterval: 1)
+            }
+            try expectConverged(processes, "after two minutes of expiring tokens")
+            let stats = try client.stats(Self.shop)
+            let refreshes = try registry.tokenRefreshes(shop: Self.shop)
+            print("expiring tokens: \(stats.tokenRefreshes) refreshes in \(ContinuousClock.now - started), \(stats.unauthorized) calls refused with a replaced token")
+            #expect(stats.tokenRefreshes == refreshes, "every refresh Shopify granted is the one stored")
+            #expect(stats.refreshesOfUsedTokens == 0, "no expiry refreshed twice")
+            #expect(stats.expiredTokenRefusals == 0, "every token refreshed before it expired")
+            #expect((4...8).contains(refreshes), "one refresh per expiry (every 20 s), not per process: \(refreshes)")
+            #expect(try database.query("SELECT count(*) FROM order_lines WHERE location IS NULL").decode(0, as: Int.self) == 0)
+            #expect(try database.query("SELECT count(*) FROM order_incidents").decode(0, as: Int.self) == 0)
+            let problems = try database.query("SELECT sku || '@' || location || ': ' || problem FROM shopify_levels WHERE problem IS NOT NULL")
+                .decodeAll(as: String.self)
+            #expect(problems.allSatisfy { $0.hasPrefix("MUG@\(Self.east)") }, "only the fixture's MUG, which Shopify does not stock at East: \(problems)")
+            #expect(try database.query("SELECT count(DISTINCT order_id) FROM order_reservations").decode(0, as: Int.self) == placed)
+            let logs = processes.values.map(\.log).joined()
+            #expect(!logs.contains("stopped pushing shop") && !logs.contains("must be installed on the shop again"), "\(logs.suffix(3_000))")
         }
 
         @Test("orders whose webhooks Shopify gave up on are read back: each reserved, or released, as its final state says, once")

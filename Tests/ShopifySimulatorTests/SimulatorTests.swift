@@ -1,5 +1,6 @@
 import Foundation
 import ShopifySimulator
+import ShopifyWebhooks
 import StockSyncDomain
 import StockSyncShopify
 import Testing
@@ -449,6 +450,63 @@ extension SimulatorTests {
             return api.client.servedVersion
         }
         #expect(client == .default, "the client reads the version served")
+    }
+
+    @Test("OAuth: the authorize page signs its redirect; a code is exchanged once, for an expiring token; a refresh rotates both tokens, the used refresh token stays good until its replacement is used")
+    func oauthGrants() async throws {
+        var app = ShopifySimulator.App()
+        app.accessTokenSeconds = 0.5
+        await simulator.setApp(app)
+        func call(_ token: String) async throws -> Int {
+            await simulator.graphQL(shop: Self.shop, version: "2026-01", accessToken: token, body: Array(
+                try JSONSerialization.data(withJSONObject: ["query": "{ locations(first: 1) { nodes { id } } }"])), baseURL: "http://127.0.0.1:1").status
+        }
+        guard case .redirect(let location) = await simulator.authorize(shop: Self.shop, query: [
+            ("client_id", app.clientId), ("scope", "read_orders,write_inventory"),
+            ("redirect_uri", "https://gateway.example/auth/callback"), ("state", "n0nce"),
+        ]) else { Issue.record("no redirect"); return }
+        #expect(location.hasPrefix("https://gateway.example/auth/callback?"))
+        let query = FormEncoding.decode(String(location.split(separator: "?")[1]))
+        #expect(QuerySignature.isSigned(query, secrets: [app.clientSecret]))
+        #expect(query.first { $0.0 == "state" }?.1 == "n0nce" && query.first { $0.0 == "shop" }?.1 == Self.shop)
+        let code = try #require(query.first { $0.0 == "code" }?.1)
+        if case .redirect = await simulator.authorize(shop: Self.shop, query: [("client_id", "another app"), ("redirect_uri", "https://x")]) {
+            Issue.record("an unknown client was sent on")
+        }
+
+        let credentials: [(String, String)] = [("client_id", app.clientId), ("client_secret", app.clientSecret)]
+        #expect(await simulator.grantToken(shop: Self.shop, form: [("client_id", app.clientId), ("client_secret", "wrong"), ("code", code)]).status == 401)
+        let granted = await simulator.grantToken(shop: Self.shop, form: credentials + [("code", code), ("expiring", "1")])
+        #expect(granted.status == 200 && granted.body["scope"] as? String == "read_orders,write_inventory")
+        #expect(await simulator.grantToken(shop: Self.shop, form: credentials + [("code", code), ("expiring", "1")]).status == 400,
+                "a code is good once")
+        let first = try #require(granted.body["access_token"] as? String)
+        let firstRefresh = try #require(granted.body["refresh_token"] as? String)
+        #expect(granted.body["expires_in"] as? Int == 0)
+        #expect(try await call(Self.token) == 401, "the new grant replaces the token before it")
+        #expect(try await call(first) == 200)
+        try await Task.sleep(for: .milliseconds(600))
+        #expect(try await call(first) == 401, "expired")
+
+        func refresh(_ token: String) async -> [String: any Sendable]? {
+            let answer = await simulator.grantToken(shop: Self.shop, form: credentials + [("grant_type", "refresh_token"), ("refresh_token", token)])
+            return answer.status == 200 ? answer.body : nil
+        }
+        let second = try #require(await refresh(firstRefresh))
+        let secondToken = try #require(second["access_token"] as? String), secondRefresh = try #require(second["refresh_token"] as? String)
+        #expect(try await call(secondToken) == 200)
+        // The answer was lost: the refresh token used is asked again, and still works.
+        let retried = try #require(await refresh(firstRefresh))
+        let retriedRefresh = try #require(retried["refresh_token"] as? String)
+        let third = try #require(await refresh(retriedRefresh))
+        #expect(await refresh(firstRefresh) == nil, "retired once its replacement was used")
+        #expect(await refresh(secondRefresh) == nil, "replaced by the retry's")
+        let thirdToken = try #require(third["access_token"] as? String), thirdRefresh = try #require(third["refresh_token"] as? String)
+        #expect(try await call(thirdToken) == 200)
+        let stats = try await simulator.stats(shop: Self.shop)
+        #expect(stats.tokenGrants == 1 && stats.tokenRefreshes == 3 && stats.refreshesOfUsedTokens == 1 && stats.expiredTokenRefusals == 1)
+        try await simulator.uninstallApp(shop: Self.shop)
+        #expect(await refresh(thirdRefresh) == nil, "uninstalling revokes the grant")
     }
 
     @Test("a SKU-list read Shopify refuses for cost is read again in halves: every SKU's levels, once")

@@ -120,6 +120,81 @@ struct AdminGraphQLClientTests {
         #expect(transport.requests.count == 1)
     }
 
+    /// Replaces a refused token with the next of `replacements` (nil: none), counting asks.
+    final class ReplacingTokens: AccessTokenSource {
+        var current: String
+        var replacements: [String?]
+        var refused: [String] = []
+
+        init(_ current: String, replacements: [String?]) {
+            self.current = current
+            self.replacements = replacements
+        }
+
+        func token() -> String { current }
+
+        func token(replacingRefused refused: String) -> String? {
+            self.refused.append(refused)
+            guard let next = replacements.removeFirst() else { return nil }
+            current = next
+            return next
+        }
+    }
+
+    @Test("a token refused 401 is replaced once and the call sent again with the new one; a second refusal fails")
+    func refusedTokenReplacedOnce() throws {
+        let unauthorized = Self.answer(401, #"{"errors":"[API] Invalid API key or access token (unrecognized login or wrong password)"}"#)
+        let transport = ScriptedTransport([unauthorized, Self.answer(200, Self.applied)])
+        let client = api(transport)
+        let tokens = ReplacingTokens("shpat_expired", replacements: ["shpat_refreshed"])
+        client.client.tokens = tokens
+        #expect(try client.setAvailable(quantities, idempotencyKey: "key-1") == .applied)
+        #expect(transport.requests.map { $0.headers.first { $0.0 == "X-Shopify-Access-Token" }?.1 } == ["shpat_expired", "shpat_refreshed"])
+        #expect(transport.requests[0].body == transport.requests[1].body)
+        #expect(tokens.refused == ["shpat_expired"])
+
+        // Refused again with the replacement: Shopify's answer stands.
+        let twice = ScriptedTransport([unauthorized, unauthorized])
+        let refusedTwice = api(twice)
+        refusedTwice.client.tokens = ReplacingTokens("shpat_a", replacements: ["shpat_b", "shpat_c"])
+        #expect { try refusedTwice.setAvailable(quantities, idempotencyKey: "key-2") } throws: { ($0 as? ShopifyError)?.httpStatus == 401 }
+        #expect(twice.requests.count == 2)
+
+        // No replacement (the app was uninstalled): fails at once.
+        let none = ScriptedTransport([unauthorized])
+        let noReplacement = api(none)
+        noReplacement.client.tokens = ReplacingTokens("shpat_a", replacements: [nil])
+        #expect { try noReplacement.setAvailable(quantities, idempotencyKey: "key-3") } throws: { ($0 as? ShopifyError)?.httpStatus == 401 }
+        #expect(none.requests.count == 1)
+    }
+
+    @Test("the token endpoint: a code for an expiring token, a refresh grant form-encoded; a refusal keeps only its error code")
+    func tokenEndpoint() throws {
+        let grant = #"{"access_token":"shpat_new","scope":"read_orders,write_inventory","expires_in":3600,"refresh_token":"shprt_next","refresh_token_expires_in":7776000}"#
+        let transport = ScriptedTransport([Self.answer(200, grant), Self.answer(200, grant),
+                                           Self.answer(400, #"{"error":"invalid_grant","error_description":"shprt_old is revoked"}"#),
+                                           Self.answer(503, "unavailable")])
+        let endpoint = OAuthTokenEndpoint(credentials: ShopifyAppCredentials(clientID: "app id", clientSecret: "s3cret&="),
+                                          transport: transport)
+        let granted = try endpoint.exchange(code: "c0de", adminBaseURL: "https://demo.myshopify.com")
+        #expect(granted == AccessGrant(accessToken: "shpat_new", scope: "read_orders,write_inventory", expiresIn: 3600,
+                                       refreshToken: "shprt_next", refreshTokenExpiresIn: 7_776_000))
+        #expect(transport.requests[0].url == "https://demo.myshopify.com/admin/oauth/access_token")
+        #expect(String(decoding: transport.requests[0].body, as: UTF8.self)
+            == "client_id=app%20id&client_secret=s3cret%26%3D&code=c0de&expiring=1")
+        _ = try endpoint.refresh("shprt_old", adminBaseURL: "https://demo.myshopify.com")
+        #expect(FormEncoding.decode(String(decoding: transport.requests[1].body, as: UTF8.self)).map { "\($0.0)=\($0.1)" }
+            == ["client_id=app id", "client_secret=s3cret&=", "grant_type=refresh_token", "refresh_token=shprt_old"])
+        #expect { try endpoint.refresh("shprt_old", adminBaseURL: "https://demo.myshopify.com") } throws: { error in
+            let error = error as! TokenEndpointError
+            return !error.isRetriable && "\(error)".contains("invalid_grant") && !"\(error)".contains("shprt_old")
+        }
+        #expect { try endpoint.refresh("shprt_old", adminBaseURL: "https://demo.myshopify.com") } throws: {
+            ($0 as! TokenEndpointError).isRetriable
+        }
+        #expect(!"\(endpoint.credentials)".contains("s3cret"))
+    }
+
     @Test("GraphQL errors are not retried")
     func graphQLErrorsFail() {
         let transport = ScriptedTransport([Self.answer(200, #"{"errors":[{"message":"Field 'x' doesn't exist on type 'Y'","extensions":{"code":"undefinedField"}}]}"#)])

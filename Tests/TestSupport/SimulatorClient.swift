@@ -90,6 +90,10 @@ package final class SimulatorClient {
         package var webhooksDelivered: Int
         package var webhookAttemptsFailed: Int
         package var webhooksAbandoned: Int
+        package var tokenGrants: Int
+        package var tokenRefreshes: Int
+        package var refreshesOfUsedTokens: Int
+        package var expiredTokenRefusals: Int
     }
 
     package struct Faults: Codable, Sendable {
@@ -102,10 +106,12 @@ package final class SimulatorClient {
         package var bulkDownloadStallRate: Double
         package var stallMilliseconds: Int
         package var oldestSupportedVersion: String?
+        package var tokenEndpointUnavailable: Bool
         package init(serverErrorRate: Double = 0, lostResponseRate: Double = 0, latencyMilliseconds: Int = 0,
                      failingSKUs: [String] = [], bulkDownloadStallRate: Double = 0, stallMilliseconds: Int = 0,
-                     oldestSupportedVersion: String? = nil) {
+                     oldestSupportedVersion: String? = nil, tokenEndpointUnavailable: Bool = false) {
             self.oldestSupportedVersion = oldestSupportedVersion
+            self.tokenEndpointUnavailable = tokenEndpointUnavailable
             self.serverErrorRate = serverErrorRate
             self.lostResponseRate = lostResponseRate
             self.latencyMilliseconds = latencyMilliseconds
@@ -135,6 +141,12 @@ package final class SimulatorClient {
     package func uninstallApp(_ shop: String) throws {
         struct Nothing: Codable {}
         try post("/_simulator/shops/\(shop)/uninstall", Nothing())
+    }
+
+    /// The app whose tokens the stores grant through OAuth, and their lifetime.
+    package func setApp(clientID: String, clientSecret: String, accessTokenSeconds: Double) throws {
+        struct App: Codable { var clientId: String; var clientSecret: String; var accessTokenSeconds: Double }
+        try post("/_simulator/app", App(clientId: clientID, clientSecret: clientSecret, accessTokenSeconds: accessTokenSeconds))
     }
 
     /// The merchant installs the app again, granting `token`.
