@@ -95,6 +95,7 @@ let package = Package(
                 .embedInCode("Migrations/0012_app_lifecycle.sql"),
                 .embedInCode("Migrations/0013_order_backfill.sql"),
                 .embedInCode("Migrations/0014_expiring_tokens.sql"),
+                .embedInCode("Migrations/0015_live_drift.sql"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -99,7 +99,28 @@ package actor ShopifySimulator {
     /// Changes a store in place (a copy would duplicate all its levels on every write).
     func withShop<T>(_ domain: String, _ body: (inout SimulatedShop) throws -> T) throws -> T {
         guard shops[domain] != nil else { throw SimulatorError.unknownShop(domain) }
+        defer { notifyLevelChanges(of: domain) }
         return try body(&shops[domain]!)
+    }
+
+    /// `inventory_levels/update` for each level a change left different, whoever made it
+    /// (https://shopify.dev/docs/api/webhooks: the inventory level, REST form), delivered like
+    /// every webhook.
+    private func notifyLevelChanges(of domain: String) {
+        guard let shop = shops[domain], !shop.changedLevels.isEmpty else { return }
+        shops[domain]!.changedLevels = []
+        guard let subscription = shop.webhooks else { return }
+        var seen: Set<SimulatedShop.LevelKey> = []
+        let updatedAt = Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        for key in shop.changedLevels where seen.insert(key).inserted {
+            guard let level = shop.levels[key] else { continue }
+            let resource: [String: any Sendable] = [
+                "inventory_item_id": key.item, "location_id": key.location, "available": level.available,
+                "updated_at": updatedAt, "admin_graphql_api_id": Gid.level(item: key.item, location: key.location),
+            ]
+            guard let body = try? JSONSerialization.data(withJSONObject: resource) else { continue }
+            deliver(shop: domain, topic: ShopifyWebhookContract.inventoryLevelTopic, body: Array(body), to: subscription)
+        }
     }
 
     func shop(_ domain: String) throws -> SimulatedShop {

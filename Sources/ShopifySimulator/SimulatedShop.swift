@@ -56,6 +56,8 @@ package struct SimulatedShop {
         var duplicateRate: Double
         var reorderMilliseconds: Int
         var attempts: Int
+        /// The topics delivered; others are not.
+        var topics: Set<String>
     }
 
     struct LevelKey: Hashable {
@@ -139,6 +141,8 @@ package struct SimulatedShop {
     var bulkOperations: [Int: BulkOperation] = [:]
     var orders: [Int: Order] = [:]
     var webhooks: WebhookSubscription?
+    /// Levels changed since the store was last touched, for `inventory_levels/update`.
+    var changedLevels: [LevelKey] = []
     var webhooksDelivered = 0
     var webhookAttemptsFailed = 0
     var webhooksAbandoned = 0
@@ -180,6 +184,7 @@ package struct SimulatedShop {
         levels[key] = level
         history.append(Change(inventoryItemId: Gid.item(key.item), locationId: Gid.location(key.location),
                               available: quantity, at: now))
+        if webhooks?.topics.contains(ShopifyWebhookContract.inventoryLevelTopic) == true { changedLevels.append(key) }
     }
 }
 

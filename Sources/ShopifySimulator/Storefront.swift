@@ -18,6 +18,12 @@ extension ShopifySimulator {
         /// Attempts per delivery before it is given up (Shopify: 8); fewer make its retry
         /// window seconds long, for tests of what a lost delivery leaves behind.
         package var attempts: Int?
+        /// Topics delivered (Shopify delivers only those subscribed); by default the order
+        /// topics, `refunds/create` and `app/uninstalled`.
+        package var topics: [String]?
+
+        package static let defaultTopics = ShopifyWebhookContract.orderTopics
+            .union([ShopifyWebhookContract.refundTopic, ShopifyWebhookContract.appUninstalledTopic])
     }
 
     package func subscribe(shop domain: String, _ subscription: Subscription) throws {
@@ -26,7 +32,8 @@ extension ShopifySimulator {
                                   apiVersion: subscription.apiVersion ?? ShopifyAPIVersion.default.description,
                                   duplicateRate: subscription.duplicateRate ?? 0,
                                   reorderMilliseconds: subscription.reorderMilliseconds ?? 0,
-                                  attempts: max(1, subscription.attempts ?? 8))
+                                  attempts: max(1, subscription.attempts ?? 8),
+                                  topics: subscription.topics.map(Set.init) ?? Subscription.defaultTopics)
         }
     }
 
@@ -366,6 +373,7 @@ extension ShopifySimulator {
     /// answered 2xx (up to 8 attempts, unless the subscription says fewer), sometimes twice,
     /// sometimes held back.
     nonisolated func deliver(shop: String, topic: String, body: [UInt8], to subscription: SimulatedShop.WebhookSubscription) {
+        guard subscription.topics.contains(topic) else { return }
         let webhookID = UUID().uuidString.lowercased()
         let headers = [
             ("Content-Type", "application/json"), ("X-Shopify-Topic", topic), ("X-Shopify-Shop-Domain", shop),

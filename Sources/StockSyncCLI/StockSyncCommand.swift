@@ -97,7 +97,24 @@ struct Migrate: ParsableCommand {
 struct Shop: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Add shops, connect them to Shopify, list them with their mappings.",
-        subcommands: [Add.self, ConnectShop.self, List.self, Reseal.self])
+        subcommands: [Add.self, ConnectShop.self, List.self, Reseal.self, DriftPolicy.self])
+
+    struct DriftPolicy: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "drift-policy",
+            abstract: "What a drift found live (inventory_levels/update) does: heal (the ERP's number pushed back) or report.")
+        @Argument(help: "The shop's myshopify.com domain.") var shop: String
+        @Argument(help: "heal or report.") var policy: String
+
+        func validate() throws {
+            guard ["heal", "report"].contains(policy) else { throw ValidationError("the policy is heal or report") }
+        }
+
+        func run() throws {
+            try ShopRegistry(connection: Connect.database()).setDriftPolicy(shop: shop, heal: policy == "heal")
+            print("shop \(shop): drift found live is \(policy == "heal" ? "healed" : "reported")")
+        }
+    }
 
     struct Reseal: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -42,8 +42,11 @@ package enum ShopifyWebhookContract {
     /// webhook subscriptions (https://shopify.dev/docs/apps/build/authentication-authorization/app-installation/uninstall-app-api-request).
     /// The body is the shop resource; the headers say which shop and when.
     package static let appUninstalledTopic = "app/uninstalled"
+    /// A level changed in Shopify, whoever changed it (its body: the inventory level, REST
+    /// form): what finds drift as it happens.
+    package static let inventoryLevelTopic = "inventory_levels/update"
     /// Topics that become messages on `order-placed`; the gateway acknowledges and drops others.
-    package static let handledTopics: Set<String> = orderTopics.union([refundTopic, appUninstalledTopic])
+    package static let handledTopics: Set<String> = orderTopics.union([refundTopic, appUninstalledTopic, inventoryLevelTopic])
 }
 
 extension ShopifyWebhookContract.Header {

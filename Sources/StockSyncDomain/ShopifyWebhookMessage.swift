@@ -9,11 +9,16 @@ import Foundation
 package enum ShopifyWebhookMessage: Sendable, Equatable {
     case order(OrderMessage)
     case appUninstalled(AppUninstalled)
+    case inventoryLevel(InventoryLevelUpdate)
 
     /// Reads a delivery; headers by lower-case name, as the gateway publishes them.
     package static func decode(headers: [String: String], body: [UInt8]) throws(ContractViolation) -> ShopifyWebhookMessage {
         typealias Contract = ShopifyWebhookContract
-        guard try Contract.Header.topic.value(in: headers) == Contract.appUninstalledTopic else {
+        let topic = try Contract.Header.topic.value(in: headers)
+        if topic == Contract.inventoryLevelTopic {
+            return .inventoryLevel(try InventoryLevelUpdate.decode(shop: try Contract.Header.shopDomain.value(in: headers), body: body))
+        }
+        guard topic == Contract.appUninstalledTopic else {
             return .order(try OrderMessage.decode(headers: headers, body: body))
         }
         let triggered = try Contract.Header.triggeredAt.value(in: headers)
@@ -66,5 +71,44 @@ extension OrderState {
             (Header.triggeredAt, Timestamp.format(readAt)), (Header.apiVersion, apiVersion),
         ].map { ($0.0.messageHeader, $0.1) }
         return (eventID, headers, body)
+    }
+}
+
+/// `inventory_levels/update`: a level's `available` as Shopify now has it. Its body is the
+/// REST inventory level (`inventory_item_id`, `location_id`, `available`, `updated_at`);
+/// other members are ignored.
+package struct InventoryLevelUpdate: Sendable, Equatable {
+    package var shop: String
+    /// `gid://shopify/InventoryItem/<inventory_item_id>`, as the catalogue names items.
+    package var inventoryItemID: String
+    /// `gid://shopify/Location/<location_id>`.
+    package var location: String
+    /// nil when the item is no longer tracked at the location.
+    package var available: Int?
+
+    package init(shop: String, inventoryItemID: String, location: String, available: Int?) {
+        self.shop = shop
+        self.inventoryItemID = inventoryItemID
+        self.location = location
+        self.available = available
+    }
+
+    package static func decode(shop: String, body: [UInt8]) throws(ContractViolation) -> Self {
+        let object: FlatJSONObject
+        do { object = try FlatJSONObject(parsing: body) } catch { throw ContractViolation("the inventory level is not a flat JSON object") }
+        func id(_ name: String) throws(ContractViolation) -> Int {
+            guard case .integer(let value)? = object[name], value > 0 else {
+                throw ContractViolation("field `\(name)` must be a positive integer")
+            }
+            return value
+        }
+        let available: Int?
+        switch object["available"] {
+        case .integer(let value)?: available = value
+        case .null?: available = nil
+        default: throw ContractViolation("field `available` must be an integer or null")
+        }
+        return Self(shop: shop, inventoryItemID: "gid://shopify/InventoryItem/\(try id("inventory_item_id"))",
+                    location: "gid://shopify/Location/\(try id("location_id"))", available: available)
     }
 }

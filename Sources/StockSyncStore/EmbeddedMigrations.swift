@@ -17,5 +17,6 @@ extension Migrator {
         ("0012_app_lifecycle.sql", PackageResources._012_app_lifecycle_sql),
         ("0013_order_backfill.sql", PackageResources._013_order_backfill_sql),
         ("0014_expiring_tokens.sql", PackageResources._014_expiring_tokens_sql),
+        ("0015_live_drift.sql", PackageResources._015_live_drift_sql),
     ].map { name, bytes in Migration(name: name, sql: String(decoding: bytes, as: UTF8.self)) })
 }

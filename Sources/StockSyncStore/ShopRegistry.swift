@@ -30,6 +30,13 @@ package struct ShopRegistry {
                              [.string(shop)])
     }
 
+    /// What a drift found live does to the shop: heal (the ERP wins) or report.
+    package func setDriftPolicy(shop: String, heal: Bool) throws {
+        guard try connection.query("UPDATE shops SET drift_policy = $2 WHERE shop = $1 RETURNING 1",
+                                   [.string(shop), .string(heal ? "heal" : "report")]).count == 1
+        else { throw UnknownShop(shop: shop) }
+    }
+
     /// Throws `UnknownShop` unless the shop was added.
     package func require(shop: String) throws {
         guard try connection.query("SELECT 1 FROM shops WHERE shop = $1", [.string(shop)]).count == 1 else {

@@ -28,6 +28,7 @@ package final class OrderWorker: LoopService {
     private let availabilityChanged = Counter(label: "stocksync_ats_changed_total")
     private let lookups = Counter(label: "stocksync_order_location_lookups_total")
     private let uninstalledShops = Counter(label: "stocksync_shops_uninstalled_total")
+    private let driftSuspected = Counter(label: "stocksync_drift_suspected_levels_total")
     private let batchLatency = Timer(label: "stocksync_order_batch_seconds")
 
     package init(configuration: OrderWorkerConfiguration, relay: OutboxRelay, logger: Logger) {
@@ -52,6 +53,7 @@ package final class OrderWorker: LoopService {
         var messages: [OrderMessage] = []
         var origins: [Delivery] = []
         var uninstalls: [AppUninstalled] = []
+        var levelUpdates: [InventoryLevelUpdate] = []
         var rejected: [OutgoingMessage] = []
         for delivery in deliveries {
             do {
@@ -61,6 +63,8 @@ package final class OrderWorker: LoopService {
                     origins.append(delivery)
                 case .appUninstalled(let uninstall):
                     uninstalls.append(uninstall)
+                case .inventoryLevel(let update):
+                    levelUpdates.append(update)
                 }
             } catch {
                 rejected.append(consumer.deadLetter(delivery, reason: error.reason))
@@ -76,6 +80,15 @@ package final class OrderWorker: LoopService {
         }
         for (index, error) in refused {
             rejected.append(consumer.deadLetter(origins[index], reason: "the message could not be applied: \(error)"))
+        }
+        // After the batch's orders: their deductions explain the changes they caused.
+        let suspected = try consumer.retryingDatabase(in: session) { database in
+            try DriftWatchStore(connection: database).note(levelUpdates, settle: configuration.driftSettle)
+        }
+        if suspected > 0 {
+            driftSuspected.increment(by: suspected)
+            logger.info("levels changed in Shopify unexplained; checking them once orders in flight are in",
+                        metadata: ["levels": "\(suspected)", "settle": "\(configuration.driftSettle)"])
         }
         // When each shop's webhooks last arrived (states read back are not webhooks, refused
         // ones not arrivals), written at most every ten seconds a topic.

@@ -14,6 +14,9 @@ package struct OrderWorkerConfiguration: Sendable {
     /// must be before it is read back rather than waited for as a webhook.
     package var backfillInterval: Duration
     package var backfillSettle: Duration
+    /// How long a level Shopify says changed unexplained waits for the orders in flight that
+    /// may explain it before it is checked (`DriftWatchStore`).
+    package var driftSettle: Duration
 
     package init(environment: Environment) throws(ConfigurationError) {
         consumer = try ConsumerConfiguration(environment: environment, program: "order-worker", batchPrefix: "ORDER",
@@ -24,5 +27,6 @@ package struct OrderWorkerConfiguration: Sendable {
         placementRetry = .seconds(try environment.int("ORDER_PLACEMENT_RETRY_SECONDS", default: 60, in: 1...86_400))
         backfillInterval = .seconds(try environment.int("ORDER_BACKFILL_SECONDS", default: 120, in: 1...86_400))
         backfillSettle = .seconds(try environment.int("ORDER_BACKFILL_SETTLE_SECONDS", default: 60, in: 0...86_400))
+        driftSettle = .seconds(try environment.int("DRIFT_SETTLE_SECONDS", default: 5, in: 0...3_600))
     }
 }

@@ -8,6 +8,12 @@ import StockSyncRuntime
 import StockSyncShopify
 import StockSyncStore
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// Consumes `reconcile-requested`: records each request as a queued run (a request id is
 /// recorded once) and acknowledges it at once, so no delivery waits on a run that takes
 /// minutes; its `ReconcileRunner` takes the queued runs. Also publishes the scheduled runs
@@ -32,6 +38,7 @@ package final class ReconcileWorker: LoopService {
     package func runUntilStopped() {
         logger.info("reconcile-worker started", metadata: ["worker": "\(configuration.workerName)"])
         var nextScheduleLook = ContinuousClock.now
+        var nextDriftLook = ContinuousClock.now
         SessionLoop<ConsumerSession>(what: "reconcile-worker (the request will be delivered again)",
                                      stopSignal: stopSignal, logger: logger).run {
             try ConsumerSession(amqpURL: configuration.amqpURL, databaseURL: configuration.databaseURL,
@@ -40,6 +47,10 @@ package final class ReconcileWorker: LoopService {
             if ContinuousClock.now >= nextScheduleLook {
                 try publishDueSchedules(session)
                 nextScheduleLook = ContinuousClock.now + configuration.schedulePoll
+            }
+            if ContinuousClock.now >= nextDriftLook {
+                try publishDriftChecks(session)
+                nextDriftLook = ContinuousClock.now + configuration.driftPoll
             }
             guard let delivery = try session.consumer.nextDelivery(timeout: .milliseconds(500)) else { return }
             try handle(delivery, in: session)
@@ -73,6 +84,32 @@ package final class ReconcileWorker: LoopService {
         try session.consumer.ack(delivery.deliveryTag)
         deadLettered.increment()
         logger.warning("dead-lettered", metadata: ["message_id": "\(delivery.messageID ?? "-")", "reason": "\(reason)"])
+    }
+
+    /// Levels a targeted check reads one by one (25 SKUs a query); more, and the whole shop
+    /// is read in one bulk operation instead, which costs the bucket next to nothing
+    /// (https://shopify.dev/docs/api/usage/bulk-operations/queries).
+    static let maximumTargetedSKUs = 250
+
+    /// Asks for a reconciliation of the levels Shopify said changed unexplained
+    /// (`DriftWatchStore`), one a shop however many levels changed, by the shop's policy: the
+    /// ERP's number pushed back, or a report. The levels are forgotten once it is confirmed.
+    private func publishDriftChecks(_ session: ConsumerSession) throws {
+        try DriftWatchStore(connection: session.database).takeDue(limit: 100_000) { checks in
+            let at = Int((Date().timeIntervalSince1970 * 1_000).rounded())
+            try session.publisher.publish(checks.map { check in
+                let request = ReconcileRequest(
+                    requestID: "drift:\(check.shop):\(configuration.workerName):\(at)", shop: check.shop,
+                    mode: check.heal ? .heal : .report, skus: check.skus.count <= Self.maximumTargetedSKUs ? check.skus : nil)
+                return OutgoingMessage(routingKey: QueueTopology.reconcileRequested, messageID: request.requestID,
+                                       body: request.body)
+            })
+            for check in checks {
+                logger.notice("levels changed in Shopify that no push or order explains; checking them", metadata: [
+                    "shop": "\(check.shop)", "levels": "\(check.skus.count)", "mode": "\(check.heal ? "heal" : "report")",
+                ])
+            }
+        }
     }
 
     /// Publishes a report request for every schedule slot that came due. The slot moves on

@@ -63,17 +63,18 @@ extension IntegrationTests {
         static let eagerBackfill = ["ORDER_BACKFILL_SECONDS": "1", "ORDER_BACKFILL_SETTLE_SECONDS": "5"]
 
         private func startPipeline(orderWorker: Bool = true, duplicateRate: Double = 0, reorderMilliseconds: Int = 0,
-                                   deliveryAttempts: Int = 8) throws -> [String: WorkerProcess]
+                                   deliveryAttempts: Int = 8, topics: [String]? = nil,
+                                   orderEnvironment: [String: String] = [:]) throws -> [String: WorkerProcess]
         {
             var processes = [
                 "gateway": try startGateway(),
                 "push": try WorkerProcess("push-worker", name: "push-worker", environment: ["PUSH_LINGER_MS": "20"]),
                 "stock": try WorkerProcess("stock-worker", name: "stock-worker"),
             ]
-            if orderWorker { processes["order"] = try startOrderWorker(environment: Self.eagerBackfill) }
+            if orderWorker { processes["order"] = try startOrderWorker(environment: Self.eagerBackfill.merging(orderEnvironment) { $1 }) }
             try client.subscribe(Self.shop, address: "http://127.0.0.1:\(gatewayPort)/webhooks/shopify", secret: Self.secret,
                                  duplicateRate: duplicateRate, reorderMilliseconds: reorderMilliseconds,
-                                 attempts: deliveryAttempts)
+                                 attempts: deliveryAttempts, topics: topics)
             try expectConverged(processes)
             return processes
         }
@@ -534,6 +535,41 @@ extension IntegrationTests {
             #expect(try database.query("SELECT count(DISTINCT order_id) FROM order_reservations").decode(0, as: Int.self) == placed)
             let logs = processes.values.map(\.log).joined()
             #expect(!logs.contains("stopped pushing shop") && !logs.contains("must be installed on the shop again"), "\(logs.suffix(3_000))")
+        }
+
+        @Test("drift found live: a merchant's edit is found through inventory_levels/update and healed within seconds; storefront orders and the pipeline's own pushes are never flagged")
+        func merchantEditFoundLive() throws {
+            let topics = ["orders/create", "orders/updated", "orders/cancelled", "refunds/create", "app/uninstalled",
+                          "inventory_levels/update"]
+            var processes = try startPipeline(topics: topics, orderEnvironment: ["DRIFT_SETTLE_SECONDS": "2"])
+            processes["reconcile"] = try WorkerProcess("reconcile-worker", name: "reconcile-worker")
+            func driftFound(_ sku: String? = nil) throws -> Int {
+                try database.query("""
+                    SELECT count(*) FROM reconcile_discrepancies d JOIN reconcile_runs r USING (run_id)
+                    WHERE r.request_id LIKE 'drift:%' AND d.class = 'drift' AND ($1::text IS NULL OR d.sku = $1)
+                    """, [sku.map(PostgresParameter.string) ?? .null]).decode(0, as: Int.self)
+            }
+
+            // The pipeline's own pushes and storefront orders change Shopify's levels too: none is drift.
+            try publishStock([StockMessages.adjustment(id: "receipt-1", sku: "TEE", warehouse: "WH-B", onHandDelta: 4, version: 2)])
+            for _ in 0..<3 { _ = try client.placeOrder(Self.shop, lines: [("TEE", 1)]) }
+            try expectConverged(processes, "orders and pushes")
+            // Time for any level suspected to be checked (2 s settle, 1 s polls).
+            Thread.sleep(forTimeInterval: 6)
+            #expect(try driftFound() == 0, "\(processes["reconcile"]!.log.suffix(3_000))")
+
+            // A merchant sets CAP at West to 7 in Shopify's admin; the ERP says 3.
+            let edited = ContinuousClock.now
+            try client.edit(Self.shop, sku: "CAP", location: Self.west, available: 7)
+            let healed = try IntegrationEnvironment.eventually(timeout: .seconds(10), every: .milliseconds(100)) {
+                try shopify("CAP", Self.west) == 3
+            }
+            let seconds = (ContinuousClock.now - edited)
+            #expect(healed, "\(processes["order"]!.log.suffix(2_000))\n\(processes["reconcile"]!.log.suffix(3_000))")
+            print("drift found live: a merchant's edit found and healed \(seconds) after it was made")
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(5)) { try driftFound("CAP") == 1 }, "recorded as drift")
+            try expectConverged(processes, "healed")
+            #expect(try driftFound() == 1, "nothing else was drift")
         }
 
         @Test("orders whose webhooks Shopify gave up on are read back: each reserved, or released, as its final state says, once")

@@ -128,13 +128,16 @@ package final class SimulatorClient {
     package func setFaults(_ faults: Faults) throws { try post("/_simulator/faults", faults) }
 
     /// Where the store delivers its order webhooks, signed with `secret`.
+    /// `topics` nil: the order topics, refunds/create and app/uninstalled.
     package func subscribe(_ shop: String, address: String, secret: String, duplicateRate: Double = 0,
-                          reorderMilliseconds: Int = 0, attempts: Int = 8) throws {
+                          reorderMilliseconds: Int = 0, attempts: Int = 8, topics: [String]? = nil) throws {
         struct Subscription: Codable {
             var address: String; var secret: String; var duplicateRate: Double; var reorderMilliseconds: Int; var attempts: Int
+            var topics: [String]?
         }
         try post("/_simulator/shops/\(shop)/webhooks", Subscription(address: address, secret: secret, duplicateRate: duplicateRate,
-                                                                     reorderMilliseconds: reorderMilliseconds, attempts: attempts))
+                                                                     reorderMilliseconds: reorderMilliseconds, attempts: attempts,
+                                                                     topics: topics))
     }
 
     /// The merchant uninstalls the app: its token is revoked, its webhooks deleted, `app/uninstalled` delivered.

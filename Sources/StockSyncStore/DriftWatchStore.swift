@@ -1,0 +1,74 @@
+import StockSyncDomain
+import StockSyncPostgres
+
+/// The `drift_suspects` table: levels Shopify said changed in a way no push and no known
+/// order explains, waiting to be checked by a targeted reconciliation.
+package struct DriftWatchStore {
+    package let connection: PostgresConnection
+
+    package init(connection: PostgresConnection) {
+        self.connection = connection
+    }
+
+    /// Records, to be checked after `settle`, each notification of a level stocksync pushes
+    /// that its expectation does not explain: what Shopify shows is neither what it is
+    /// expected to show nor that with the orders' deductions and restocks not yet folded in.
+    /// A level suspected already keeps its time to be checked. Returns how many were recorded.
+    package func note(_ updates: [InventoryLevelUpdate], settle: Duration) throws(PostgresError) -> Int {
+        guard !updates.isEmpty else { return 0 }
+        // The latest notification of a level wins: Shopify numbers none, so arrival order it is.
+        var latest: [String: InventoryLevelUpdate] = [:]
+        for update in updates { latest["\(update.shop)\u{0}\(update.inventoryItemID)\u{0}\(update.location)"] = update }
+        let levels = latest.values.sorted { ($0.shop, $0.inventoryItemID, $0.location) < ($1.shop, $1.inventoryItemID, $1.location) }
+        return try connection.query("""
+            INSERT INTO drift_suspects (shop, sku, location, shown, check_after)
+            SELECT u.shop, i.sku, u.location, u.available, now() + make_interval(secs => $5::float8)
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS u(shop, item, location, available)
+            JOIN shopify_items i ON i.shop = u.shop AND i.inventory_item_id = u.item
+            JOIN shopify_levels l ON l.shop = u.shop AND l.sku = i.sku AND l.location = u.location
+            WHERE l.expected IS NOT NULL
+              AND u.available IS DISTINCT FROM l.expected
+              AND u.available IS DISTINCT FROM l.expected - l.pending_deducted + l.pending_restocked
+            ORDER BY 1, 2, 3
+            ON CONFLICT (shop, sku, location) DO UPDATE SET shown = excluded.shown
+            RETURNING 1
+            """, [.strings(levels.map(\.shop)), .strings(levels.map(\.inventoryItemID)), .strings(levels.map(\.location)),
+                  .optionalInts(levels.map(\.available)),
+                  .string("\(Double(settle.components.seconds) + Double(settle.components.attoseconds) * 1e-18)")]).count
+    }
+
+    /// The suspects due to be checked, by shop, with each shop's policy, at most `limit`;
+    /// `request` is given them and asks for their reconciliations, and they are deleted in
+    /// the same transaction: a request that fails leaves them for the next look.
+    package func takeDue(limit: Int, _ request: ([DueCheck]) throws -> Void) throws {
+        try connection.transaction { connection in
+            let rows = try connection.query("""
+                WITH due AS (
+                    DELETE FROM drift_suspects WHERE (shop, sku, location) IN (
+                        SELECT shop, sku, location FROM drift_suspects WHERE check_after <= now()
+                        ORDER BY check_after LIMIT $1 FOR UPDATE SKIP LOCKED)
+                    RETURNING shop, sku)
+                SELECT DISTINCT d.shop, s.drift_policy, d.sku FROM due d JOIN shops s ON s.shop = d.shop ORDER BY 1, 3
+                """, [.int(limit)])
+            var checks: [DueCheck] = []
+            for (shop, policy, sku) in try rows.decodeAll(as: (String, String, String).self) {
+                if checks.last?.shop == shop { checks[checks.count - 1].skus.append(sku) } else {
+                    checks.append(DueCheck(shop: shop, heal: policy == "heal", skus: [sku]))
+                }
+            }
+            guard !checks.isEmpty else { return }
+            try request(checks)
+        }
+    }
+
+    package struct DueCheck: Sendable, Equatable {
+        package var shop: String
+        package var heal: Bool
+        package var skus: [String]
+    }
+
+    /// Levels waiting to be checked.
+    package func suspectCount() throws(PostgresError) -> Int {
+        try connection.query("SELECT count(*) FROM drift_suspects").decode(0, as: Int.self)
+    }
+}
