@@ -171,6 +171,19 @@ extension ShopifySimulator {
         }
     }
 
+    /// A merchant's CSV import in Shopify's admin: many levels set at once, each notified.
+    package func importLevels(shop domain: String, _ edits: [Edit]) throws {
+        try withShop(domain) { shop in
+            let items = Dictionary(shop.items.values.compactMap { item in item.sku.map { ($0, item.id) } }) { first, _ in first }
+            for edit in edits {
+                guard let item = items[edit.sku], let location = Gid.number(edit.locationId, type: "Location"),
+                      shop.levels[.init(item: item, location: location)] != nil
+                else { throw SeedError(description: "no level for \(edit.sku) at \(edit.locationId)") }
+                shop.setAvailable(.init(item: item, location: location), to: edit.available, now: wallClock)
+            }
+        }
+    }
+
     private static func level(of sku: String, at location: String, in shop: SimulatedShop) throws -> SimulatedShop.LevelKey {
         guard let item = shop.itemOrder.first(where: { shop.items[$0]?.sku == sku }),
               let locationID = Gid.number(location, type: "Location"),

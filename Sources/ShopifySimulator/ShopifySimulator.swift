@@ -18,6 +18,8 @@ package actor ShopifySimulator {
     /// Documents already parsed and validated, by API version and text: clients send the
     /// same few documents again and again, so only the first of each pays for parsing.
     nonisolated let documents = Mutex<[String: PreparedDocument]>([:])
+    /// Webhook deliveries in flight at once, over every store.
+    nonisolated let deliveries = DeliverySlots(limit: 32)
     private let started = ContinuousClock.now
     /// Per fault: the share owed so far; a fault is injected each time it reaches 1, so a
     /// rate of 5% fails exactly every 20th request, evenly spread and repeatable.

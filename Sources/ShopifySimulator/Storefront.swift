@@ -388,6 +388,9 @@ extension ShopifySimulator {
                 if subscription.reorderMilliseconds > 0 {
                     try? await Task.sleep(for: .milliseconds(Int.random(in: 0...subscription.reorderMilliseconds)))
                 }
+                // A burst (an import of thousands of levels) is sent a few at a time, as Shopify does.
+                await deliveries.enter()
+                defer { Task { await deliveries.leave() } }
                 var pause = Duration.milliseconds(200)
                 for attempt in 1...subscription.attempts {
                     let status = try? await DedicatedThread.run {
@@ -407,5 +410,28 @@ extension ShopifySimulator {
             if delivered { shop.webhooksDelivered += 1 } else { shop.webhookAttemptsFailed += 1 }
             if final && !delivered { shop.webhooksAbandoned += 1 }
         }
+    }
+}
+
+/// At most `limit` deliveries in flight; the rest wait their turn, in order.
+actor DeliverySlots {
+    private let limit: Int
+    private var inFlight = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(limit: Int) {
+        self.limit = limit
+    }
+
+    func enter() async {
+        guard inFlight >= limit else {
+            inFlight += 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func leave() {
+        if waiting.isEmpty { inFlight -= 1 } else { waiting.removeFirst().resume() }
     }
 }

@@ -105,6 +105,18 @@ enum SimulatorRoutes {
                 return try json(.notFound, ["error": error.description])
             }
         }
+        // {"levels": [{"sku", "locationId", "available"}, …]}: a merchant's import of many levels.
+        router.post("/_simulator/shops/:shop/imports") { request, context -> Response in
+            struct Import: Decodable { var levels: [ShopifySimulator.Edit] }
+            let body = try await request.body.collect(upTo: 64 << 20)
+            let levels = try JSONDecoder().decode(Import.self, from: Data(Array(buffer: body))).levels
+            do {
+                try await simulator.importLevels(shop: context.parameters.require("shop"), levels)
+                return try json(.ok, ["imported": levels.count])
+            } catch let error as ShopifySimulator.SeedError {
+                return try json(.notFound, ["error": error.description])
+            }
+        }
         router.post("/_simulator/shops/:shop/edits") { request, context -> Response in
             let edit = try await request.decode(as: ShopifySimulator.Edit.self, context: context)
             do {

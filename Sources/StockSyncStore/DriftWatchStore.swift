@@ -39,17 +39,24 @@ package struct DriftWatchStore {
 
     /// The suspects due to be checked, by shop, with each shop's policy, at most `limit`;
     /// `request` is given them and asks for their reconciliations, and they are deleted in
-    /// the same transaction: a request that fails leaves them for the next look.
-    package func takeDue(limit: Int, _ request: ([DueCheck]) throws -> Void) throws {
+    /// the same transaction: a request that fails leaves them for the next look. A shop is
+    /// due once every level suspected has settled, so that a burst (an import) is checked
+    /// once when it is over, or once its first has waited `longestWait` past settling, so
+    /// that a shop changed without pause is still checked.
+    package func takeDue(limit: Int, longestWait: Duration, _ request: ([DueCheck]) throws -> Void) throws {
         try connection.transaction { connection in
             let rows = try connection.query("""
-                WITH due AS (
+                WITH ready AS (
+                    SELECT shop FROM drift_suspects GROUP BY shop
+                    HAVING max(check_after) <= now() OR min(check_after) <= now() - make_interval(secs => $2)
+                ), due AS (
                     DELETE FROM drift_suspects WHERE (shop, sku, location) IN (
-                        SELECT shop, sku, location FROM drift_suspects WHERE check_after <= now()
+                        SELECT shop, sku, location FROM drift_suspects
+                        WHERE check_after <= now() AND shop IN (SELECT shop FROM ready)
                         ORDER BY check_after LIMIT $1 FOR UPDATE SKIP LOCKED)
                     RETURNING shop, sku)
                 SELECT DISTINCT d.shop, s.drift_policy, d.sku FROM due d JOIN shops s ON s.shop = d.shop ORDER BY 1, 3
-                """, [.int(limit)])
+                """, [.int(limit), .int(Int(longestWait.components.seconds))])
             var checks: [DueCheck] = []
             for (shop, policy, sku) in try rows.decodeAll(as: (String, String, String).self) {
                 if checks.last?.shop == shop { checks[checks.count - 1].skus.append(sku) } else {

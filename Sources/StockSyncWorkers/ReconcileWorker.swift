@@ -95,7 +95,7 @@ package final class ReconcileWorker: LoopService {
     /// (`DriftWatchStore`), one a shop however many levels changed, by the shop's policy: the
     /// ERP's number pushed back, or a report. The levels are forgotten once it is confirmed.
     private func publishDriftChecks(_ session: ConsumerSession) throws {
-        try DriftWatchStore(connection: session.database).takeDue(limit: 100_000) { checks in
+        try DriftWatchStore(connection: session.database).takeDue(limit: 100_000, longestWait: .seconds(30)) { checks in
             let at = Int((Date().timeIntervalSince1970 * 1_000).rounded())
             try session.publisher.publish(checks.map { check in
                 let request = ReconcileRequest(

@@ -137,6 +137,51 @@ extension IntegrationTests {
             #expect(bulk.levelsCompared == paginated.levelsCompared)
         }
 
+        @Test("a merchant's import of 10,000 levels, each notified by inventory_levels/update, is checked by one reconciliation of the shop and healed within its API budget, no call throttled")
+        func importOfTenThousandLevelsCheckedOnce() throws {
+            let (scenario, workers) = try settledScenario(seed: 41, skuCount: 3_334)
+            let gatewayPort = IntegrationEnvironment.ListenPort.gateway()
+            let secret = "import-secret"
+            let processes = workers + [
+                try WorkerProcess("webhook-gateway", name: "webhook-gateway", environment: [
+                    "WEBHOOK_SECRET": secret, "GATEWAY_PORT": "\(gatewayPort)",
+                ]),
+                try WorkerProcess("order-worker", name: "order-worker", environment: ["DRIFT_SETTLE_SECONDS": "3"]),
+                try WorkerProcess("reconcile-worker", name: "reconcile-worker"),
+            ]
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(20)) {
+                (try? CurlTransport().get("http://127.0.0.1:\(gatewayPort)/health", headers: []).status) == 200
+            })
+            try simulator.subscribe(shop, address: "http://127.0.0.1:\(gatewayPort)/webhooks/shopify", secret: secret,
+                                    topics: ["inventory_levels/update"])
+            let levels = try simulator.levels(shop)
+            #expect(levels.count >= 10_000)
+            let before = try simulator.stats(shop)
+            let imported = ContinuousClock.now
+            try simulator.importLevels(shop, levels.map { ($0.sku!, $0.locationId, $0.available + 7) })
+            let database = try IntegrationEnvironment.database()
+            let watch = DriftWatchStore(connection: database)
+            let store = PushStore(connection: database)
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(240), every: .milliseconds(500)) {
+                try fixture.differences(scenario).isEmpty && watch.suspectCount() == 0
+                    && store.status().allSatisfy { $0.dueLevels == 0 && $0.pendingPushes == 0 }
+            }, "\(processes.map(\.log).joined().suffix(4_000))")
+            let after = try simulator.stats(shop)
+            let runs = try database.query("""
+                SELECT count(*), count(*) FILTER (WHERE skus IS NULL), coalesce(sum(drift), 0) FROM reconcile_runs
+                WHERE request_id LIKE 'drift:%' AND shop = $1
+                """, [.string(shop)]).decode(0, as: (Int, Int, Int).self)
+            print("""
+                a merchant's import of \(levels.count) levels: healed \(ContinuousClock.now - imported) after it; \
+                \(runs.0) drift checks (\(runs.1) of the whole shop) found \(runs.2) drifted levels; \
+                \(after.calls - before.calls) Admin API calls costing \(Int(after.costCharged - before.costCharged)) points, \
+                \(after.throttled - before.throttled) throttled
+                """)
+            #expect(after.throttled == before.throttled, "no call throttled")
+            #expect((1...4).contains(runs.0) && runs.1 >= 1, "one check of the whole shop, not one a level: \(runs)")
+            #expect(runs.2 >= levels.count - 10, "every imported level found drifted: \(runs)")
+        }
+
         @Test("a bulk download that hangs midway is abandoned after the stall time and fetched again; no result file is left behind")
         func stalledBulkDownloadIsAbandoned() throws {
             let scenario = StockScenario(seed: 27, skuCount: 200, eventCount: 800)

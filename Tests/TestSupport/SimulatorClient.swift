@@ -197,8 +197,15 @@ package final class SimulatorClient {
     }
 
     /// A merchant setting a level in Shopify's admin, behind stocksync's back.
+    private struct Edit: Codable { var sku: String; var locationId: String; var available: Int }
+
+    /// A merchant's import: every (sku, location) level set at once.
+    package func importLevels(_ shop: String, _ levels: [(sku: String, location: String, available: Int)]) throws {
+        struct Import: Codable { var levels: [Edit] }
+        try post("/_simulator/shops/\(shop)/imports", Import(levels: levels.map { Edit(sku: $0.sku, locationId: $0.location, available: $0.available) }))
+    }
+
     package func edit(_ shop: String, sku: String, location: String, available: Int) throws {
-        struct Edit: Codable { var sku: String; var locationId: String; var available: Int }
         try post("/_simulator/shops/\(shop)/edits", Edit(sku: sku, locationId: location, available: available))
     }
 
