@@ -36,12 +36,62 @@ enum AdminSchema {
           order(id: ID!): Order
           orders(first: Int, after: String, last: Int, before: String, reverse: Boolean, sortKey: OrderSortKeys, query: String, savedSearchId: ID): OrderConnection!
           fulfillmentOrder(id: ID!): FulfillmentOrder
+          webhookSubscriptions(first: Int, after: String, last: Int, before: String, reverse: Boolean, topics: [WebhookSubscriptionTopic!]): WebhookSubscriptionConnection!
         }
 
         type Mutation {
           inventorySetQuantities(input: InventorySetQuantitiesInput!): InventorySetQuantitiesPayload
           inventoryAdjustQuantities(input: InventoryAdjustQuantitiesInput!): InventoryAdjustQuantitiesPayload
           bulkOperationRunQuery(query: String!): BulkOperationRunQueryPayload
+          webhookSubscriptionCreate(topic: WebhookSubscriptionTopic!, webhookSubscription: WebhookSubscriptionInput!): WebhookSubscriptionCreatePayload
+        }
+
+        type WebhookSubscription {
+          id: ID!
+          topic: WebhookSubscriptionTopic!
+          callbackUrl: URL!
+          format: WebhookSubscriptionFormat!
+          createdAt: DateTime!
+        }
+
+        type WebhookSubscriptionConnection {
+          edges: [WebhookSubscriptionEdge!]!
+          nodes: [WebhookSubscription!]!
+          pageInfo: PageInfo!
+        }
+
+        type WebhookSubscriptionEdge {
+          cursor: String!
+          node: WebhookSubscription!
+        }
+
+        type WebhookSubscriptionCreatePayload {
+          userErrors: [UserError!]!
+          webhookSubscription: WebhookSubscription
+        }
+
+        type UserError {
+          field: [String!]
+          message: String!
+        }
+
+        input WebhookSubscriptionInput {
+          callbackUrl: URL
+          format: WebhookSubscriptionFormat
+        }
+
+        enum WebhookSubscriptionFormat {
+          JSON
+          XML
+        }
+
+        enum WebhookSubscriptionTopic {
+          APP_UNINSTALLED
+          INVENTORY_LEVELS_UPDATE
+          ORDERS_CANCELLED
+          ORDERS_CREATE
+          ORDERS_UPDATED
+          REFUNDS_CREATE
         }
 
         type PageInfo {

@@ -7,13 +7,16 @@ import Foundation
 /// is delivered to where they pointed, retried like any delivery.
 extension ShopifySimulator {
     package func uninstallApp(shop domain: String) throws {
-        let (subscription, body) = try withShop(domain) { shop -> (SimulatedShop.WebhookSubscription?, [UInt8]) in
+        let (subscription, body) = try withShop(domain) { shop -> (SimulatedShop.DeliveryTargets, [UInt8]) in
             shop.token = nil
             shop.revokeGrant()
-            defer { shop.webhooks = nil }
-            return (shop.webhooks, Array(try JSONSerialization.data(withJSONObject: Self.shopResource(shop))))
+            defer {
+                shop.webhooks = nil
+                shop.apiSubscriptions = [:]
+            }
+            return (shop.deliveryTargets(app), Array(try JSONSerialization.data(withJSONObject: Self.shopResource(shop))))
         }
-        if let subscription { deliver(shop: domain, topic: "app/uninstalled", body: body, to: subscription) }
+        deliver(shop: domain, topic: "app/uninstalled", body: body, to: subscription)
     }
 
     /// Installs the app again, granting `token` (what the OAuth grant would issue).

@@ -22,6 +22,9 @@ extension ShopifySimulator {
         /// Shopify's: 60 minutes, and 90 days.
         package var accessTokenSeconds = 3_600.0
         package var refreshTokenSeconds = 90 * 86_400.0
+        /// Attempts of a delivery to an Admin API subscription before it is given up and the
+        /// subscription removed (Shopify: 8, over 4 hours; fewer here for tests).
+        package var deliveryAttempts = 8
 
         package init() {}
 
@@ -33,6 +36,7 @@ extension ShopifySimulator {
             clientSecret = try container.decodeIfPresent(String.self, forKey: .clientSecret) ?? defaults.clientSecret
             accessTokenSeconds = try container.decodeIfPresent(Double.self, forKey: .accessTokenSeconds) ?? defaults.accessTokenSeconds
             refreshTokenSeconds = try container.decodeIfPresent(Double.self, forKey: .refreshTokenSeconds) ?? defaults.refreshTokenSeconds
+            deliveryAttempts = max(1, try container.decodeIfPresent(Int.self, forKey: .deliveryAttempts) ?? defaults.deliveryAttempts)
         }
     }
 

@@ -111,7 +111,7 @@ package actor ShopifySimulator {
     private func notifyLevelChanges(of domain: String) {
         guard let shop = shops[domain], !shop.changedLevels.isEmpty else { return }
         shops[domain]!.changedLevels = []
-        guard let subscription = shop.webhooks else { return }
+        let subscription = shop.deliveryTargets(app)
         var seen: Set<SimulatedShop.LevelKey> = []
         let updatedAt = Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
         for key in shop.changedLevels where seen.insert(key).inserted {

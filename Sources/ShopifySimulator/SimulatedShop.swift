@@ -60,6 +60,60 @@ package struct SimulatedShop {
         var topics: Set<String>
     }
 
+    /// A subscription the app made through the Admin API (`webhookSubscriptionCreate`).
+    struct APISubscription: Sendable {
+        var id: Int
+        /// As webhooks name it: `orders/create`.
+        var topic: String
+        var callbackURL: String
+        var format: String
+        var createdAt: Date
+    }
+
+    /// Where a store's deliveries of a change go: its `/_simulator` subscription (standing in
+    /// for the app's own, in shopify.app.toml) and the app's Admin API subscriptions, whose
+    /// deliveries are signed with the app's client secret.
+    struct DeliveryTargets: Sendable {
+        struct Target: Sendable {
+            var address: String
+            var secret: String
+            var apiVersion: String
+            var duplicateRate = 0.0
+            var reorderMilliseconds = 0
+            var attempts: Int
+            var apiSubscriptionID: Int?
+        }
+
+        var subscription: WebhookSubscription?
+        var api: [APISubscription]
+        var appSecret: String
+        var apiAttempts: Int
+
+        func receiving(_ topic: String) -> [Target] {
+            var targets: [Target] = []
+            if let subscription, subscription.topics.contains(topic) {
+                targets.append(Target(address: subscription.address, secret: subscription.secret, apiVersion: subscription.apiVersion,
+                                      duplicateRate: subscription.duplicateRate, reorderMilliseconds: subscription.reorderMilliseconds,
+                                      attempts: subscription.attempts))
+            }
+            for api in api where api.topic == topic {
+                targets.append(Target(address: api.callbackURL, secret: appSecret, apiVersion: ShopifyAPIVersion.default.description,
+                                      attempts: apiAttempts, apiSubscriptionID: api.id))
+            }
+            return targets
+        }
+    }
+
+    func deliveryTargets(_ app: ShopifySimulator.App) -> DeliveryTargets {
+        DeliveryTargets(subscription: webhooks, api: apiSubscriptions.values.sorted { $0.id < $1.id }, appSecret: app.clientSecret,
+                        apiAttempts: app.deliveryAttempts)
+    }
+
+    /// Whether a change of this topic goes anywhere.
+    func isSubscribed(to topic: String) -> Bool {
+        webhooks?.topics.contains(topic) == true || apiSubscriptions.values.contains { $0.topic == topic }
+    }
+
     struct LevelKey: Hashable {
         var item: Int
         var location: Int
@@ -141,6 +195,9 @@ package struct SimulatedShop {
     var bulkOperations: [Int: BulkOperation] = [:]
     var orders: [Int: Order] = [:]
     var webhooks: WebhookSubscription?
+    var apiSubscriptions: [Int: APISubscription] = [:]
+    /// Admin API subscriptions removed after a delivery to them was given up.
+    var subscriptionsRemoved = 0
     /// Levels changed since the store was last touched, for `inventory_levels/update`.
     var changedLevels: [LevelKey] = []
     var webhooksDelivered = 0
@@ -184,7 +241,7 @@ package struct SimulatedShop {
         levels[key] = level
         history.append(Change(inventoryItemId: Gid.item(key.item), locationId: Gid.location(key.location),
                               available: quantity, at: now))
-        if webhooks?.topics.contains(ShopifyWebhookContract.inventoryLevelTopic) == true { changedLevels.append(key) }
+        if isSubscribed(to: ShopifyWebhookContract.inventoryLevelTopic) { changedLevels.append(key) }
     }
 }
 

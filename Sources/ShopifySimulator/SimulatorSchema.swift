@@ -59,6 +59,10 @@ enum SimulatorSchema {
             "currentBulkOperation": { _, _, context, _ in
                 try await context.simulator.currentBulkOperation(context.shop, baseURL: context.baseURL)
             },
+            "webhookSubscriptions": { _, args, context, _ in
+                try await context.simulator.webhookSubscriptions(context.shop, first: args["first"].int, after: args["after"].string,
+                                                                 topics: args["topics"].array?.compactMap(\.string))
+            },
         ],
         "InventoryItem": [
             "inventoryLevels": { source, args, context, _ in
@@ -91,6 +95,11 @@ enum SimulatorSchema {
             },
             "inventoryAdjustQuantities": { _, args, context, info in
                 try await InventoryMutations.adjustQuantities(args["input"], context: context, info: info)
+            },
+            "webhookSubscriptionCreate": { _, args, context, _ in
+                try await context.simulator.createWebhookSubscription(
+                    context.shop, topic: args["topic"].string ?? "", callbackURL: args["webhookSubscription"]["callbackUrl"].string,
+                    format: args["webhookSubscription"]["format"].string ?? "JSON")
             },
             "bulkOperationRunQuery": { _, args, context, _ in
                 try await context.simulator.runBulkQuery(context.shop, query: args["query"].string ?? "",

@@ -71,7 +71,7 @@ extension ShopifySimulator {
         guard sizes.allSatisfy({ $0 > 0 }), sizes.reduce(0, +) == request.lines.count else {
             throw OrderRefused(description: "fulfillment order sizes \(sizes) do not split the order's \(request.lines.count) line(s)")
         }
-        let (order, subscription, body) = try withShop(domain) { shop -> (Int, SimulatedShop.WebhookSubscription?, [UInt8]) in
+        let (order, subscription, body) = try withShop(domain) { shop -> (Int, SimulatedShop.DeliveryTargets, [UInt8]) in
             var items: [Int] = []
             for line in request.lines {
                 guard line.quantity > 0, let item = shop.itemOrder.first(where: { shop.items[$0]?.sku == line.sku }) else {
@@ -100,15 +100,15 @@ extension ShopifySimulator {
                                          current: line.quantity))
             }
             shop.orders[order.id] = order
-            return (order.id, shop.webhooks, Array(try JSONSerialization.data(withJSONObject: Self.resource(order, in: shop))))
+            return (order.id, shop.deliveryTargets(app), Array(try JSONSerialization.data(withJSONObject: Self.resource(order, in: shop))))
         }
-        if let subscription { deliver(shop: domain, topic: "orders/create", body: body, to: subscription) }
+        deliver(shop: domain, topic: "orders/create", body: body, to: subscription)
         return try withShop(domain) { shop in Self.resource(shop.orders[order]!, in: shop) }
     }
 
     /// Cancels an order; with `restock`, its units go back to where they were taken.
     package func cancelOrder(shop domain: String, id: Int, restock: Bool) throws {
-        let (subscription, body) = try withShop(domain) { shop -> (SimulatedShop.WebhookSubscription?, [UInt8]) in
+        let (subscription, body) = try withShop(domain) { shop -> (SimulatedShop.DeliveryTargets, [UInt8]) in
             guard var order = shop.orders[id], order.cancelledAt == nil else {
                 throw OrderRefused(description: "no open order \(id)")
             }
@@ -126,12 +126,10 @@ extension ShopifySimulator {
             order.cancelledAt = now
             order.updatedAt = now
             shop.orders[id] = order
-            return (shop.webhooks, Array(try JSONSerialization.data(withJSONObject: Self.resource(order, in: shop))))
+            return (shop.deliveryTargets(app), Array(try JSONSerialization.data(withJSONObject: Self.resource(order, in: shop))))
         }
-        if let subscription {
-            deliver(shop: domain, topic: "orders/cancelled", body: body, to: subscription)
-            deliver(shop: domain, topic: "orders/updated", body: body, to: subscription)
-        }
+        deliver(shop: domain, topic: "orders/cancelled", body: body, to: subscription)
+        deliver(shop: domain, topic: "orders/updated", body: body, to: subscription)
     }
 
     package struct LineChange: Codable, Sendable {
@@ -161,7 +159,7 @@ extension ShopifySimulator {
     /// where the order took its stock; fewer are put back there when `restock` (Shopify's
     /// `orderEditSetQuantity(restock:)`). Sends `orders/updated`.
     package func editOrder(shop domain: String, id: Int, _ changes: [LineChange], restock: Bool) throws {
-        let (subscription, body) = try withShop(domain) { shop -> (SimulatedShop.WebhookSubscription?, [UInt8]) in
+        let (subscription, body) = try withShop(domain) { shop -> (SimulatedShop.DeliveryTargets, [UInt8]) in
             guard var order = shop.orders[id], order.cancelledAt == nil else { throw OrderRefused(description: "no open order \(id)") }
             for change in changes {
                 guard change.quantity >= 0,
@@ -180,16 +178,16 @@ extension ShopifySimulator {
             }
             order.updatedAt = Date()
             shop.orders[id] = order
-            return (shop.webhooks, Array(try JSONSerialization.data(withJSONObject: Self.resource(order, in: shop))))
+            return (shop.deliveryTargets(app), Array(try JSONSerialization.data(withJSONObject: Self.resource(order, in: shop))))
         }
-        if let subscription { deliver(shop: domain, topic: "orders/updated", body: body, to: subscription) }
+        deliver(shop: domain, topic: "orders/updated", body: body, to: subscription)
     }
 
     /// A refund of units of lines, restocked (`return`) or not. Sends `refunds/create` and
     /// `orders/updated`, as Shopify does.
     package func refundOrder(shop domain: String, id: Int, _ lines: [LineChange], restock: Bool) throws {
         let (subscription, refundBody, orderBody) = try withShop(domain) {
-            shop -> (SimulatedShop.WebhookSubscription?, [UInt8], [UInt8]) in
+            shop -> (SimulatedShop.DeliveryTargets, [UInt8], [UInt8]) in
             guard var order = shop.orders[id] else { throw OrderRefused(description: "no order \(id)") }
             var refund = SimulatedShop.Refund(id: shop.storefrontIDBase + shop.newID(), createdAt: Date(), lines: [])
             for change in lines {
@@ -204,13 +202,11 @@ extension ShopifySimulator {
             order.refunds.append(refund)
             order.updatedAt = refund.createdAt
             shop.orders[id] = order
-            return (shop.webhooks, Array(try JSONSerialization.data(withJSONObject: Self.refundResource(refund, of: order, in: shop))),
+            return (shop.deliveryTargets(app), Array(try JSONSerialization.data(withJSONObject: Self.refundResource(refund, of: order, in: shop))),
                     Array(try JSONSerialization.data(withJSONObject: Self.resource(order, in: shop))))
         }
-        if let subscription {
-            deliver(shop: domain, topic: "refunds/create", body: refundBody, to: subscription)
-            deliver(shop: domain, topic: "orders/updated", body: orderBody, to: subscription)
-        }
+        deliver(shop: domain, topic: "refunds/create", body: refundBody, to: subscription)
+        deliver(shop: domain, topic: "orders/updated", body: orderBody, to: subscription)
     }
 
     private static func restock(_ item: Int, _ units: Int, at location: Int, in shop: inout SimulatedShop, now: Double) {
@@ -372,43 +368,51 @@ extension ShopifySimulator {
     /// Delivers in the background, as Shopify does: signed, retried with growing pauses until
     /// answered 2xx (up to 8 attempts, unless the subscription says fewer), sometimes twice,
     /// sometimes held back.
-    nonisolated func deliver(shop: String, topic: String, body: [UInt8], to subscription: SimulatedShop.WebhookSubscription) {
-        guard subscription.topics.contains(topic) else { return }
-        let webhookID = UUID().uuidString.lowercased()
-        let headers = [
-            ("Content-Type", "application/json"), ("X-Shopify-Topic", topic), ("X-Shopify-Shop-Domain", shop),
-            ("X-Shopify-Webhook-Id", webhookID), ("X-Shopify-Event-Id", UUID().uuidString.lowercased()),
-            ("X-Shopify-Triggered-At", Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))),
-            ("X-Shopify-API-Version", subscription.apiVersion),
-            ("X-Shopify-Hmac-Sha256", WebhookIntake.signature(of: body, secret: subscription.secret)),
-        ]
-        let copies = Double.random(in: 0..<1) < subscription.duplicateRate ? 2 : 1
-        for _ in 0..<copies {
-            Task {
-                if subscription.reorderMilliseconds > 0 {
-                    try? await Task.sleep(for: .milliseconds(Int.random(in: 0...subscription.reorderMilliseconds)))
-                }
-                // A burst (an import of thousands of levels) is sent a few at a time, as Shopify does.
-                await deliveries.enter()
-                defer { Task { await deliveries.leave() } }
-                var pause = Duration.milliseconds(200)
-                for attempt in 1...subscription.attempts {
-                    let status = try? await DedicatedThread.run {
-                        try CurlTransport(totalTimeout: .seconds(5)).post(subscription.address, headers: headers, body: body).status
+    nonisolated func deliver(shop: String, topic: String, body: [UInt8], to targets: SimulatedShop.DeliveryTargets) {
+        for target in targets.receiving(topic) {
+            let headers = [
+                ("Content-Type", "application/json"), ("X-Shopify-Topic", topic), ("X-Shopify-Shop-Domain", shop),
+                ("X-Shopify-Webhook-Id", UUID().uuidString.lowercased()), ("X-Shopify-Event-Id", UUID().uuidString.lowercased()),
+                ("X-Shopify-Triggered-At", Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))),
+                ("X-Shopify-API-Version", target.apiVersion),
+                ("X-Shopify-Hmac-Sha256", WebhookIntake.signature(of: body, secret: target.secret)),
+            ]
+            let copies = Double.random(in: 0..<1) < target.duplicateRate ? 2 : 1
+            for _ in 0..<copies {
+                Task {
+                    if target.reorderMilliseconds > 0 {
+                        try? await Task.sleep(for: .milliseconds(Int.random(in: 0...target.reorderMilliseconds)))
                     }
-                    await self.recordDelivery(shop: shop, delivered: (200..<300).contains(status ?? 0), final: attempt == subscription.attempts)
-                    if let status, (200..<300).contains(status) { return }
-                    try? await Task.sleep(for: pause)
-                    pause *= 2
+                    // A burst (an import of thousands of levels) is sent a few at a time, as Shopify does.
+                    await deliveries.enter()
+                    defer { Task { await deliveries.leave() } }
+                    var pause = Duration.milliseconds(200)
+                    for attempt in 1...target.attempts {
+                        let status = try? await DedicatedThread.run {
+                            try CurlTransport(totalTimeout: .seconds(5)).post(target.address, headers: headers, body: body).status
+                        }
+                        let delivered = (200..<300).contains(status ?? 0)
+                        await self.recordDelivery(shop: shop, delivered: delivered, final: attempt == target.attempts,
+                                                  subscription: target.apiSubscriptionID)
+                        if delivered { return }
+                        try? await Task.sleep(for: pause)
+                        pause *= 2
+                    }
                 }
             }
         }
     }
 
-    private func recordDelivery(shop domain: String, delivered: Bool, final: Bool) {
+    /// A delivery given up removes the Admin API subscription it went to, as Shopify removes
+    /// one whose deliveries keep failing through their retries
+    /// (https://shopify.dev/docs/apps/build/webhooks/troubleshoot).
+    private func recordDelivery(shop domain: String, delivered: Bool, final: Bool, subscription: Int?) {
         _ = try? withShop(domain) { shop in
             if delivered { shop.webhooksDelivered += 1 } else { shop.webhookAttemptsFailed += 1 }
-            if final && !delivered { shop.webhooksAbandoned += 1 }
+            if final && !delivered {
+                shop.webhooksAbandoned += 1
+                if let subscription, shop.apiSubscriptions.removeValue(forKey: subscription) != nil { shop.subscriptionsRemoved += 1 }
+            }
         }
     }
 }

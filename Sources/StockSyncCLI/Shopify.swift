@@ -50,7 +50,7 @@ struct ConnectShop: ParsableCommand {
 struct Shopify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Shopify's side: catalogue sync, push status and problems.",
-        subcommands: [Sync.self, Levels.self, Status.self, Problems.self])
+        subcommands: [Sync.self, Levels.self, Status.self, Problems.self, Webhooks.self, AppConfig.self])
 
     static func api(for shop: String, store: PushStore) throws -> InventoryAPI {
         let access = try Connect.shopifyAccess()
@@ -104,6 +104,77 @@ struct Shopify: ParsableCommand {
                                    erp[LevelKey(sku: level.sku, location: level.location)].map { "\($0)" } ?? "-"])
             }
             print(table.render())
+        }
+    }
+
+    struct Webhooks: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A shop's webhook subscriptions made through the Admin API: what is subscribed, what is missing; --repair subscribes the missing.",
+            discussion: """
+                WEBHOOK_PUBLIC_URL is where they must go (the gateway's https://…/webhooks/shopify). Subscriptions declared \
+                in shopify.app.toml (`stocksync shopify app-config`) cover every shop and are not listed here.
+                """)
+        @Argument var shop: String
+        @Flag(help: "Subscribe the shop to every topic missing.") var repair = false
+
+        func run() throws {
+            guard let address = Connect.environment.nonEmpty("WEBHOOK_PUBLIC_URL") else {
+                throw ValidationError("WEBHOOK_PUBLIC_URL must be set to where Shopify delivers webhooks (https://…/webhooks/shopify)")
+            }
+            let api = try Shopify.api(for: shop, store: PushStore(connection: Connect.database()))
+            var subscribed = try api.webhookSubscriptions()
+            let missing = ShopifyWebhookContract.subscribedTopics.filter { topic in
+                !subscribed.contains { $0.topic == topic && $0.callbackURL == address }
+            }
+            if repair {
+                for topic in missing { try api.subscribe(topic, callbackURL: address) }
+                subscribed = try api.webhookSubscriptions()
+            }
+            let table = ShopifyWebhookContract.subscribedTopics.map { topic -> [String] in
+                let here = subscribed.contains { $0.topic == topic && $0.callbackURL == address }
+                let elsewhere = subscribed.filter { $0.topic == topic && $0.callbackURL != address }.map(\.callbackURL)
+                let state = here ? (repair && missing.contains(topic) ? "subscribed now" : "subscribed") : "missing"
+                return [topic, state, elsewhere.joined(separator: " ")]
+            }
+            var text = TextTable(header: ["TOPIC", "STATE", "ALSO_SENT_TO"])
+            text.rows = table
+            print(text.render())
+            let left = table.filter { $0[1] == "missing" }.count
+            if left > 0 {
+                print("\(left) topics missing: run with --repair, or deploy `stocksync shopify app-config`")
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct AppConfig: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "app-config",
+            abstract: "The app's shopify.app.toml (webhook subscriptions, compliance topics, OAuth redirect, scopes); --check compares a deployed one.",
+            discussion: """
+                From SHOPIFY_CLIENT_ID, SHOPIFY_APP_URL, WEBHOOK_PUBLIC_URL (default <SHOPIFY_APP_URL>/webhooks/shopify), \
+                SHOPIFY_SCOPES and SHOPIFY_API_VERSION.
+                """)
+        @Option(help: "A shopify.app.toml to check instead of printing one.") var check: String?
+
+        func run() throws {
+            let environment = Connect.environment
+            guard let clientID = environment.nonEmpty("SHOPIFY_CLIENT_ID"), let appURL = environment.nonEmpty("SHOPIFY_APP_URL") else {
+                throw ValidationError("SHOPIFY_CLIENT_ID and SHOPIFY_APP_URL must be set")
+            }
+            guard let version = ShopifyAPIVersion(environment.string("SHOPIFY_API_VERSION", default: ShopifyAPIVersion.default.description))
+            else { throw ValidationError("SHOPIFY_API_VERSION must look like 2026-07") }
+            let file = AppConfigFile(clientID: clientID, appURL: appURL,
+                                     webhookURL: environment.string("WEBHOOK_PUBLIC_URL", default: appURL + "/webhooks/shopify"),
+                                     scopes: environment.string("SHOPIFY_SCOPES", default: AppInstallConfiguration.defaultScopes),
+                                     apiVersion: version)
+            guard let check else { return print(file.text, terminator: "") }
+            let problems = file.problems(in: try String(contentsOfFile: check, encoding: .utf8))
+            guard problems.isEmpty else {
+                for problem in problems { print("\(check): \(problem)") }
+                throw ExitCode(1)
+            }
+            print("\(check): has every subscription, compliance topic, redirect and scope stocksync needs")
         }
     }
 

@@ -45,6 +45,16 @@ package enum ShopifyWebhookContract {
     /// A level changed in Shopify, whoever changed it (its body: the inventory level, REST
     /// form): what finds drift as it happens.
     package static let inventoryLevelTopic = "inventory_levels/update"
+    /// The topics the pipeline needs each shop subscribed to.
+    package static let subscribedTopics = ["orders/create", "orders/updated", "orders/cancelled", refundTopic,
+                                           appUninstalledTopic, inventoryLevelTopic]
+
+    /// A topic as the Admin API's `WebhookSubscriptionTopic` names it: `orders/create` →
+    /// `ORDERS_CREATE`.
+    package static func graphQLTopic(_ topic: String) -> String {
+        String(topic.uppercased().map { $0 == "/" ? "_" : $0 })
+    }
+
     /// Topics that become messages on `order-placed`; the gateway acknowledges and drops others.
     package static let handledTopics: Set<String> = orderTopics.union([refundTopic, appUninstalledTopic, inventoryLevelTopic])
 }

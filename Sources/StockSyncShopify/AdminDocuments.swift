@@ -293,11 +293,39 @@ package enum AdminDocuments {
         """,
         requestedCost: 1)
 
+    /// The app's shop-specific webhook subscriptions, 50 a page. `callbackUrl` (deprecated
+    /// for `uri` from 2025-10, still served) is the name every supported version has.
+    package static let webhookSubscriptions = GraphQLOperation(
+        name: "WebhookSubscriptions",
+        document: """
+        query WebhookSubscriptions($after: String) {
+          webhookSubscriptions(first: 50, after: $after) {
+            pageInfo { hasNextPage endCursor }
+            nodes { id topic callbackUrl }
+          }
+        }
+        """,
+        requestedCost: 2 + 50)
+
+    /// https://shopify.dev/docs/api/admin-graphql/latest/mutations/webhookSubscriptionCreate
+    package static let webhookSubscriptionCreate = GraphQLOperation(
+        name: "WebhookSubscriptionCreate",
+        document: """
+        mutation WebhookSubscriptionCreate($topic: WebhookSubscriptionTopic!, $callbackUrl: URL!) {
+          webhookSubscriptionCreate(topic: $topic, webhookSubscription: { callbackUrl: $callbackUrl, format: JSON }) {
+            webhookSubscription { id topic callbackUrl }
+            userErrors { field message }
+          }
+        }
+        """,
+        requestedCost: 10)
+
     /// Every document, for schema validation; `availableLevels` at a small size.
     package static func all(_ version: ShopifyAPIVersion) -> [GraphQLOperation] {
         [setAvailable(version), inventoryItemsBySKU, inventoryItemLevelsBySKU(first: itemsPerLevelsPage), orderFulfillment, fulfillmentOrderLines,
          ordersFulfillment(count: 2), ordersUpdatedSince, orderState,
          availableLevels(count: 2), locations, runBulkQuery,
-         currentBulkOperation, GraphQLOperation(name: "CatalogueBulkQuery", document: catalogueBulkQuery, requestedCost: 0)]
+         currentBulkOperation, webhookSubscriptions, webhookSubscriptionCreate,
+         GraphQLOperation(name: "CatalogueBulkQuery", document: catalogueBulkQuery, requestedCost: 0)]
     }
 }

@@ -130,3 +130,66 @@ private struct OrderStatePayload: Decodable {
         let id: String
     }
 }
+
+/// The app's shop-specific webhook subscriptions
+/// (https://shopify.dev/docs/apps/build/webhooks/subscribe/subscribe-using-api). Those the
+/// app declares for every shop in shopify.app.toml are not listed by the API.
+extension InventoryAPI {
+    package struct WebhookSubscription: Sendable, Equatable {
+        /// As webhooks name it: `orders/create`.
+        package var topic: String
+        package var callbackURL: String
+
+        package init(topic: String, callbackURL: String) {
+            self.topic = topic
+            self.callbackURL = callbackURL
+        }
+    }
+
+    package func webhookSubscriptions() throws(ShopifyError) -> [WebhookSubscription] {
+        var subscriptions: [WebhookSubscription] = []
+        var cursor: String?
+        repeat {
+            let page = try client.execute(AdminDocuments.webhookSubscriptions, variables: PageVariables(after: cursor),
+                                          returning: SubscriptionsPayload.self).webhookSubscriptions
+            subscriptions += page.nodes.map { node in
+                let topic = ShopifyWebhookContract.subscribedTopics.first { ShopifyWebhookContract.graphQLTopic($0) == node.topic }
+                return WebhookSubscription(topic: topic ?? node.topic, callbackURL: node.callbackUrl)
+            }
+            cursor = try page.nextCursor(of: "webhook subscriptions")
+        } while cursor != nil
+        return subscriptions
+    }
+
+    /// Subscribes the shop to `topic` at `callbackURL`; Shopify's refusal (a scope the app
+    /// lacks, an address it will not deliver to) is thrown with its message.
+    package func subscribe(_ topic: String, callbackURL: String) throws(ShopifyError) {
+        struct Variables: Encodable { let topic: String; let callbackUrl: String }
+        let payload = try client.execute(AdminDocuments.webhookSubscriptionCreate,
+                                         variables: Variables(topic: ShopifyWebhookContract.graphQLTopic(topic), callbackUrl: callbackURL),
+                                         returning: SubscriptionCreatePayload.self).webhookSubscriptionCreate
+        if let errors = payload?.userErrors, !errors.isEmpty {
+            throw .graphQL(errors.map { "\(topic): \($0.message)" })
+        }
+    }
+}
+
+private struct PageVariables: Encodable {
+    let after: String?
+}
+
+private struct SubscriptionsPayload: Decodable {
+    struct Node: Decodable {
+        let topic: String
+        let callbackUrl: String
+    }
+    let webhookSubscriptions: Nodes<Node>
+}
+
+private struct SubscriptionCreatePayload: Decodable {
+    struct Payload: Decodable {
+        struct UserError: Decodable { let message: String }
+        let userErrors: [UserError]
+    }
+    let webhookSubscriptionCreate: Payload?
+}

@@ -572,6 +572,53 @@ extension IntegrationTests {
             #expect(try driftFound() == 1, "nothing else was drift")
         }
 
+        @Test("`shopify webhooks --repair` subscribes the shop through the Admin API and orders arrive by it; a subscription Shopify drops after a delivery it gave up is listed missing and repaired")
+        func webhookSubscriptionsRepaired() throws {
+            // Deliveries to Admin API subscriptions are signed with the app's secret; two attempts each.
+            try client.setApp(clientID: "stocksync-tests", clientSecret: Self.secret, deliveryAttempts: 2)
+            var processes = [
+                "gateway": try startGateway(),
+                "push": try WorkerProcess("push-worker", name: "push-worker", environment: ["PUSH_LINGER_MS": "20"]),
+                "stock": try WorkerProcess("stock-worker", name: "stock-worker"),
+                "order": try startOrderWorker(environment: Self.eagerBackfill),
+            ]
+            try expectConverged(processes)
+            let address = "http://127.0.0.1:\(gatewayPort)/webhooks/shopify"
+            func webhooks(repair: Bool = false) throws -> (status: Int32?, log: String) {
+                let command = try WorkerProcess("stocksync", name: "stocksync-webhooks",
+                                                arguments: ["shopify", "webhooks", Self.shop] + (repair ? ["--repair"] : []),
+                                                environment: ["WEBHOOK_PUBLIC_URL": address])
+                return (command.waitForExit(timeout: .seconds(30)), command.log)
+            }
+            func reservedOrders() throws -> Int {
+                try database.query("SELECT count(DISTINCT order_id) FROM order_reservations").decode(0, as: Int.self)
+            }
+            let before = try webhooks()
+            #expect(before.status == 1 && before.log.contains("6 topics missing"), "\(before.log)")
+            let repaired = try webhooks(repair: true)
+            #expect(repaired.status == 0 && repaired.log.components(separatedBy: "subscribed now").count == 7, "\(repaired.log)")
+            _ = try client.placeOrder(Self.shop, lines: [("TEE", 1)])
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(20)) { try reservedOrders() == 1 },
+                    "delivered through the Admin API subscription")
+
+            // The gateway is down: the next order's deliveries fail twice and Shopify drops their subscriptions.
+            processes["gateway"]!.signal(SIGKILL)
+            _ = processes["gateway"]!.waitForExit(timeout: .seconds(5))
+            _ = try client.placeOrder(Self.shop, lines: [("TEE", 1)])
+            var dropped = (status: Int32?.none, log: "")
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(20)) {
+                dropped = try webhooks()
+                return dropped.status == 1
+            }, "\(dropped.log)")
+            #expect(dropped.log.contains("orders/create") && dropped.log.contains("missing"), "\(dropped.log)")
+            processes["gateway"] = try startGateway()
+            #expect(try webhooks(repair: true).status == 0)
+            #expect(try webhooks().status == 0, "nothing missing after the repair")
+            // The order whose webhooks were lost is read back.
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(30)) { try reservedOrders() == 2 })
+            try expectConverged(processes, "repaired")
+        }
+
         @Test("orders whose webhooks Shopify gave up on are read back: each reserved, or released, as its final state says, once")
         func missedOrdersReadBack() throws {
             // WH-B can take every order.

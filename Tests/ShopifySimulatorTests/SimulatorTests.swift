@@ -509,6 +509,36 @@ extension SimulatorTests {
         #expect(await refresh(thirdRefresh) == nil, "uninstalling revokes the grant")
     }
 
+    @Test("webhook subscriptions through the Admin API: created once per topic and address, listed by the client; an address that is not https is refused; a delivery given up removes its subscription")
+    func webhookSubscriptions() async throws {
+        try await simulator.withAPI(shop: Self.shop, token: Self.token) { api in
+            try api.subscribe("orders/create", callbackURL: "https://gateway.example/webhooks/shopify")
+            try api.subscribe("refunds/create", callbackURL: "https://gateway.example/webhooks/shopify")
+            #expect(throws: ShopifyError.self) { try api.subscribe("orders/create", callbackURL: "https://gateway.example/webhooks/shopify") }
+            #expect(throws: ShopifyError.self) { try api.subscribe("orders/updated", callbackURL: "http://gateway.example/webhooks/shopify") }
+            #expect(try api.webhookSubscriptions() == [
+                .init(topic: "orders/create", callbackURL: "https://gateway.example/webhooks/shopify"),
+                .init(topic: "refunds/create", callbackURL: "https://gateway.example/webhooks/shopify"),
+            ])
+        }
+        // Neither gateway.example nor port 1 answers: each delivery's one attempt fails, and
+        // Shopify removes the subscriptions it went to; refunds/create had none.
+        var app = ShopifySimulator.App()
+        app.deliveryAttempts = 1
+        await simulator.setApp(app)
+        try await simulator.withAPI(shop: Self.shop, token: Self.token) { api in
+            try api.subscribe("orders/create", callbackURL: "http://127.0.0.1:1/webhooks/shopify")
+        }
+        _ = try await simulator.placeOrder(shop: Self.shop, .init(lines: [.init(sku: "A", quantity: 1)]))
+        var left: [InventoryAPI.WebhookSubscription] = []
+        for _ in 0..<50 {
+            left = try await simulator.withAPI(shop: Self.shop, token: Self.token) { try $0.webhookSubscriptions() }
+            if left.count == 1 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(left.map(\.topic) == ["refunds/create"], "only those whose delivery was given up: \(left)")
+    }
+
     @Test("a SKU-list read Shopify refuses for cost is read again in halves: every SKU's levels, once")
     func skuListLevelsSplitOnCostRefusal() async throws {
         let skus = (0..<30).map { "R\($0)" }

@@ -147,9 +147,10 @@ package final class SimulatorClient {
     }
 
     /// The app whose tokens the stores grant through OAuth, and their lifetime.
-    package func setApp(clientID: String, clientSecret: String, accessTokenSeconds: Double) throws {
-        struct App: Codable { var clientId: String; var clientSecret: String; var accessTokenSeconds: Double }
-        try post("/_simulator/app", App(clientId: clientID, clientSecret: clientSecret, accessTokenSeconds: accessTokenSeconds))
+    package func setApp(clientID: String, clientSecret: String, accessTokenSeconds: Double = 3_600, deliveryAttempts: Int = 8) throws {
+        struct App: Codable { var clientId: String; var clientSecret: String; var accessTokenSeconds: Double; var deliveryAttempts: Int }
+        try post("/_simulator/app", App(clientId: clientID, clientSecret: clientSecret, accessTokenSeconds: accessTokenSeconds,
+                                        deliveryAttempts: deliveryAttempts))
     }
 
     /// The merchant installs the app again, granting `token`.
