@@ -130,6 +130,19 @@ package struct ReservationEvent: Sendable, Equatable {
     package var delta: Int
     package var backordered: Int
     package var fulfilled: Int
+
+    package init(kind: Kind, line: OrderLineKey, orderName: String, sku: String, warehouse: String, reserved: Int, delta: Int,
+                 backordered: Int, fulfilled: Int) {
+        self.kind = kind
+        self.line = line
+        self.orderName = orderName
+        self.sku = sku
+        self.warehouse = warehouse
+        self.reserved = reserved
+        self.delta = delta
+        self.backordered = backordered
+        self.fulfilled = fulfilled
+    }
 }
 
 /// A line that could not be reserved as asked. The order is recorded all the same.

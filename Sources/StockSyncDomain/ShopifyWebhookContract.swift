@@ -57,6 +57,7 @@ package enum ShopifyWebhookContract {
 
     /// Topics that become messages on `order-placed`; the gateway acknowledges and drops others.
     package static let handledTopics: Set<String> = orderTopics.union([refundTopic, appUninstalledTopic, inventoryLevelTopic])
+        .union(ComplianceRequest.topics)
 }
 
 extension ShopifyWebhookContract.Header {

@@ -10,11 +10,15 @@ package enum ShopifyWebhookMessage: Sendable, Equatable {
     case order(OrderMessage)
     case appUninstalled(AppUninstalled)
     case inventoryLevel(InventoryLevelUpdate)
+    case compliance(ComplianceRequest)
 
     /// Reads a delivery; headers by lower-case name, as the gateway publishes them.
     package static func decode(headers: [String: String], body: [UInt8]) throws(ContractViolation) -> ShopifyWebhookMessage {
         typealias Contract = ShopifyWebhookContract
         let topic = try Contract.Header.topic.value(in: headers)
+        if ComplianceRequest.topics.contains(topic) {
+            return .compliance(try ComplianceRequest.decode(topic: topic, shop: try Contract.Header.shopDomain.value(in: headers), body: body))
+        }
         if topic == Contract.inventoryLevelTopic {
             return .inventoryLevel(try InventoryLevelUpdate.decode(shop: try Contract.Header.shopDomain.value(in: headers), body: body))
         }

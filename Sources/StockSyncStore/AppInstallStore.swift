@@ -25,4 +25,9 @@ package struct AppInstallStore {
             WHERE state = $1 AND shop = $2 AND created_at >= now() - make_interval(secs => $3) RETURNING 1
             """, [.string(state), .string(shop), .int(Int(lifetime.components.seconds))]).count == 1
     }
+
+    /// The shop's rows (`shop/redact`).
+    package func forget(shop: String) throws(PostgresError) {
+        try connection.query("DELETE FROM app_install_states WHERE shop = $1", [.string(shop)])
+    }
 }

@@ -78,4 +78,9 @@ package struct DriftWatchStore {
     package func suspectCount() throws(PostgresError) -> Int {
         try connection.query("SELECT count(*) FROM drift_suspects").decode(0, as: Int.self)
     }
+
+    /// The shop's rows (`shop/redact`).
+    package func forget(shop: String) throws(PostgresError) {
+        try connection.query("DELETE FROM drift_suspects WHERE shop = $1", [.string(shop)])
+    }
 }

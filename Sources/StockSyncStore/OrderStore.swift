@@ -396,3 +396,27 @@ package struct OrderStore {
             incidents: try incidents.decodeAll(as: String.self))
     }
 }
+
+/// A shop erased (Shopify's `shop/redact`).
+extension OrderStore {
+    /// The shop's reservations still holding units, as the events that release them.
+    package func openReservations(shop: String) throws(PostgresError) -> [ReservationEvent] {
+        let rows = try connection.query("""
+            SELECT r.order_id, r.line_id, coalesce(o.name, ''), r.sku, r.warehouse, r.reserved, r.fulfilled
+            FROM order_reservations r LEFT JOIN shopify_orders o ON o.shop = r.shop AND o.order_id = r.order_id
+            WHERE r.shop = $1 AND r.reserved > 0 ORDER BY r.order_id, r.line_id, r.warehouse
+            """, [.string(shop)])
+        return try rows.decodeAll(as: (String, String, String, String, String, Int, Int).self).map {
+            order, line, name, sku, warehouse, reserved, fulfilled in
+            ReservationEvent(kind: .released, line: OrderLineKey(shop: shop, orderID: order, lineID: line), orderName: name,
+                             sku: sku, warehouse: warehouse, reserved: 0, delta: -reserved, backordered: 0, fulfilled: fulfilled)
+        }
+    }
+
+    /// Every order of the shop, with its lines, refunds, reservations, incidents and events.
+    package func forget(shop: String) throws(PostgresError) {
+        for table in ["order_reservations", "order_incidents", "order_refund_lines", "order_lines", "shopify_orders", "order_webhook_events"] {
+            try connection.query("DELETE FROM \(table) WHERE shop = $1", [.string(shop)])
+        }
+    }
+}

@@ -483,3 +483,12 @@ extension PushStore {
         }
     }
 }
+
+extension PushStore {
+    /// Everything the push side knows of the shop's store (`shop/redact`).
+    package func forget(shop: String) throws(PostgresError) {
+        for table in ["shopify_push_intents", "shopify_levels", "shopify_items"] {
+            try connection.query("DELETE FROM \(table) WHERE shop = $1", [.string(shop)])
+        }
+    }
+}

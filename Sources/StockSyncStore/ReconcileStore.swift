@@ -445,3 +445,10 @@ extension ReconcileRequest.Mode: PostgresDecodable {
         String.decode(text: text, type: type).flatMap(Self.init(rawValue:))
     }
 }
+
+extension ReconcileStore {
+    /// The shop's runs and their findings (`shop/redact`); its schedule goes with its row in `shops`.
+    package func forget(shop: String) throws(PostgresError) {
+        try connection.query("DELETE FROM reconcile_runs WHERE shop = $1", [.string(shop)])
+    }
+}

@@ -37,6 +37,12 @@ package struct ShopRegistry {
         else { throw UnknownShop(shop: shop) }
     }
 
+    /// The shop's row, its tokens, and with it its mappings, buffers, schedule, backfill and
+    /// webhook arrivals (their foreign keys cascade): `shop/redact`.
+    package func forget(shop: String) throws(PostgresError) {
+        try connection.query("DELETE FROM shops WHERE shop = $1", [.string(shop)])
+    }
+
     /// Throws `UnknownShop` unless the shop was added.
     package func require(shop: String) throws {
         guard try connection.query("SELECT 1 FROM shops WHERE shop = $1", [.string(shop)]).count == 1 else {

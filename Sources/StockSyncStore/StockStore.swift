@@ -266,3 +266,10 @@ package struct StockStore {
                   .epochSeconds(entries.map { dueSince[$0.key.sku] ?? now })]).count
     }
 }
+
+extension StockStore {
+    /// The shop's ATS (`shop/redact`); the ERP's levels are no shop's.
+    package func forget(shop: String) throws(PostgresError) {
+        try connection.query("DELETE FROM available_to_sell WHERE shop = $1", [.string(shop)])
+    }
+}

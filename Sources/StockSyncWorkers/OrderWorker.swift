@@ -54,6 +54,7 @@ package final class OrderWorker: LoopService {
         var origins: [Delivery] = []
         var uninstalls: [AppUninstalled] = []
         var levelUpdates: [InventoryLevelUpdate] = []
+        var compliance: [ComplianceRequest] = []
         var rejected: [OutgoingMessage] = []
         for delivery in deliveries {
             do {
@@ -65,6 +66,8 @@ package final class OrderWorker: LoopService {
                     uninstalls.append(uninstall)
                 case .inventoryLevel(let update):
                     levelUpdates.append(update)
+                case .compliance(let request):
+                    compliance.append(request)
                 }
             } catch {
                 rejected.append(consumer.deadLetter(delivery, reason: error.reason))
@@ -99,6 +102,9 @@ package final class OrderWorker: LoopService {
         if !delivered.isEmpty {
             try consumer.retryingDatabase(in: session) { try OrderBackfillStore(connection: $0).recordDeliveries(delivered) }
         }
+        // Before the batch is acknowledged: a crash carrying one out redelivers it, and each is
+        // idempotent (a report published again, nothing left to remove or erase).
+        for request in compliance { try carryOut(request, in: session, consumer: consumer, shops: shops) }
         try consumer.finish(deliveries, deadLetters: rejected, in: session)
         relay.nudge()
 
@@ -116,6 +122,31 @@ package final class OrderWorker: LoopService {
             logger.warning("order line incident", metadata: ["kind": "\(kind.rawValue)", "lines": "\(count)"])
         }
         batchLatency.record(duration: ContinuousClock.now - started)
+    }
+
+    /// A compliance webhook, carried out (`Compliance`).
+    private func carryOut(_ request: ComplianceRequest, in session: ConsumerSession, consumer: BatchConsumer,
+                          shops: ShopDirectory) throws {
+        let compliance = Compliance(amqpURL: configuration.consumer.amqpURL, workerName: configuration.consumer.workerName,
+                                    logger: logger)
+        switch request {
+        case .customerDataRequest(let customer):
+            let report = try consumer.retryingDatabase(in: session) { try compliance.report(customer, database: $0) }
+            try compliance.publish(report, on: session.publisher)
+            logger.notice("customer data request reported on \(Compliance.exchange)", metadata: [
+                "shop": "\(customer.shop)", "orders": "\(report.orders.count)", "dead_letters": "\(report.deadLetters)",
+            ])
+        case .customerRedact(let customer):
+            let removed = try compliance.redact(customer)
+            logger.notice("customer redacted: the dead letters about them removed; the database holds nothing personal of them",
+                          metadata: ["shop": "\(customer.shop)", "dead_letters": "\(removed)"])
+        case .shopRedact(let shop):
+            let (released, deadLetters) = try consumer.retryingDatabase(in: session) { try compliance.erase(shop: shop, database: $0) }
+            shops.forget(shop)
+            logger.notice("shop redacted: everything of it erased", metadata: [
+                "shop": "\(shop)", "reservations_released": "\(released)", "dead_letters": "\(deadLetters)",
+            ])
+        }
     }
 
     /// Each uninstalled shop's token is forgotten (`ShopRegistry.markUninstalled`), so that

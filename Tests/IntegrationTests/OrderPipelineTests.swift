@@ -619,6 +619,69 @@ extension IntegrationTests {
             try expectConverged(processes, "repaired")
         }
 
+        @Test("compliance webhooks: a bad signature is 401; customers/data_request reports the customer's orders and dead letters on compliance-reports; customers/redact removes their dead letters only; shop/redact erases the shop and releases its reservations")
+        func complianceWebhooks() throws {
+            let processes = try startPipeline()
+            let url = "http://127.0.0.1:\(gatewayPort)/webhooks/shopify"
+            let order = try client.placeOrder(Self.shop, lines: [("TEE", 2)])
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(20)) { try reservations().count == 1 })
+            // Two orders/create bodies the order-worker cannot read (no line items): dead letters, customer and all.
+            for (id, customer, email) in [(9_001, 77, "ana@example.com"), (9_002, 78, "ben@example.com")] {
+                let body = Array(#"{"id":\#(id),"email":"\#(email)","customer":{"id":\#(customer),"email":"\#(email)"}}"#.utf8)
+                #expect(try deliverSignedWebhook(url, body: body, topic: "orders/create", shop: Self.shop, secret: Self.secret) == 200)
+            }
+            let broker = try IntegrationEnvironment.broker()
+            let deadLetters = QueueTopology.deadLetterQueue(for: QueueTopology.orderPlaced)
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(20)) { try broker.status(of: deadLetters).messageCount == 2 })
+
+            func compliance(_ topic: String, _ json: String, secret: String = Self.secret) throws -> Int {
+                try deliverSignedWebhook(url, body: Array(json.utf8), topic: topic, shop: Self.shop, secret: secret)
+            }
+            let customer = #""customer":{"id":77,"email":"ana@example.com","phone":null}"#
+            #expect(try compliance("customers/redact", #"{"shop_id":1,"shop_domain":"\#(Self.shop)",\#(customer),"orders_to_redact":[9001]}"#,
+                                   secret: "not-the-secret") == 401)
+
+            #expect(try compliance("customers/data_request", """
+                {"shop_id":1,"shop_domain":"\(Self.shop)",\(customer),"orders_requested":[\(order),123],"data_request":{"id":9999}}
+                """) == 200)
+            var report: Delivery?
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(20)) {
+                report = try broker.get(Compliance.reportsQueue)
+                return report != nil
+            }, "\(processes["order"]!.log.suffix(2_000))")
+            let decoded = try JSONDecoder().decode(CustomerDataReport.self, from: Data(try #require(report).body))
+            #expect(decoded.customerID == 77 && decoded.dataRequestID == 9999 && decoded.ordersNotHeld == ["123"])
+            #expect(decoded.orders.map(\.orderID) == ["\(order)"] && decoded.orders[0].reservations.map(\.reserved).reduce(0, +) == 2)
+            #expect(decoded.deadLetters == 1, "the dead letter whose body is about customer 77")
+
+            #expect(try compliance("customers/redact", #"{"shop_id":1,"shop_domain":"\#(Self.shop)",\#(customer),"orders_to_redact":[9001]}"#) == 200)
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(20)) { try broker.status(of: deadLetters).messageCount == 1 })
+            let kept = try #require(try broker.get(deadLetters))
+            #expect(String(decoding: kept.body, as: UTF8.self).contains("ben@example.com"), "the other customer's dead letter stays, whole")
+            #expect(kept.headers["x-shopify-topic"] == "orders/create" && kept.headers[QueueTopology.DeadLetterHeader.reason] != nil)
+
+            let reservedBefore = try database.query("SELECT sum(order_reserved) FROM stock_levels WHERE sku = 'TEE'").decode(0, as: Int.self)
+            #expect(try compliance("shop/redact", #"{"shop_id":1,"shop_domain":"\#(Self.shop)"}"#) == 200)
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(20)) {
+                try database.query("SELECT count(*) FROM shops WHERE shop = $1", [.string(Self.shop)]).decode(0, as: Int.self) == 0
+            }, "\(processes["order"]!.log.suffix(2_000))")
+            for table in ["available_to_sell", "warehouse_locations", "shopify_items", "shopify_levels", "shopify_orders", "order_lines",
+                          "order_reservations", "order_webhook_events", "reconcile_runs", "order_backfill", "webhook_deliveries"] {
+                #expect(try database.query("SELECT count(*) FROM \(table) WHERE shop = $1", [.string(Self.shop)]).decode(0, as: Int.self) == 0,
+                        "\(table)")
+            }
+            #expect(try database.query("SELECT sum(order_reserved) FROM stock_levels WHERE sku = 'TEE'").decode(0, as: Int.self)
+                    == reservedBefore - 2, "the shop's reservation released")
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(20)) {
+                try broker.status(of: deadLetters).messageCount == 0
+            }, "the shop's dead letters erased")
+            var released = false
+            while let event = try broker.get(QueueTopology.erpReservations) {
+                if event.body.contains(Array("\"released\"".utf8)) { released = true }
+            }
+            #expect(released, "the ERP is told the reservation is released")
+        }
+
         @Test("orders whose webhooks Shopify gave up on are read back: each reserved, or released, as its final state says, once")
         func missedOrdersReadBack() throws {
             // WH-B can take every order.

@@ -3,6 +3,7 @@ import StockSyncAMQP
 import StockSyncPostgres
 import StockSyncRuntime
 import StockSyncStore
+import StockSyncWorkers
 import Testing
 
 /// The real servers the integration tests use, named by environment variables that
@@ -58,6 +59,8 @@ enum IntegrationEnvironment {
         }
         try QueueTopology.declareReservations(on: broker)
         try broker.purge(QueueTopology.erpReservations)
+        try Compliance.declare(on: broker)
+        try broker.purge(Compliance.reportsQueue)
         let database = try database()
         try database.execute(script: "DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
         try Migrator.embedded.run(on: database)
