@@ -27,8 +27,9 @@ package final class ShopAccessTokens: Sendable {
     private let credentials: ShopifyAppCredentials?
     private let refreshAhead: Duration
     private let logger: Logger
-    /// The latest token this process has seen of each shop.
-    private let known = Mutex<[String: ShopAccessToken]>([:])
+    /// The latest token this process has seen of each shop, and the connection it belongs to
+    /// (`ShopConnection.connectedAt`): a shop connected again starts afresh from the database.
+    private let known = Mutex<[String: (connectedAt: String?, token: ShopAccessToken)]>([:])
     private let refreshes = Counter(label: "stocksync_shopify_token_refreshes_total")
 
     package init(databaseURL: String, cipher: AccessTokenCipher, credentials: ShopifyAppCredentials?,
@@ -48,13 +49,13 @@ package final class ShopAccessTokens: Sendable {
     /// The token to send for `shop` now, refreshed first when it is due.
     fileprivate func current(_ shop: ShopConnection) -> String {
         let now = Date()
-        let held = known.withLock { $0[shop.shop] }
+        let held = known.withLock { known in known[shop.shop].flatMap { $0.connectedAt == shop.connectedAt ? $0.token : nil } }
         guard let held else {
             // First use in this process: the stored token tells whether and when it expires.
             do {
                 guard let stored = try ShopRegistry(connection: PostgresConnection(url: databaseURL))
                     .accessToken(shop: shop.shop, openedWith: cipher) else { return shop.accessToken }
-                remember(stored, of: shop.shop)
+                remember(stored, of: shop)
                 return stored.isDueForRefresh(at: now, ahead: refreshAhead) ? current(shop) : stored.accessToken
             } catch {
                 logger.warning("cannot read the shop's token now; sending the one read with its connection",
@@ -116,12 +117,12 @@ package final class ShopAccessTokens: Sendable {
                 "shop": "\(shop.shop)", "expires": "\(after.flatMap(\.expiry).map { Timestamp.format($0.expiresAt) } ?? "never")",
             ])
         }
-        if let after { remember(after, of: shop.shop) } else { known.withLock { $0[shop.shop] = nil } }
+        if let after { remember(after, of: shop) } else { known.withLock { $0[shop.shop] = nil } }
         return after
     }
 
-    private func remember(_ token: ShopAccessToken, of shop: String) {
-        known.withLock { $0[shop] = token }
+    private func remember(_ token: ShopAccessToken, of shop: ShopConnection) {
+        known.withLock { $0[shop.shop] = (shop.connectedAt, token) }
     }
 }
 
