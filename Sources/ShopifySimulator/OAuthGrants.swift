@@ -1,5 +1,6 @@
 import Foundation
 import ShopifyWebhooks
+import StockSyncShopify
 
 /// The app's OAuth on the simulated stores, as Shopify runs it: the authorize page (the
 /// merchant approves at once), the token endpoint's code and refresh grants, and expiring
@@ -67,7 +68,7 @@ extension ShopifySimulator {
         if let state = value("state") { parameters.append(("state", state)) }
         parameters.append((QuerySignature.parameter, QuerySignature.signature(of: parameters, secret: app.clientSecret)))
         let separator = redirect.contains("?") ? "&" : "?"
-        return .redirect(redirect + separator + Self.formEncoded(parameters))
+        return .redirect(redirect + separator + FormEncoding.encode(parameters))
     }
 
     /// `POST /admin/oauth/access_token`: the answer's status and JSON body.
@@ -127,14 +128,6 @@ extension ShopifySimulator {
 
     private static func randomToken(prefix: String) -> String {
         prefix + (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
-    }
-
-    private static func formEncoded(_ parameters: [(String, String)]) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return parameters.map { name, value in
-            "\(name)=\(value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value)"
-        }.joined(separator: "&")
     }
 }
 

@@ -5,9 +5,11 @@ import Foundation
 /// (the install request and the OAuth callback,
 /// https://shopify.dev/docs/apps/build/authentication-authorization/access-tokens/authorization-code-grant):
 /// the hex HMAC-SHA256, keyed with the app's client secret, of every other parameter, decoded,
-/// sorted by name and joined as `name=value` pairs with `&`.
+/// sorted by name and joined as `name=value` pairs with `&` (`signature`, of Shopify's older
+/// scheme, is left out too).
 package enum QuerySignature {
     package static let parameter = "hmac"
+    static let unsigned: Set<String> = [parameter, "signature"]
 
     package static func signature(of parameters: [(String, String)], secret: String) -> String {
         let code = HMAC<SHA256>.authenticationCode(for: Array(message(parameters).utf8), using: SymmetricKey(data: Array(secret.utf8)))
@@ -29,7 +31,7 @@ package enum QuerySignature {
     }
 
     private static func message(_ parameters: [(String, String)]) -> String {
-        parameters.filter { $0.0 != parameter }.sorted { $0.0 < $1.0 }.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
+        parameters.filter { !unsigned.contains($0.0) }.sorted { $0.0 < $1.0 }.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
     }
 
     private static func bytes(hex: String) -> [UInt8]? {

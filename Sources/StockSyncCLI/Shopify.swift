@@ -186,7 +186,7 @@ struct Shopify: ParsableCommand {
         func run() throws {
             let statuses = try PushStore(connection: Connect.database()).status()
             if json { return try printJSON(statuses) }
-            var table = TextTable(header: ["SHOP", "CONNECTED", "API", "DUE", "OLDEST_S", "IN_FLIGHT", "UNMAPPED_SKUS",
+            var table = TextTable(header: ["SHOP", "CONNECTED", "TOKEN", "API", "DUE", "OLDEST_S", "IN_FLIGHT", "UNMAPPED_SKUS",
                                            "REFUSED", "LAST_WEBHOOK", "READ_BACK"])
             for status in statuses {
                 var api = status.apiVersion
@@ -198,7 +198,10 @@ struct Shopify: ParsableCommand {
                 let connected = status.connected ? "yes" : status.uninstalledAt.map { "uninstalled \($0)" } ?? "no"
                 let readBack = status.ordersReadBack == 0 ? "0"
                     : "\(status.ordersReadBack), last \(status.lastReadBackAt ?? "-")\(status.webhooksMissing ? " (webhooks missing)" : "")"
-                table.rows.append([status.shop, connected, api, "\(status.dueLevels)",
+                let token = !status.tokenExpires ? "fixed"
+                    : "expiring, \(status.tokenRefreshes) refreshes"
+                        + (status.reinstallSoon ? " (refresh token expires \(status.refreshTokenExpiresAt ?? "-"): install again)" : "")
+                table.rows.append([status.shop, connected, status.connected ? token : "-", api, "\(status.dueLevels)",
                                    status.oldestDueSeconds.map { String(format: "%.1f", $0) } ?? "-",
                                    "\(status.pendingPushes)", "\(status.unmappedSKUs)", "\(status.refusedLevels)",
                                    status.lastWebhookAt ?? "-", readBack])

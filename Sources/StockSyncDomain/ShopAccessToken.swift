@@ -13,7 +13,7 @@ package struct ShopAccessToken: Sendable, Equatable, CustomStringConvertible {
     /// Set for an expiring token.
     package var expiry: Expiry?
 
-    package struct Expiry: Sendable, Equatable {
+    package struct Expiry: Sendable, Equatable, CustomStringConvertible {
         package var issuedAt: Date
         package var expiresAt: Date
         package var refreshToken: String
@@ -25,6 +25,9 @@ package struct ShopAccessToken: Sendable, Equatable, CustomStringConvertible {
             self.refreshToken = refreshToken
             self.refreshTokenExpiresAt = refreshTokenExpiresAt
         }
+
+        /// Never the refresh token.
+        package var description: String { "expires \(Timestamp.format(expiresAt))" }
     }
 
     package init(accessToken: String, expiry: Expiry? = nil) {
@@ -45,6 +48,6 @@ package struct ShopAccessToken: Sendable, Equatable, CustomStringConvertible {
     /// Never the tokens.
     package var description: String {
         guard let expiry else { return "a token that does not expire" }
-        return "an expiring token (expires \(Timestamp.format(expiry.expiresAt)))"
+        return "an expiring token (\(expiry))"
     }
 }

@@ -51,6 +51,13 @@ package struct AccessGrant: Sendable, Equatable, Decodable {
     package var isExpiring: Bool { expiresIn != nil && refreshToken != nil }
 }
 
+extension AccessGrant: CustomStringConvertible {
+    /// Never the tokens.
+    package var description: String {
+        "a grant of \(scope)" + (expiresIn.map { ", expiring in \($0) s" } ?? ", not expiring")
+    }
+}
+
 extension AccessGrant {
     /// The token as stocksync holds it, issued at `now`.
     package func token(issuedAt now: Date) -> ShopAccessToken {
@@ -76,6 +83,13 @@ package struct TokenEndpointError: Error, Sendable, CustomStringConvertible {
 
     package var isRetriable: Bool {
         if case .unavailable = kind { return true }
+        return false
+    }
+
+    /// The grant itself is refused (RFC 6749 §5.2 `invalid_grant`: the refresh token revoked,
+    /// used up or expired), not the app's credentials: only installing the app again helps.
+    package var isGrantRefused: Bool {
+        if case .refused(_, "invalid_grant") = kind { return true }
         return false
     }
 

@@ -13,7 +13,8 @@ package struct DriftWatchStore {
     /// Records, to be checked after `settle`, each notification of a level stocksync pushes
     /// that its expectation does not explain: what Shopify shows is neither what it is
     /// expected to show nor that with the orders' deductions and restocks not yet folded in.
-    /// A level suspected already keeps its time to be checked. Returns how many were recorded.
+    /// A level suspected already keeps its time to be checked. Returns how many were recorded
+    /// (whole seconds of `settle`).
     package func note(_ updates: [InventoryLevelUpdate], settle: Duration) throws(PostgresError) -> Int {
         guard !updates.isEmpty else { return 0 }
         // The latest notification of a level wins: Shopify numbers none, so arrival order it is.
@@ -21,20 +22,19 @@ package struct DriftWatchStore {
         for update in updates { latest["\(update.shop)\u{0}\(update.inventoryItemID)\u{0}\(update.location)"] = update }
         let levels = latest.values.sorted { ($0.shop, $0.inventoryItemID, $0.location) < ($1.shop, $1.inventoryItemID, $1.location) }
         return try connection.query("""
-            INSERT INTO drift_suspects (shop, sku, location, shown, check_after)
-            SELECT u.shop, i.sku, u.location, u.available, now() + make_interval(secs => $5::float8)
+            INSERT INTO drift_suspects (shop, sku, location, check_after)
+            SELECT u.shop, i.sku, u.location, now() + make_interval(secs => $5)
             FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS u(shop, item, location, available)
             JOIN shopify_items i ON i.shop = u.shop AND i.inventory_item_id = u.item
             JOIN shopify_levels l ON l.shop = u.shop AND l.sku = i.sku AND l.location = u.location
             WHERE l.expected IS NOT NULL
               AND u.available IS DISTINCT FROM l.expected
-              AND u.available IS DISTINCT FROM l.expected - l.pending_deducted + l.pending_restocked
+              AND u.available IS DISTINCT FROM \(PushStore.expectedWithPendingFolded)
             ORDER BY 1, 2, 3
-            ON CONFLICT (shop, sku, location) DO UPDATE SET shown = excluded.shown
+            ON CONFLICT (shop, sku, location) DO NOTHING
             RETURNING 1
             """, [.strings(levels.map(\.shop)), .strings(levels.map(\.inventoryItemID)), .strings(levels.map(\.location)),
-                  .optionalInts(levels.map(\.available)),
-                  .string("\(Double(settle.components.seconds) + Double(settle.components.attoseconds) * 1e-18)")]).count
+                  .optionalInts(levels.map(\.available)), .int(Int(settle.components.seconds))]).count
     }
 
     /// The suspects due to be checked, by shop, with each shop's policy, at most `limit`;
@@ -72,11 +72,6 @@ package struct DriftWatchStore {
         package var shop: String
         package var heal: Bool
         package var skus: [String]
-    }
-
-    /// Levels waiting to be checked.
-    package func suspectCount() throws(PostgresError) -> Int {
-        try connection.query("SELECT count(*) FROM drift_suspects").decode(0, as: Int.self)
     }
 
     /// The shop's rows (`shop/redact`).

@@ -85,11 +85,15 @@ package struct PushStore {
     /// the level in flight: then each pending deduction is one Shopify made after that
     /// quantity (an order taken before a compare-and-set push would have made it fail), so
     /// folding it once is right.
+    /// What a level `l` is expected to show once its orders' pending deductions and restocks
+    /// are folded in: deductions the held-back units already count are not taken twice.
+    static let expectedWithPendingFolded = "l.expected - (l.pending_deducted - least(l.pending_deducted, l.unreserved_sold)) + l.pending_restocked"
+
     static let foldPending = """
         UPDATE shopify_levels l SET
             unreserved_sold = l.unreserved_sold - least(l.pending_deducted, l.unreserved_sold),
             unreserved_since = CASE WHEN l.unreserved_sold <= l.pending_deducted THEN NULL ELSE l.unreserved_since END,
-            expected = l.expected - (l.pending_deducted - least(l.pending_deducted, l.unreserved_sold)) + l.pending_restocked,
+            expected = \(expectedWithPendingFolded),
             pending_deducted = 0, pending_restocked = 0
 
         """
@@ -429,6 +433,13 @@ extension PushStore {
         package var lastReadBackAt: String?
         /// Orders were read back since the last webhook arrived: its webhooks are being lost.
         package var webhooksMissing: Bool
+        /// The shop's token expires (installed through OAuth): refreshed this many times; its
+        /// refresh token expires then (RFC 3339, UTC), and within 14 days of that the shop must
+        /// be installed again.
+        package var tokenExpires: Bool
+        package var tokenRefreshes: Int
+        package var refreshTokenExpiresAt: String?
+        package var reinstallSoon: Bool
     }
 
     package func status() throws(PostgresError) -> [ShopStatus] {
@@ -445,16 +456,20 @@ extension PushStore {
                    to_char(w.last_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
                    coalesce(b.read_back_orders, 0),
                    to_char(b.read_back_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-                   coalesce(b.read_back_at > coalesce(w.last_at, '-infinity'), false)
+                   coalesce(b.read_back_at > coalesce(w.last_at, '-infinity'), false),
+                   s.sealed_refresh_token IS NOT NULL, s.token_refreshes,
+                   to_char(s.refresh_token_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                   coalesce(s.refresh_token_expires_at < now() + interval '14 days', false)
             FROM shops s LEFT JOIN order_backfill b USING (shop)
             LEFT JOIN LATERAL (SELECT max(d.last_at) AS last_at FROM webhook_deliveries d WHERE d.shop = s.shop) w ON true
             ORDER BY s.shop
             """)
         return try (0..<rows.count).map { row throws(PostgresError) in
             let (shop, connected, configured, served, uninstalledAt, dueLevels, oldestDueSeconds, pendingPushes, unmappedSKUs,
-                 refusedLevels, lastWebhookAt, ordersReadBack, lastReadBackAt, webhooksMissing) =
+                 refusedLevels, lastWebhookAt, ordersReadBack, lastReadBackAt, webhooksMissing, tokenExpires, tokenRefreshes,
+                 refreshTokenExpiresAt, reinstallSoon) =
                 try rows.decode(row, as: (String, Bool, String, String?, String?, Int, Double?, Int, Int, Int, String?, Int,
-                                          String?, Bool).self)
+                                          String?, Bool, Bool, Int, String?, Bool).self)
             let version = ShopifyAPIVersion(configured) ?? .default
             return ShopStatus(shop: shop, connected: connected, apiVersion: version.description, servedAPIVersion: served,
                               apiSupportEnds: Timestamp.format(version.supportEnds),
@@ -462,7 +477,9 @@ extension PushStore {
                               uninstalledAt: uninstalledAt, dueLevels: dueLevels,
                               oldestDueSeconds: oldestDueSeconds, pendingPushes: pendingPushes, unmappedSKUs: unmappedSKUs,
                               refusedLevels: refusedLevels, lastWebhookAt: lastWebhookAt, ordersReadBack: ordersReadBack,
-                              lastReadBackAt: lastReadBackAt, webhooksMissing: webhooksMissing)
+                              lastReadBackAt: lastReadBackAt, webhooksMissing: webhooksMissing, tokenExpires: tokenExpires,
+                              tokenRefreshes: tokenRefreshes, refreshTokenExpiresAt: refreshTokenExpiresAt,
+                              reinstallSoon: reinstallSoon)
         }
     }
 

@@ -94,15 +94,36 @@ package struct ShopRegistry {
             try connection.query("SELECT pg_advisory_xact_lock($1, hashtext($2))",
                                  [.int(AdvisoryLock.tokenRefresh.namespace), .string(shop)])
             let registry = ShopRegistry(connection: connection)
-            guard let current = try registry.accessToken(shop: shop, openedWith: tokens) else { return nil }
+            let connected = try connection.query("SELECT connected_at::text FROM shops WHERE shop = $1", [.string(shop)])
+            guard connected.count == 1, let current = try registry.accessToken(shop: shop, openedWith: tokens) else { return nil }
             guard let replacement = try refresh(current) else { return current }
+            // Only over the connection read: one made meanwhile (`connect` takes no lock) keeps
+            // its own token, and this refreshed pair of the grant it replaced is dropped.
             let updated = try connection.query("""
                 UPDATE shops SET sealed_access_token = $2, sealed_refresh_token = $3, access_token_issued_at = to_timestamp($4::float8),
                     access_token_expires_at = to_timestamp($5::float8), refresh_token_expires_at = to_timestamp($6::float8),
-                    token_refreshes = token_refreshes + 1, token_refreshed_at = now()
-                WHERE shop = $1 AND sealed_access_token IS NOT NULL RETURNING 1
-                """, [.string(shop)] + Self.tokenColumns(replacement, shop: shop, sealedWith: tokens))
-            return updated.count == 1 ? replacement : nil
+                    token_refreshes = token_refreshes + 1
+                WHERE shop = $1 AND sealed_access_token IS NOT NULL AND connected_at IS NOT DISTINCT FROM $7::timestamptz RETURNING 1
+                """, [.string(shop)] + Self.tokenColumns(replacement, shop: shop, sealedWith: tokens)
+                    + [try connected.decode(0, as: String?.self).map(PostgresParameter.string) ?? .null])
+            return updated.count == 1 ? replacement : try registry.accessToken(shop: shop, openedWith: tokens)
+        }
+    }
+
+    /// Shopify refused to refresh the shop's token (`invalid_grant`: revoked, or expired after
+    /// 90 days): the grant is gone, so the token is forgotten, as an uninstall forgets it, and
+    /// nothing calls the shop until it is installed again. Only the token that was refused.
+    package func forgetRefusedGrant(shop: String, accessToken refused: String, openedWith tokens: AccessTokenCipher) throws {
+        try connection.transaction { connection in
+            try connection.query("SELECT pg_advisory_xact_lock($1, hashtext($2))",
+                                 [.int(AdvisoryLock.tokenRefresh.namespace), .string(shop)])
+            guard try ShopRegistry(connection: connection).accessToken(shop: shop, openedWith: tokens)?.accessToken == refused
+            else { return }
+            try connection.query("""
+                UPDATE shops SET sealed_access_token = NULL, sealed_refresh_token = NULL, access_token_issued_at = NULL,
+                    access_token_expires_at = NULL, refresh_token_expires_at = NULL
+                WHERE shop = $1
+                """, [.string(shop)])
         }
     }
 
@@ -119,10 +140,6 @@ package struct ShopRegistry {
     /// that one sealed value cannot be passed off as the other.
     private static func refreshTokenContext(_ shop: String) -> String { "\(shop)#refresh" }
 
-    /// How many times the shop's token was refreshed.
-    package func tokenRefreshes(shop: String) throws(PostgresError) -> Int {
-        try connection.query("SELECT token_refreshes FROM shops WHERE shop = $1", [.string(shop)]).decode(0, as: Int.self)
-    }
 
     /// What the webhook gateway serves: the connected shops, and the uninstalled ones, whose
     /// late deliveries (Shopify's retries of `app/uninstalled` and of orders placed before it)

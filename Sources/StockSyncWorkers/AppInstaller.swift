@@ -103,10 +103,17 @@ package struct AppInstaller: Sendable {
         ])
     }
 
+    /// What an install was granted.
+    package struct Installed: Sendable {
+        package var scopes: String
+        /// False when Shopify granted a token that does not expire (an app not made public).
+        package var expiring: Bool
+    }
+
     /// The callback of an install, its signature and shop domain already checked: the nonce is
     /// used up, the code exchanged for an expiring offline token, and the shop connected with
-    /// it (added first if it is new). Returns the scopes granted.
-    package func complete(shop: String, code: String, state: String) throws -> String {
+    /// it (added first if it is new), in one transaction.
+    package func complete(shop: String, code: String, state: String) throws -> Installed {
         let database = try PostgresConnection(url: databaseURL)
         guard try AppInstallStore(connection: database).consume(state: state, shop: shop, lifetime: Self.stateLifetime) else {
             throw InstallError.unknownState
@@ -119,11 +126,13 @@ package struct AppInstaller: Sendable {
         } catch let error as TokenEndpointError {
             throw InstallError.refused(error)
         }
-        let registry = ShopRegistry(connection: database)
-        try registry.addIfAbsent(shop: shop)
-        try registry.connect(shop: shop, apiVersion: configuration.apiVersion,
-                             adminURL: adminURL == "https://\(shop)" ? nil : adminURL, token: grant.token(issuedAt: Date()),
-                             grantedScopes: grant.scope, sealedWith: configuration.access.tokens)
-        return grant.scope
+        try database.transaction { connection in
+            let registry = ShopRegistry(connection: connection)
+            try registry.addIfAbsent(shop: shop)
+            try registry.connect(shop: shop, apiVersion: configuration.apiVersion,
+                                 adminURL: adminURL == "https://\(shop)" ? nil : adminURL, token: grant.token(issuedAt: Date()),
+                                 grantedScopes: grant.scope, sealedWith: configuration.access.tokens)
+        }
+        return Installed(scopes: grant.scope, expiring: grant.isExpiring)
     }
 }

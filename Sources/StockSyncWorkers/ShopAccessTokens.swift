@@ -29,7 +29,7 @@ package final class ShopAccessTokens: Sendable {
     private let logger: Logger
     /// The latest token this process has seen of each shop, and the connection it belongs to
     /// (`ShopConnection.connectedAt`): a shop connected again starts afresh from the database.
-    private let known = Mutex<[String: (connectedAt: String?, token: ShopAccessToken)]>([:])
+    private let known = Mutex<[String: (connectedAt: String?, token: ShopAccessToken, retryAt: ContinuousClock.Instant?)]>([:])
     private let refreshes = Counter(label: "stocksync_shopify_token_refreshes_total")
 
     package init(databaseURL: String, cipher: AccessTokenCipher, credentials: ShopifyAppCredentials?,
@@ -49,8 +49,8 @@ package final class ShopAccessTokens: Sendable {
     /// The token to send for `shop` now, refreshed first when it is due.
     fileprivate func current(_ shop: ShopConnection) -> String {
         let now = Date()
-        let held = known.withLock { known in known[shop.shop].flatMap { $0.connectedAt == shop.connectedAt ? $0.token : nil } }
-        guard let held else {
+        let entry = known.withLock { known in known[shop.shop].flatMap { $0.connectedAt == shop.connectedAt ? $0 : nil } }
+        guard let entry else {
             // First use in this process: the stored token tells whether and when it expires.
             do {
                 guard let stored = try ShopRegistry(connection: PostgresConnection(url: databaseURL))
@@ -63,25 +63,31 @@ package final class ShopAccessTokens: Sendable {
                 return shop.accessToken
             }
         }
-        guard held.isDueForRefresh(at: now, ahead: refreshAhead) else { return held.accessToken }
+        let held = entry.token
+        guard held.isDueForRefresh(at: now, ahead: refreshAhead), entry.retryAt.map({ ContinuousClock.now >= $0 }) ?? true else {
+            return held.accessToken
+        }
         do {
             return try replace(held.accessToken, of: shop, because: .due)?.accessToken ?? held.accessToken
         } catch {
-            // The token is still good for a few minutes; the next call tries again.
-            logger.warning("token not refreshed ahead of its expiry; trying again at the next call",
-                           metadata: ["shop": "\(shop.shop)", "error": "\(error)"])
+            // The token is still good for a few minutes: sent, and the refresh tried again later.
+            known.withLock { $0[shop.shop]?.retryAt = ContinuousClock.now + Self.retryPause }
+            logger.warning("token not refreshed ahead of its expiry; trying again later", metadata: [
+                "shop": "\(shop.shop)", "error": "\(error)", "retry_in": "\(Self.retryPause)",
+            ])
             return held.accessToken
         }
     }
+
+    /// How long a refresh that failed ahead of expiry waits before it is tried again.
+    static let retryPause: Duration = .seconds(30)
 
     /// What to send for `shop` instead of `refused`, which Shopify answered 401.
     fileprivate func replacing(_ refused: String, of shop: ShopConnection) throws(ShopifyError) -> String? {
         do {
             guard let replacement = try replace(refused, of: shop, because: .refused) else { return nil }
             return replacement.accessToken == refused ? nil : replacement.accessToken
-        } catch let error as TokenEndpointError where !error.isRetriable {
-            logger.error("Shopify refused to refresh the shop's token: the app must be installed on the shop again",
-                         metadata: ["shop": "\(shop.shop)", "error": "\(error)"])
+        } catch is MissingCredentials {
             return nil
         } catch {
             throw .accessToken("\(error)", retriable: true)
@@ -90,26 +96,38 @@ package final class ShopAccessTokens: Sendable {
 
     private enum Reason { case due, refused }
 
+    private struct MissingCredentials: Error, CustomStringConvertible {
+        var description: String { "SHOPIFY_CLIENT_ID and SHOPIFY_CLIENT_SECRET are not set: an expiring token cannot be refreshed" }
+    }
+
     /// The shop's token after replacing `held`: refreshed here if it is still the stored one
-    /// (and due, or refused), or the one another process stored meanwhile. Throws the token
-    /// endpoint's or the database's error; the stored pair is then as it was.
+    /// (and due, or refused), or the one another process stored meanwhile; nil when the shop
+    /// has none. A refresh Shopify refuses for its grant (`invalid_grant`: revoked, or the
+    /// refresh token expired) forgets the token, as an uninstall does, and gives nil. Throws
+    /// an outage of the token endpoint or the database, and missing credentials; the stored
+    /// pair is then as it was.
     private func replace(_ held: String, of shop: ShopConnection, because reason: Reason) throws -> ShopAccessToken? {
         let registry = try ShopRegistry(connection: PostgresConnection(url: databaseURL))
         var refreshed = false
-        let after = try registry.replaceToken(shop: shop.shop, sealedWith: cipher) { current throws -> ShopAccessToken? in
-            // Another process refreshed it, or the shop was connected again: take that one.
-            guard current.accessToken == held, let expiry = current.expiry else { return nil }
-            let now = Date()
-            guard reason == .refused || current.isDueForRefresh(at: now, ahead: refreshAhead) else { return nil }
-            guard let credentials else {
-                logger.error("the shop's token expires but SHOPIFY_CLIENT_ID and SHOPIFY_CLIENT_SECRET are not set: it cannot be refreshed",
-                             metadata: ["shop": "\(shop.shop)"])
-                return nil
+        let after: ShopAccessToken?
+        do {
+            after = try registry.replaceToken(shop: shop.shop, sealedWith: cipher) { current throws -> ShopAccessToken? in
+                // Another process refreshed it, or the shop was connected again: take that one.
+                guard current.accessToken == held, let expiry = current.expiry else { return nil }
+                let now = Date()
+                guard reason == .refused || current.isDueForRefresh(at: now, ahead: refreshAhead) else { return nil }
+                guard let credentials else { throw MissingCredentials() }
+                let grant = try OAuthTokenEndpoint(credentials: credentials, adminBaseURL: shop.adminBaseURL)
+                    .refresh(expiry.refreshToken, adminBaseURL: shop.adminBaseURL)
+                refreshed = true
+                return grant.token(issuedAt: now)
             }
-            let grant = try OAuthTokenEndpoint(credentials: credentials, adminBaseURL: shop.adminBaseURL)
-                .refresh(expiry.refreshToken, adminBaseURL: shop.adminBaseURL)
-            refreshed = true
-            return grant.token(issuedAt: now)
+        } catch let error as TokenEndpointError where error.isGrantRefused {
+            try registry.forgetRefusedGrant(shop: shop.shop, accessToken: held, openedWith: cipher)
+            known.withLock { $0[shop.shop] = nil }
+            logger.error("Shopify refused to refresh the shop's token; it is forgotten, and the shop is called no more until the app is installed on it again",
+                         metadata: ["shop": "\(shop.shop)", "error": "\(error)"])
+            return nil
         }
         if refreshed {
             refreshes.increment()
@@ -122,7 +140,7 @@ package final class ShopAccessTokens: Sendable {
     }
 
     private func remember(_ token: ShopAccessToken, of shop: ShopConnection) {
-        known.withLock { $0[shop.shop] = (shop.connectedAt, token) }
+        known.withLock { $0[shop.shop] = (shop.connectedAt, token, nil) }
     }
 }
 

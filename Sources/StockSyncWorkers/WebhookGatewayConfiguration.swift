@@ -1,5 +1,7 @@
 import StockSyncAMQP
 import StockSyncRuntime
+import StockSyncShopify
+
 /// Settings of `webhook-gateway`, from its environment.
 package struct WebhookGatewayConfiguration: Sendable {
     package var amqpURL: AMQPURL
@@ -47,5 +49,9 @@ package struct WebhookGatewayConfiguration: Sendable {
         shopRefresh = .seconds(try environment.int("GATEWAY_SHOP_REFRESH_SECONDS", default: 30, in: 1...3_600))
         metrics = try MetricsEndpoint.configured(in: environment)
         install = try AppInstallConfiguration.configured(in: environment)
+        if let install, install.credentials.clientSecret != secret {
+            throw ConfigurationError(setting: "SHOPIFY_CLIENT_SECRET",
+                                     problem: "must equal WEBHOOK_SECRET: Shopify signs webhooks with the app's client secret")
+        }
     }
 }

@@ -55,12 +55,16 @@ struct InstallRoutes {
         }
         let installed = shop.lowercased()
         do {
-            let scopes = try await DedicatedThread.run { [installer] in
+            let grant = try await DedicatedThread.run { [installer] in
                 try installer.complete(shop: installed, code: code, state: state)
             }
             shops.insert(installed)
-            logger.notice("app installed", metadata: ["shop": "\(installed)", "scopes": "\(scopes)"])
-            return answer(200, "stocksync is installed on \(installed) (scopes granted: \(scopes))")
+            logger.notice("app installed", metadata: ["shop": "\(installed)", "scopes": "\(grant.scopes)", "expiring": "\(grant.expiring)"])
+            if !grant.expiring {
+                logger.warning("Shopify granted a token that does not expire: public apps must use expiring tokens",
+                               metadata: ["shop": "\(installed)"])
+            }
+            return answer(200, "stocksync is installed on \(installed) (scopes granted: \(grant.scopes))")
         } catch let error as InstallError {
             logger.warning("install refused", metadata: ["shop": "\(installed)", "error": "\(error)"])
             return answer(error.status, error.description)

@@ -23,7 +23,7 @@ struct WebhookGatewayMain {
                 deadline: configuration.deliveryDeadline,
                 install: configuration.install.map { install in
                     InstallRoutes(installer: AppInstaller(configuration: install, databaseURL: configuration.databaseURL),
-                                  secrets: [install.credentials.clientSecret] + configuration.secrets.dropFirst(),
+                                  secrets: configuration.secrets,
                                   shops: shops, logger: logger)
                 },
                 logger: logger)

@@ -114,7 +114,7 @@ extension IntegrationTests {
             #expect(redirect.status == 302 && callback.hasPrefix("https://gateway.example/auth/callback?"))
             let code = try #require(FormEncoding.decode(String(callback.split(separator: "?")[1])).first { $0.0 == "code" }?.1)
             #expect { try installer.complete(shop: Self.shop, code: code, state: "state-2") } throws: { ($0 as? InstallError)?.status == 403 }
-            #expect(try installer.complete(shop: Self.shop, code: code, state: "state-1") == AppInstallConfiguration.defaultScopes)
+            #expect(try installer.complete(shop: Self.shop, code: code, state: "state-1").scopes == AppInstallConfiguration.defaultScopes)
             #expect { try installer.complete(shop: Self.shop, code: code, state: "state-1") } throws: { ($0 as? InstallError)?.status == 403 }
             let database = try IntegrationEnvironment.database()
             let registry = ShopRegistry(connection: database)
@@ -145,7 +145,7 @@ extension IntegrationTests {
             done.wait()
             let refreshed = try #require(tokens.withLock { $0 }.first)
             #expect(refreshed != installed && tokens.withLock { Set($0) } == [refreshed])
-            #expect(try client.stats(Self.shop).tokenRefreshes == 1 && registry.tokenRefreshes(shop: Self.shop) == 1)
+            #expect(try client.stats(Self.shop).tokenRefreshes == 1 && PushStore(connection: database).status().first { $0.shop == Self.shop }!.tokenRefreshes == 1)
 
             // The token a process holds was replaced by another's refresh: Shopify's 401 takes the stored one, no refresh.
             Thread.sleep(forTimeInterval: 2.2)
@@ -169,7 +169,29 @@ extension IntegrationTests {
             // Uninstalled: the grant is revoked, the refresh refused; no token replaces the refused one.
             try client.uninstallApp(Self.shop)
             #expect(try processes[4].token(replacingRefused: afterOutage) == nil)
-            #expect(try registry.tokenRefreshes(shop: Self.shop) == 3)
+            #expect(try PushStore(connection: database).status().first { $0.shop == Self.shop }!.tokenRefreshes == 3)
+            #expect(try registry.connectedShops(openedWith: IntegrationEnvironment.tokens).isEmpty,
+                    "the refused grant is forgotten: nothing calls the shop until it is installed again")
+        }
+
+        @Test("a refresh that ends after the shop was connected again leaves the new connection's token")
+        func refreshLosesToANewConnection() throws {
+            let database = try IntegrationEnvironment.database()
+            let registry = ShopRegistry(connection: database)
+            try registry.upsert(shop: Self.shop, defaultSafetyBuffer: 0)
+            let expiring = ShopAccessToken(accessToken: "shpat_old_grant", expiry: .init(
+                issuedAt: Date(), expiresAt: Date().addingTimeInterval(60), refreshToken: "shprt_old_grant", refreshTokenExpiresAt: nil))
+            try registry.connect(shop: Self.shop, apiVersion: .default, adminURL: nil, token: expiring, grantedScopes: "read_orders",
+                                 sealedWith: IntegrationEnvironment.tokens)
+            let after = try registry.replaceToken(shop: Self.shop, sealedWith: IntegrationEnvironment.tokens) { current in
+                // While the refresh is at Shopify, the merchant installs the app again.
+                try ShopRegistry(connection: IntegrationEnvironment.database())
+                    .connect(shop: Self.shop, apiVersion: .default, adminURL: nil, accessToken: "shpat_new_install",
+                             sealedWith: IntegrationEnvironment.tokens)
+                return ShopAccessToken(accessToken: "shpat_old_grant_refreshed", expiry: current.expiry)
+            }
+            #expect(after?.accessToken == "shpat_new_install")
+            #expect(try registry.accessToken(shop: Self.shop, openedWith: IntegrationEnvironment.tokens)?.accessToken == "shpat_new_install")
         }
 
         @Test("a token kept in clear from before is sealed by `migrate`; `shop reseal` moves every token to a new key")

@@ -521,7 +521,7 @@ extension IntegrationTests {
             }
             try expectConverged(processes, "after two minutes of expiring tokens")
             let stats = try client.stats(Self.shop)
-            let refreshes = try registry.tokenRefreshes(shop: Self.shop)
+            let refreshes = try PushStore(connection: database).status().first { $0.shop == Self.shop }!.tokenRefreshes
             print("expiring tokens: \(stats.tokenRefreshes) refreshes in \(ContinuousClock.now - started), \(stats.unauthorized) calls refused with a replaced token")
             #expect(stats.tokenRefreshes == refreshes, "every refresh Shopify granted is the one stored")
             #expect(stats.refreshesOfUsedTokens == 0, "no expiry refreshed twice")

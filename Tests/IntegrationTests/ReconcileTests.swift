@@ -160,10 +160,9 @@ extension IntegrationTests {
             let imported = ContinuousClock.now
             try simulator.importLevels(shop, levels.map { ($0.sku!, $0.locationId, $0.available + 7) })
             let database = try IntegrationEnvironment.database()
-            let watch = DriftWatchStore(connection: database)
             let store = PushStore(connection: database)
             #expect(try IntegrationEnvironment.eventually(timeout: .seconds(240), every: .milliseconds(500)) {
-                try fixture.differences(scenario).isEmpty && watch.suspectCount() == 0
+                try fixture.differences(scenario).isEmpty && database.query("SELECT count(*) FROM drift_suspects").decode(0, as: Int.self) == 0
                     && store.status().allSatisfy { $0.dueLevels == 0 && $0.pendingPushes == 0 }
             }, "\(processes.map(\.log).joined().suffix(4_000))")
             let after = try simulator.stats(shop)

@@ -84,3 +84,30 @@ struct WorkerConfigurationTests {
         #expect(configuration.consumer.batchLinger == .milliseconds(20))
     }
 }
+
+@Suite("The gateway's install settings")
+struct InstallConfigurationTests {
+    static let base = ["WEBHOOK_SECRET": "app-secret", "STOCKSYNC_TOKEN_KEY": WorkerConfigurationTests.tokenKey]
+
+    private func problem(_ values: [String: String]) -> String? {
+        do {
+            _ = try WebhookGatewayConfiguration(environment: Environment(Self.base.merging(values) { $1 }))
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+
+    @Test("install is off without SHOPIFY_CLIENT_ID; with it, SHOPIFY_APP_URL is required, and the client secret must be the webhook secret")
+    func settingsNamed() {
+        #expect(problem([:]) == nil)
+        #expect(problem(["SHOPIFY_CLIENT_ID": "app"])?.contains("SHOPIFY_APP_URL must be set") == true)
+        #expect(problem(["SHOPIFY_CLIENT_ID": "app", "SHOPIFY_APP_URL": "http://gateway.example"])?.contains("SHOPIFY_APP_URL") == true,
+                "plain http beyond loopback")
+        #expect(problem(["SHOPIFY_CLIENT_ID": "app", "SHOPIFY_APP_URL": "https://gateway.example"]) == nil)
+        let other = problem(["SHOPIFY_CLIENT_ID": "app", "SHOPIFY_APP_URL": "https://gateway.example", "SHOPIFY_CLIENT_SECRET": "other"])
+        #expect(other?.contains("SHOPIFY_CLIENT_SECRET must equal WEBHOOK_SECRET") == true && other?.contains("other") == false)
+        #expect(problem(["SHOPIFY_CLIENT_ID": "app", "SHOPIFY_APP_URL": "https://gateway.example",
+                         "SHOPIFY_ADMIN_URL_TEMPLATE": "https://admin.example"])?.contains("SHOPIFY_ADMIN_URL_TEMPLATE") == true)
+    }
+}

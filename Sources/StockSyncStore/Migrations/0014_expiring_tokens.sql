@@ -6,9 +6,8 @@ ALTER TABLE shops ADD COLUMN sealed_refresh_token text,
     ADD COLUMN access_token_expires_at timestamptz,
     ADD COLUMN refresh_token_expires_at timestamptz,
     ADD COLUMN granted_scopes text,
-    -- How many times the token was refreshed, and when last: one refresh per expiry.
-    ADD COLUMN token_refreshes bigint NOT NULL DEFAULT 0,
-    ADD COLUMN token_refreshed_at timestamptz;
+    -- How many times the token was refreshed: one refresh per expiry.
+    ADD COLUMN token_refreshes bigint NOT NULL DEFAULT 0;
 
 -- The `state` nonce of each OAuth install begun, until its callback comes back with it
 -- (https://shopify.dev/docs/apps/build/authentication-authorization/access-tokens/authorization-code-grant).

@@ -7,9 +7,6 @@ CREATE TABLE drift_suspects (
     shop        text NOT NULL,
     sku         text NOT NULL,
     location    text NOT NULL,
-    -- What the latest notification said Shopify shows.
-    shown       bigint,
-    noticed_at  timestamptz NOT NULL DEFAULT now(),
     check_after timestamptz NOT NULL,
     PRIMARY KEY (shop, sku, location)
 );
