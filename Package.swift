@@ -96,6 +96,7 @@ let package = Package(
                 .embedInCode("Migrations/0013_order_backfill.sql"),
                 .embedInCode("Migrations/0014_expiring_tokens.sql"),
                 .embedInCode("Migrations/0015_live_drift.sql"),
+                .embedInCode("Migrations/0016_unstocked_levels.sql"),
             ],
             swiftSettings: swiftSettings
         ),

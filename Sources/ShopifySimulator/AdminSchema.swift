@@ -44,6 +44,12 @@ enum AdminSchema {
           inventoryAdjustQuantities(input: InventoryAdjustQuantitiesInput!): InventoryAdjustQuantitiesPayload
           bulkOperationRunQuery(query: String!): BulkOperationRunQueryPayload
           webhookSubscriptionCreate(topic: WebhookSubscriptionTopic!, webhookSubscription: WebhookSubscriptionInput!): WebhookSubscriptionCreatePayload
+          inventoryActivate(inventoryItemId: ID!, locationId: ID!, available: Int): InventoryActivatePayload
+        }
+
+        type InventoryActivatePayload {
+          inventoryLevel: InventoryLevel
+          userErrors: [UserError!]!
         }
 
         type WebhookSubscription {

@@ -84,3 +84,27 @@ enum InventoryMutations {
         return (key, "\(info.name):\(fingerprint)")
     }
 }
+
+extension ShopifySimulator {
+    /// `inventoryActivate` (https://shopify.dev/docs/api/admin-graphql/latest/mutations/inventoryActivate):
+    /// stocks the item at the location with `available` (0 unless given); an item stocked there
+    /// already is left as it is.
+    func activate(_ domain: String, item itemID: String, location locationID: String, available: Int?) throws -> Object {
+        try withShop(domain) { shop -> Object in
+            guard let item = Gid.number(itemID, type: "InventoryItem"), shop.items[item] != nil else {
+                return ["inventoryLevel": nil as (any Sendable)?, "userErrors": [["field": ["inventoryItemId"],
+                                                                                  "message": "The product couldn't be stocked because the inventory item doesn't exist."] as Object]]
+            }
+            guard let location = Gid.number(locationID, type: "Location"), shop.locations[location]?.isActive == true else {
+                return ["inventoryLevel": nil as (any Sendable)?, "userErrors": [["field": ["locationId"],
+                                                                                  "message": "The location couldn't be found."] as Object]]
+            }
+            let key = SimulatedShop.LevelKey(item: item, location: location)
+            if shop.levels[key] == nil {
+                shop.levels[key] = .init(available: 0, onHand: 0)
+                if let available { shop.setAvailable(key, to: available, now: wallClock) }
+            }
+            return ["inventoryLevel": Self.levelObject(shop, key), "userErrors": [Object]()]
+        }
+    }
+}

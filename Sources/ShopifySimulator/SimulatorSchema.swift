@@ -96,6 +96,10 @@ enum SimulatorSchema {
             "inventoryAdjustQuantities": { _, args, context, info in
                 try await InventoryMutations.adjustQuantities(args["input"], context: context, info: info)
             },
+            "inventoryActivate": { _, args, context, _ in
+                try await context.simulator.activate(context.shop, item: args["inventoryItemId"].string ?? "",
+                                                     location: args["locationId"].string ?? "", available: args["available"].int)
+            },
             "webhookSubscriptionCreate": { _, args, context, _ in
                 try await context.simulator.createWebhookSubscription(
                     context.shop, topic: args["topic"].string ?? "", callbackURL: args["webhookSubscription"]["callbackUrl"].string,

@@ -97,7 +97,24 @@ struct Migrate: ParsableCommand {
 struct Shop: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Add shops, connect them to Shopify, list them with their mappings.",
-        subcommands: [Add.self, ConnectShop.self, List.self, Reseal.self, DriftPolicy.self])
+        subcommands: [Add.self, ConnectShop.self, List.self, Reseal.self, DriftPolicy.self, UnstockedPolicy.self])
+
+    struct UnstockedPolicy: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "unstocked-policy",
+            abstract: "A level the ERP feeds where Shopify does not stock the item: activate it there and push, or report it (the default).")
+        @Argument(help: "The shop's myshopify.com domain.") var shop: String
+        @Argument(help: "activate or report.") var policy: String
+
+        func validate() throws {
+            guard ["activate", "report"].contains(policy) else { throw ValidationError("the policy is activate or report") }
+        }
+
+        func run() throws {
+            try ShopRegistry(connection: Connect.database()).setUnstockedPolicy(shop: shop, activate: policy == "activate")
+            print("shop \(shop): items not stocked where the ERP feeds them are \(policy == "activate" ? "stocked there and pushed" : "reported")")
+        }
+    }
 
     struct DriftPolicy: ParsableCommand {
         static let configuration = CommandConfiguration(

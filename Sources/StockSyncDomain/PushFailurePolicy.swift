@@ -61,8 +61,11 @@ package enum LevelRefusal: Sendable, Equatable {
     case itemGone
     /// The location is gone: read the store's locations again.
     case locationGone
-    /// Anything else (not stocked there, a bundle's parent, a quantity out of range): set
-    /// aside until the level's ATS changes.
+    /// The item is not stocked at the location: activated there, or set aside, by the shop's
+    /// policy.
+    case notStocked
+    /// Anything else (a bundle's parent, a quantity out of range): set aside until the
+    /// level's ATS changes.
     case problem
 
     package init(code: String?) {
@@ -70,6 +73,7 @@ package enum LevelRefusal: Sendable, Equatable {
         case "CHANGE_FROM_QUANTITY_STALE", "COMPARE_QUANTITY_STALE": self = .stale
         case "INVALID_INVENTORY_ITEM": self = .itemGone
         case "INVALID_LOCATION": self = .locationGone
+        case "ITEM_NOT_STOCKED_AT_LOCATION": self = .notStocked
         default: self = .problem
         }
     }

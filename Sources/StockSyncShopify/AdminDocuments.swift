@@ -320,12 +320,26 @@ package enum AdminDocuments {
         """,
         requestedCost: 10)
 
+    /// Stocks an item at a location (https://shopify.dev/docs/api/admin-graphql/latest/mutations/inventoryActivate);
+    /// an item stocked there already is left as it is.
+    package static let inventoryActivate = GraphQLOperation(
+        name: "InventoryActivate",
+        document: """
+        mutation InventoryActivate($inventoryItemId: ID!, $locationId: ID!) {
+          inventoryActivate(inventoryItemId: $inventoryItemId, locationId: $locationId) {
+            inventoryLevel { quantities(names: ["available"]) { name quantity } }
+            userErrors { field message }
+          }
+        }
+        """,
+        requestedCost: 10)
+
     /// Every document, for schema validation; `availableLevels` at a small size.
     package static func all(_ version: ShopifyAPIVersion) -> [GraphQLOperation] {
         [setAvailable(version), inventoryItemsBySKU, inventoryItemLevelsBySKU(first: itemsPerLevelsPage), orderFulfillment, fulfillmentOrderLines,
          ordersFulfillment(count: 2), ordersUpdatedSince, orderState,
          availableLevels(count: 2), locations, runBulkQuery,
-         currentBulkOperation, webhookSubscriptions, webhookSubscriptionCreate,
+         currentBulkOperation, webhookSubscriptions, webhookSubscriptionCreate, inventoryActivate,
          GraphQLOperation(name: "CatalogueBulkQuery", document: catalogueBulkQuery, requestedCost: 0)]
     }
 }

@@ -193,3 +193,30 @@ private struct SubscriptionCreatePayload: Decodable {
     }
     let webhookSubscriptionCreate: Payload?
 }
+
+extension InventoryAPI {
+    /// Stocks the item at the location; returns what it shows there (0 when just stocked).
+    package func activate(inventoryItemID: String, location: String) throws(ShopifyError) -> Int {
+        struct Variables: Encodable { let inventoryItemId: String; let locationId: String }
+        struct Payload: Decodable {
+            struct Activated: Decodable {
+                struct Level: Decodable {
+                    struct Quantity: Decodable { let name: String; let quantity: Int }
+                    let quantities: [Quantity]
+                }
+                struct UserError: Decodable { let message: String }
+                let inventoryLevel: Level?
+                let userErrors: [UserError]
+            }
+            let inventoryActivate: Activated?
+        }
+        let activated = try client.execute(AdminDocuments.inventoryActivate,
+                                           variables: Variables(inventoryItemId: inventoryItemID, locationId: location),
+                                           returning: Payload.self).inventoryActivate
+        if let errors = activated?.userErrors, !errors.isEmpty { throw .graphQL(errors.map(\.message)) }
+        guard let available = activated?.inventoryLevel?.quantities.first(where: { $0.name == "available" })?.quantity else {
+            throw .malformedResponse("inventoryActivate answered no level")
+        }
+        return available
+    }
+}

@@ -18,5 +18,6 @@ extension Migrator {
         ("0013_order_backfill.sql", PackageResources._013_order_backfill_sql),
         ("0014_expiring_tokens.sql", PackageResources._014_expiring_tokens_sql),
         ("0015_live_drift.sql", PackageResources._015_live_drift_sql),
+        ("0016_unstocked_levels.sql", PackageResources._016_unstocked_levels_sql),
     ].map { name, bytes in Migration(name: name, sql: String(decoding: bytes, as: UTF8.self)) })
 }

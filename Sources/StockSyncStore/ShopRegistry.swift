@@ -30,6 +30,19 @@ package struct ShopRegistry {
                              [.string(shop)])
     }
 
+    /// Whether a level the ERP feeds where Shopify does not stock the item is activated there
+    /// and pushed, or reported as a problem.
+    package func setUnstockedPolicy(shop: String, activate: Bool) throws {
+        guard try connection.query("UPDATE shops SET unstocked_policy = $2 WHERE shop = $1 RETURNING 1",
+                                   [.string(shop), .string(activate ? "activate" : "report")]).count == 1
+        else { throw UnknownShop(shop: shop) }
+    }
+
+    package func activatesUnstocked(shop: String) throws(PostgresError) -> Bool {
+        try connection.query("SELECT coalesce(bool_or(unstocked_policy = 'activate'), false) FROM shops WHERE shop = $1",
+                             [.string(shop)]).decode(0, as: Bool.self)
+    }
+
     /// What a drift found live does to the shop: heal (the ERP wins) or report.
     package func setDriftPolicy(shop: String, heal: Bool) throws {
         guard try connection.query("UPDATE shops SET drift_policy = $2 WHERE shop = $1 RETURNING 1",

@@ -207,7 +207,7 @@ final class ShopPusher: @unchecked Sendable {
         let intended = Dictionary(refused.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
         var observations: [PushStore.Observation] = []
         var applied: [PushQuantity] = []
-        var problems: [PushStore.Problem] = []
+        var notStocked: [UnstockedLevel] = []
         for level in levels {
             if let available = read[InventoryAPI.LevelKey(inventoryItemID: level.item, location: level.location)] ?? nil {
                 if let push = intended[LevelKey(sku: level.sku, location: level.location)], push.quantity == available {
@@ -216,16 +216,48 @@ final class ShopPusher: @unchecked Sendable {
                     observations.append(.init(sku: level.sku, location: level.location, available: available))
                 }
             } else {
-                problems.append(.init(sku: level.sku, location: level.location, version: level.version,
-                                      reason: "the item is not stocked at \(level.location)"))
+                notStocked.append(level)
             }
         }
+        let problems = try stockOrSetAside(notStocked, observations: &observations)
         try store.recordObserved(shop: shop.shop, observations, takenAt: takenAt)
         if !applied.isEmpty {
             try store.confirm(shop: shop.shop, applied.map { ($0.sku, $0.location, $0.quantity, $0.version) }, idempotencyKey: nil)
         }
         try store.setAside(shop: shop.shop, problems)
         refusedLevels.increment(by: problems.count)
+    }
+
+    typealias UnstockedLevel = (sku: String, location: String, item: String, version: Int)
+
+    /// Levels whose item Shopify does not stock at their location. By the shop's policy
+    /// (`shop unstocked-policy`), each is stocked there (`inventoryActivate`, which changes
+    /// nothing for an item stocked already), its level observed, and left due, so the next
+    /// round pushes its ATS against what Shopify then shows; or returned as problems.
+    private func stockOrSetAside(_ levels: [UnstockedLevel], observations: inout [PushStore.Observation]) throws
+        -> [PushStore.Problem] {
+        guard !levels.isEmpty else { return [] }
+        func problem(_ level: UnstockedLevel, _ reason: String) -> PushStore.Problem {
+            PushStore.Problem(sku: level.sku, location: level.location, version: level.version, reason: reason)
+        }
+        guard try ShopRegistry(connection: store.connection).activatesUnstocked(shop: shop.shop) else {
+            return levels.map { problem($0, "the item is not stocked at \($0.location)") }
+        }
+        var problems: [PushStore.Problem] = []
+        for level in levels {
+            switch Result(catching: { () throws(ShopifyError) in try api.activate(inventoryItemID: level.item, location: level.location) }) {
+            case .success(let available):
+                observations.append(.init(sku: level.sku, location: level.location, available: available))
+            case .failure(let error) where error.isRetriable || Self.isShopFault(error):
+                throw error
+            case .failure(let error):
+                problems.append(problem(level, "the item is not stocked at \(level.location), and Shopify refused to stock it: \(error)"))
+            }
+        }
+        logger.notice("items stocked at locations the ERP feeds", metadata: [
+            "shop": "\(shop.shop)", "levels": "\(levels.count - problems.count)",
+        ])
+        return problems
     }
 
     /// False when a push is still pending after the replay (to be sent again, or in halves).
@@ -338,6 +370,7 @@ final class ShopPusher: @unchecked Sendable {
         var stale: [PushQuantity] = []
         var itemsGone: [String] = []
         var problems: [PushStore.Problem] = []
+        var notStocked: [UnstockedLevel] = []
         for refusal in refusals {
             guard let index = refusal.index else { continue }
             let quantity = quantities[index]
@@ -348,11 +381,16 @@ final class ShopPusher: @unchecked Sendable {
                 itemsGone.append(quantity.sku)
             case .locationGone:
                 storeLocations = nil
+            case .notStocked:
+                notStocked.append((quantity.sku, quantity.location, quantity.inventoryItemID, quantity.version))
             case .problem:
                 problems.append(.init(sku: quantity.sku, location: quantity.location, version: quantity.version,
                                       reason: "\(refusal.code ?? "refused"): \(refusal.message)"))
             }
         }
+        var stocked: [PushStore.Observation] = []
+        problems += try stockOrSetAside(notStocked, observations: &stocked)
+        try store.recordObserved(shop: shop.shop, stocked, takenAt: Date().timeIntervalSince1970)
         staleRefusals.increment(by: stale.count)
         refusedLevels.increment(by: problems.count)
         try store.setAside(shop: shop.shop, problems)

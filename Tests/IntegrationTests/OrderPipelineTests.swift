@@ -682,6 +682,28 @@ extension IntegrationTests {
             #expect(released, "the ERP is told the reservation is released")
         }
 
+        @Test("a level the ERP feeds where Shopify does not stock the item: reported by default; with the shop's policy set to activate, stocked there and pushed")
+        func unstockedLevelActivated() throws {
+            let processes = try startPipeline()
+            // MUG: WH-A (2) feeds East, where Shopify stocked it only at the Pop-up.
+            func problems() throws -> [String] {
+                try database.query("SELECT sku || '@' || location FROM shopify_levels WHERE problem IS NOT NULL").decodeAll(as: String.self)
+            }
+            #expect(try problems() == ["MUG@\(Self.east)"])
+            #expect(try shopify("MUG", Self.east) == nil)
+
+            // The operator chooses to stock it, and asks for the levels set aside to be tried again.
+            let policy = try WorkerProcess("stocksync", name: "stocksync-policy", arguments: ["shop", "unstocked-policy", Self.shop, "activate"])
+            #expect(policy.waitForExit(timeout: .seconds(30)) == 0, "\(policy.log)")
+            let sync = try WorkerProcess("stocksync", name: "stocksync-sync", arguments: ["shopify", "sync", Self.shop])
+            #expect(sync.waitForExit(timeout: .seconds(60)) == 0, "\(sync.log)")
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(20)) { try shopify("MUG", Self.east) == 2 },
+                    "\(processes["push"]!.log.suffix(2_000))")
+            #expect(try shopify("MUG", Self.popUp) == 5, "the Pop-up's level untouched")
+            #expect(try database.query("SELECT count(*) FROM shopify_levels WHERE problem IS NOT NULL").decode(0, as: Int.self) == 0)
+            #expect(processes["push"]!.log.contains("items stocked at locations the ERP feeds"))
+        }
+
         @Test("orders whose webhooks Shopify gave up on are read back: each reserved, or released, as its final state says, once")
         func missedOrdersReadBack() throws {
             // WH-B can take every order.

@@ -539,6 +539,28 @@ extension SimulatorTests {
         #expect(left.map(\.topic) == ["refunds/create"], "only those whose delivery was given up: \(left)")
     }
 
+    @Test("inventoryActivate stocks an item at a location with 0; asked again it changes nothing; an unknown location is a user error")
+    func inventoryActivate() async throws {
+        let item = items[1]
+        try await simulator.edit(shop: Self.shop, .init(sku: "B", locationId: "gid://shopify/Location/1", available: 4))
+        let first = try await simulator.withAPI(shop: Self.shop, token: Self.token) { api in
+            try api.activate(inventoryItemID: item, location: "gid://shopify/Location/2")
+        }
+        #expect(first == 0)
+        let levels = try await simulator.levels(shop: Self.shop).filter { $0.sku == "B" }
+        #expect(Set(levels.map { "\($0.locationId)=\($0.available)" }) == ["gid://shopify/Location/1=4", "gid://shopify/Location/2=0"])
+        try await simulator.edit(shop: Self.shop, .init(sku: "B", locationId: "gid://shopify/Location/2", available: 3))
+        let again = try await simulator.withAPI(shop: Self.shop, token: Self.token) { api in
+            try api.activate(inventoryItemID: item, location: "gid://shopify/Location/2")
+        }
+        #expect(again == 3, "an item stocked already is left as it is")
+        await #expect(throws: ShopifyError.self) {
+            try await simulator.withAPI(shop: Self.shop, token: Self.token) { api in
+                try api.activate(inventoryItemID: item, location: "gid://shopify/Location/99")
+            }
+        }
+    }
+
     @Test("a SKU-list read Shopify refuses for cost is read again in halves: every SKU's levels, once")
     func skuListLevelsSplitOnCostRefusal() async throws {
         let skus = (0..<30).map { "R\($0)" }

@@ -200,7 +200,7 @@ struct PushFailurePolicyTests {
     @Test("each refused quantity's code says what to do", arguments: [
         ("CHANGE_FROM_QUANTITY_STALE", LevelRefusal.stale), ("COMPARE_QUANTITY_STALE", .stale),
         ("INVALID_INVENTORY_ITEM", .itemGone), ("INVALID_LOCATION", .locationGone),
-        ("ITEM_NOT_STOCKED_AT_LOCATION", .problem), ("NON_MUTABLE_INVENTORY_ITEM", .problem),
+        ("ITEM_NOT_STOCKED_AT_LOCATION", .notStocked), ("NON_MUTABLE_INVENTORY_ITEM", .problem),
         ("INVALID_QUANTITY_TOO_HIGH", .problem), ("SOMETHING_NEW", .problem),
     ])
     func levelRefusals(code: String, kind: LevelRefusal) {
