@@ -42,13 +42,17 @@ package struct DriftWatchStore {
     /// the same transaction: a request that fails leaves them for the next look. A shop is
     /// due once every level suspected has settled, so that a burst (an import) is checked
     /// once when it is over, or once its first has waited `longestWait` past settling, so
-    /// that a shop changed without pause is still checked.
+    /// that a shop changed without pause is still checked; not while a check of the shop is
+    /// queued and not yet running (its suspects wait for the next), so checks do not pile up.
     package func takeDue(limit: Int, longestWait: Duration, _ request: ([DueCheck]) throws -> Void) throws {
         try connection.transaction { connection in
             let rows = try connection.query("""
                 WITH ready AS (
                     SELECT shop FROM drift_suspects GROUP BY shop
                     HAVING max(check_after) <= now() OR min(check_after) <= now() - make_interval(secs => $2)
+                    EXCEPT
+                    -- A check of the shop still waiting to run reads what changed meanwhile too.
+                    SELECT shop FROM reconcile_runs WHERE status = 'queued' AND request_id LIKE 'drift:%'
                 ), due AS (
                     DELETE FROM drift_suspects WHERE (shop, sku, location) IN (
                         SELECT shop, sku, location FROM drift_suspects

@@ -181,6 +181,23 @@ extension IntegrationTests {
             #expect(runs.2 >= levels.count - 10, "every imported level found drifted: \(runs)")
         }
 
+        @Test("a shop's drift suspects are not asked to be checked while a check of the shop is queued, and are once it ran")
+        func driftChecksDoNotPileUp() throws {
+            let database = try IntegrationEnvironment.database()
+            try ShopRegistry(connection: database).upsert(shop: shop, defaultSafetyBuffer: 0)
+            try database.query("""
+                INSERT INTO drift_suspects (shop, sku, location, check_after) VALUES ($1, 'SKU-A', 'gid://shopify/Location/1', now() - interval '1 second')
+                """, [.string(shop)])
+            _ = try ReconcileStore(connection: database).accept(ReconcileRequest(requestID: "drift:\(shop):worker:1", shop: shop, mode: .heal,
+                                                                                  skus: ["SKU-B"]))
+            var taken: [DriftWatchStore.DueCheck] = []
+            try DriftWatchStore(connection: database).takeDue(limit: 10, longestWait: .seconds(30)) { taken = $0 }
+            #expect(taken.isEmpty, "the queued check reads the suspect's level too, later")
+            try database.query("UPDATE reconcile_runs SET status = 'done' WHERE request_id LIKE 'drift:%'")
+            try DriftWatchStore(connection: database).takeDue(limit: 10, longestWait: .seconds(30)) { taken = $0 }
+            #expect(taken.map { "\($0.shop) \($0.heal) \($0.skus)" } == ["\(shop) true [\"SKU-A\"]"])
+        }
+
         @Test("a bulk download that hangs midway is abandoned after the stall time and fetched again; no result file is left behind")
         func stalledBulkDownloadIsAbandoned() throws {
             let scenario = StockScenario(seed: 27, skuCount: 200, eventCount: 800)
