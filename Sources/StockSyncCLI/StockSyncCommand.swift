@@ -14,7 +14,7 @@ struct StockSyncCommand: ParsableCommand {
         commandName: "stocksync",
         abstract: "Operate stocksync: schema, shops, stock events, ATS and dead letters.",
         discussion: "Connects with DATABASE_URL and AMQP_URL (defaults: the local dev stack).",
-        subcommands: [Migrate.self, Shop.self, Map.self, Buffer.self, Publish.self, Show.self, Orders.self, ComplianceCommand.self, Queues.self, Retention.self,
+        subcommands: [Migrate.self, Shop.self, Map.self, Buffer.self, Publish.self, Show.self, Orders.self, ComplianceCommand.self, Queues.self, Retention.self, Probe.self,
                       DeadLetters.self, Shopify.self, Reconcile.self, Drift.self, GoLiveCheck.self]
     )
 }

@@ -32,7 +32,8 @@ package struct MetricsEndpoint: Sendable, Equatable {
     }
 }
 
-/// Serves the process's metrics in Prometheus's text format at `/metrics` (and `/health`).
+/// Serves the process's metrics in Prometheus's text format at `/metrics`, `/health` (the
+/// process lives) and `/ready` (every session connected and working: `Readiness`).
 /// Plain SwiftNIO rather than Hummingbird: Hummingbird links all of Foundation, which
 /// costs a worker about 7 MB of its 40 MB memory budget for two fixed responses.
 package struct MetricsServer: Service {
@@ -106,6 +107,12 @@ private final class MetricsHandler: ChannelInboundHandler {
             switch (request.method, path) {
             case (.GET, "/metrics"): (.ok, "text/plain; version=0.0.4", registry.emitToBuffer())
             case (.GET, "/health"): (.ok, "text/plain", Array("ok\n".utf8))
+            case (.GET, "/ready"):
+                if let waiting = Readiness.process.waitingFor {
+                    (.serviceUnavailable, "text/plain", Array("waiting for: \(waiting.joined(separator: "; "))\n".utf8))
+                } else {
+                    (.ok, "text/plain", Array("ready\n".utf8))
+                }
             case (.GET, _): (.notFound, "text/plain", Array("not found\n".utf8))
             default: (.methodNotAllowed, "text/plain", Array("method not allowed\n".utf8))
             }

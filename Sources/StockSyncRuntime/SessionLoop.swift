@@ -33,13 +33,17 @@ package struct SessionLoop<Session> {
     package func run(connect: () throws -> Session, _ step: (Session) throws -> Void) {
         var session: Session?
         var backoff = backoff
+        let readiness = Readiness.process.join(what)
+        defer { Readiness.process.leave(readiness) }
         while keepRunning() {
             do {
                 let current = try session ?? connect()
                 session = current
                 try step(current)
                 backoff.reset()
+                Readiness.process.set(readiness, ready: true)
             } catch {
+                Readiness.process.set(readiness, ready: false)
                 session = nil
                 let wait = backoff.next()
                 logger.error("\(what) interrupted; reconnecting", metadata: ["error": "\(error)", "retry_in": "\(wait)"])

@@ -211,6 +211,31 @@ extension IntegrationTests {
             }, "\(text.prefix(2_000))\n\(worker.log)")
         }
 
+        @Test("/health says the process lives; /ready, that its sessions are connected: 503 naming them while the broker is unreachable; `stocksync probe` exits by it")
+        func readiness() throws {
+            let http = try CurlTransport()
+            func answer(_ port: Int, _ path: String) -> (Int, String)? {
+                (try? http.get("http://127.0.0.1:\(port)\(path)", headers: [])).map { ($0.status, String(decoding: $0.body, as: UTF8.self)) }
+            }
+            let good = IntegrationEnvironment.ListenPort.metrics()
+            let connected = try WorkerProcess("stock-worker", name: "ready-worker", environment: ["METRICS_PORT": "\(good)"])
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(20)) { answer(good, "/ready")?.0 == 200 }, "\(connected.log)")
+            // Nothing listens at port 1: the worker lives, but is not ready.
+            let bad = IntegrationEnvironment.ListenPort.metrics()
+            let unreachable = try WorkerProcess("stock-worker", name: "unready-worker", environment: [
+                "METRICS_PORT": "\(bad)", "AMQP_URL": "amqp://guest:guest@127.0.0.1:1/",
+            ])
+            #expect(try IntegrationEnvironment.eventually(timeout: .seconds(20)) { answer(bad, "/health")?.0 == 200 }, "\(unreachable.log)")
+            let waiting = answer(bad, "/ready")
+            #expect(waiting?.0 == 503 && waiting?.1.contains("waiting for") == true, "\(waiting.map { "\($0)" } ?? "no answer")")
+            func probe(_ port: Int) throws -> Int32? {
+                let command = try WorkerProcess("stocksync", name: "stocksync-probe", arguments: ["probe", "http://127.0.0.1:\(port)/ready"])
+                return command.waitForExit(timeout: .seconds(20))
+            }
+            #expect(try probe(good) == 0)
+            #expect(try probe(bad) == 1)
+        }
+
         @Test("after a quiet spell of four heartbeat intervals the first dead letter is published on the first try")
         func deadLetterAfterSilence() throws {
             let worker = try WorkerProcess("stock-worker", name: "quiet-worker",
