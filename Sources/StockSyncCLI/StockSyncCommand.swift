@@ -97,39 +97,33 @@ struct Migrate: ParsableCommand {
 struct Shop: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Add shops, connect them to Shopify, list them with their mappings.",
-        subcommands: [Add.self, ConnectShop.self, List.self, Reseal.self, DriftPolicy.self, UnstockedPolicy.self])
+        subcommands: [Add.self, ConnectShop.self, List.self, Reseal.self, Policy.self])
 
-    struct UnstockedPolicy: ParsableCommand {
+    struct Policy: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "unstocked-policy",
-            abstract: "A level the ERP feeds where Shopify does not stock the item: activate it there and push, or report it (the default).")
+            abstract: "A shop's policies: what a drift found live does, and what a level does where Shopify does not stock the item.")
         @Argument(help: "The shop's myshopify.com domain.") var shop: String
-        @Argument(help: "activate or report.") var policy: String
+        @Option(help: "heal (the ERP's number pushed back; the default) or report a drift found live (inventory_levels/update).")
+        var drift: String?
+        @Option(help: "activate the item where the ERP feeds it and Shopify does not stock it, and push; or report it (the default).")
+        var unstocked: String?
 
         func validate() throws {
-            guard ["activate", "report"].contains(policy) else { throw ValidationError("the policy is activate or report") }
+            guard drift != nil || unstocked != nil else { throw ValidationError("give --drift, --unstocked or both") }
+            if let drift, !["heal", "report"].contains(drift) { throw ValidationError("--drift is heal or report") }
+            if let unstocked, !["activate", "report"].contains(unstocked) { throw ValidationError("--unstocked is activate or report") }
         }
 
         func run() throws {
-            try ShopRegistry(connection: Connect.database()).setUnstockedPolicy(shop: shop, activate: policy == "activate")
-            print("shop \(shop): items not stocked where the ERP feeds them are \(policy == "activate" ? "stocked there and pushed" : "reported")")
-        }
-    }
-
-    struct DriftPolicy: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "drift-policy",
-            abstract: "What a drift found live (inventory_levels/update) does: heal (the ERP's number pushed back) or report.")
-        @Argument(help: "The shop's myshopify.com domain.") var shop: String
-        @Argument(help: "heal or report.") var policy: String
-
-        func validate() throws {
-            guard ["heal", "report"].contains(policy) else { throw ValidationError("the policy is heal or report") }
-        }
-
-        func run() throws {
-            try ShopRegistry(connection: Connect.database()).setDriftPolicy(shop: shop, heal: policy == "heal")
-            print("shop \(shop): drift found live is \(policy == "heal" ? "healed" : "reported")")
+            let registry = ShopRegistry(connection: try Connect.database())
+            if let drift {
+                try registry.setDriftPolicy(shop: shop, heal: drift == "heal")
+                print("shop \(shop): drift found live is \(drift == "heal" ? "healed" : "reported")")
+            }
+            if let unstocked {
+                try registry.setUnstockedPolicy(shop: shop, activate: unstocked == "activate")
+                print("shop \(shop): items not stocked where the ERP feeds them are \(unstocked == "activate" ? "stocked there and pushed" : "reported")")
+            }
         }
     }
 

@@ -231,7 +231,7 @@ final class ShopPusher: @unchecked Sendable {
     typealias UnstockedLevel = (sku: String, location: String, item: String, version: Int)
 
     /// Levels whose item Shopify does not stock at their location. By the shop's policy
-    /// (`shop unstocked-policy`), each is stocked there (`inventoryActivate`, which changes
+    /// (`shop policy --unstocked`), each is stocked there (`inventoryActivate`, which changes
     /// nothing for an item stocked already), its level observed, and left due, so the next
     /// round pushes its ATS against what Shopify then shows; or returned as problems.
     private func stockOrSetAside(_ levels: [UnstockedLevel], observations: inout [PushStore.Observation]) throws

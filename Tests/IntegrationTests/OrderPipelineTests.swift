@@ -693,7 +693,7 @@ extension IntegrationTests {
             #expect(try shopify("MUG", Self.east) == nil)
 
             // The operator chooses to stock it, and asks for the levels set aside to be tried again.
-            let policy = try WorkerProcess("stocksync", name: "stocksync-policy", arguments: ["shop", "unstocked-policy", Self.shop, "activate"])
+            let policy = try WorkerProcess("stocksync", name: "stocksync-policy", arguments: ["shop", "policy", Self.shop, "--unstocked", "activate"])
             #expect(policy.waitForExit(timeout: .seconds(30)) == 0, "\(policy.log)")
             let sync = try WorkerProcess("stocksync", name: "stocksync-sync", arguments: ["shopify", "sync", Self.shop])
             #expect(sync.waitForExit(timeout: .seconds(60)) == 0, "\(sync.log)")
