@@ -219,7 +219,7 @@ struct AdminGraphQLClientTests {
             .init(index: nil, code: "INVALID_REASON", message: "bad reason"),
         ]))
         guard case .refused(let refusals) = outcome else { return }
-        #expect(refusals.map(\.kind) == [.stale, .problem, .problem])
+        #expect(refusals.map(\.kind) == [.stale, .notStocked, .problem])
     }
 
     @Test("a bulk query waits while another bulk query of the shop runs")
